@@ -1,0 +1,54 @@
+"""What a weekly run produces, handed to every renderer."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .settings import Settings
+
+
+@dataclass(frozen=True)
+class Action:
+    rule: str
+    section: str
+    owner: str
+    status: str                   # 'overdue' | 'due' | 'alert'
+    due: dt.date | None
+    message: str
+    placement_id: str | None = None
+    provider_id: str | None = None
+    upn: str | None = None
+
+    STATUS_ORDER = {"overdue": 0, "due": 1, "alert": 2}
+
+    @property
+    def key(self) -> str:
+        return self.placement_id or self.provider_id or self.upn or ""
+
+    def sort_key(self):
+        return (self.STATUS_ORDER[self.status], self.due or dt.date.max, self.rule, self.key,
+                self.placement_id or "", self.provider_id or "", self.upn or "", self.message)
+
+    def to_dict(self) -> dict:
+        return {
+            "rule": self.rule, "section": self.section, "placement_id": self.placement_id,
+            "provider_id": self.provider_id, "upn": self.upn,
+            "due": self.due.isoformat() if self.due else None, "status": self.status,
+            "owner": self.owner, "message": self.message,
+        }
+
+
+@dataclass
+class WeeklyResult:
+    """Everything the renderers need. `summary` is exactly what summary.json holds (contract §9);
+    the name maps are for the attendance lead's own reports only, never for summary.json."""
+    settings: Settings
+    week: dt.date                 # Monday of the reporting week
+    as_of: dt.date
+    summary: dict
+    pupil_names: dict[str, str] = field(default_factory=dict)      # placement_id -> "Forename Surname"
+    provider_names: dict[str, str] = field(default_factory=dict)   # provider_id -> provider name
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for f in self.summary["findings"] if f["severity"] == "error")

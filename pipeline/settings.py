@@ -1,0 +1,150 @@
+"""`school.toml`: the school's settings, term dates and closures (contract §2).
+
+Every setting is declared once in SETTINGS with its default and help text; the
+commented template `input_templates/school.toml` and the reference page are
+generated from that declaration.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import RunError
+
+
+@dataclass(frozen=True)
+class Setting:
+    table: str
+    key: str
+    default: object
+    help: str
+
+    @property
+    def name(self) -> str:
+        return f"[{self.table}] {self.key}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("rules", "due_window_school_days", 10, "How many school days ahead an upcoming duty is listed as 'due'."),
+    Setting("rules", "visit_interval_school_days", 30, "AP lead visit interval in school days (policy §14.4)."),
+    Setting("rules", "provider_check_months", 12, "How many months a provider check stays current (policy §5.3)."),
+    Setting("rules", "review_cadence", "term", '"term" (the policy, §8.4) or "half-term" (DfE 2025 guidance) for agreement reviews.'),
+    Setting("email", "from", None, "Sender address for e-mails to providers; needed only to send."),
+    Setting("email", "return_by", "Monday", "Weekday by which providers return the filled workbook."),
+    Setting("email", "smtp_host", None, "SMTP server host name."),
+    Setting("email", "smtp_port", 587, "SMTP server port."),
+    Setting("email", "security", "starttls", '"starttls", "ssl" or "none".'),
+    Setting("email", "username", None, "SMTP user name."),
+    Setting("email", "password_env", "AP_SMTP_PASSWORD", "Environment variable that holds the SMTP password (never put it in this file)."),
+    Setting("email", "secrets_file", None, "Path (outside the school folder) of a TOML file PROVIDER_ID = \"password\" for encrypting attachments."),
+    Setting("budget", "ap_budget", None, "AP budget for the academic year in pounds (policy §7.3)."),
+    Setting("governors", "suppress_below", 0, "Counts below this are shown as <N in the governor pack; 0 turns it off."),
+    Setting("paths", "cache", None, "Where parsed returns are cached (default OUT/.cache)."),
+    Setting("paths", "letter_template", None, "The school's own parents' letter (default DIR/letter.html.j2 if present)."),
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    name: str
+    start: dt.date
+    end: dt.date
+    half_term: tuple[dt.date, dt.date] | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    school_name: str
+    address: str
+    target_percent: float
+    closures: frozenset[dt.date]
+    terms: tuple[Term, ...]
+    options: dict = field(default_factory=dict)
+
+    def get(self, table: str, key: str):
+        return self.options[(table, key)]
+
+    @property
+    def due_window(self) -> int:
+        return int(self.get("rules", "due_window_school_days"))
+
+
+def _date(value, where: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise RunError(f"school.toml: {where} must be a date written like 2026-09-03, not {value!r}.")
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and check school.toml; any problem is a RunError naming the key."""
+    path = Path(path)
+    if not path.is_file():
+        raise RunError(f"{path} is missing: every school folder needs a school.toml (run 'python run_weekly.py --init DIR' for a template).")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise RunError(f"school.toml cannot be read ({exc}): fix the line it names.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RunError(f"school.toml cannot be read ({exc}).") from None
+    return parse_settings(raw)
+
+
+def parse_settings(raw: dict) -> Settings:
+    school = raw.get("school") or {}
+    name = str(school.get("name") or "").strip()
+    if not name:
+        raise RunError("school.toml: [school] name is missing: add the school's name.")
+    target = school.get("target_percent", 96.0)
+    if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 <= target <= 100:
+        raise RunError(f"school.toml: [school] target_percent must be a number from 0 to 100, not {target!r}.")
+    calendar = raw.get("calendar") or {}
+    closures = frozenset(_date(d, "[calendar] closures") for d in calendar.get("closures", []))
+    terms = tuple(_parse_term(i, t) for i, t in enumerate(raw.get("terms") or []))
+    if not terms:
+        raise RunError("school.toml: [[terms]] is missing: add a [[terms]] table for each term with name, start and end.")
+    for before, after in zip(terms, terms[1:]):
+        if after.start <= before.end:
+            raise RunError(f"school.toml: [[terms]] '{after.name}' starts before '{before.name}' ends: terms must not overlap and must be in date order.")
+    options = {}
+    for s in SETTINGS:
+        table = raw.get(s.table) or {}
+        options[(s.table, s.key)] = table.get(s.key, s.default)
+    for key in ("due_window_school_days", "visit_interval_school_days", "provider_check_months"):
+        v = options[("rules", key)]
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise RunError(f"school.toml: [rules] {key} must be a whole number of at least 1, not {v!r}.")
+    if options[("rules", "review_cadence")] not in ("term", "half-term"):
+        raise RunError(f"school.toml: [rules] review_cadence must be \"term\" or \"half-term\", not {options[('rules', 'review_cadence')]!r}.")
+    if options[("email", "security")] not in ("starttls", "ssl", "none"):
+        raise RunError(f"school.toml: [email] security must be \"starttls\", \"ssl\" or \"none\", not {options[('email', 'security')]!r}.")
+    return Settings(name, str(school.get("address") or ""), float(target), closures, terms, options)
+
+
+def _parse_term(i: int, t: dict) -> Term:
+    name = str(t.get("name") or "").strip()
+    label = f"[[terms]] '{name}'" if name else f"[[terms]] number {i + 1}"
+    if not name:
+        raise RunError(f"school.toml: {label} has no name: add name = \"Autumn 2026\" or similar.")
+    if "start" not in t or "end" not in t:
+        raise RunError(f"school.toml: {label} needs both start and end dates.")
+    start, end = _date(t["start"], f"{label} start"), _date(t["end"], f"{label} end")
+    if end < start:
+        raise RunError(f"school.toml: {label} ends ({end}) before it starts ({start}).")
+    half = None
+    if t.get("half_term"):
+        ht = t["half_term"]
+        if not isinstance(ht, list) or len(ht) != 2:
+            raise RunError(f"school.toml: {label} half_term must be two dates [first, last].")
+        half = (_date(ht[0], f"{label} half_term"), _date(ht[1], f"{label} half_term"))
+        if half[1] < half[0] or half[0] < start or half[1] > end:
+            raise RunError(f"school.toml: {label} half_term {half[0]} to {half[1]} must lie inside the term ({start} to {end}).")
+    return Term(name, start, end, half)
