@@ -1,0 +1,1 @@
+"""Reading staff's workbooks: sniffing files, finding header rows, parsing cells."""

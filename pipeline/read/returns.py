@@ -1,0 +1,233 @@
+"""Attendance returns from providers (contract §5): any file name, any sub-folder of returns/.
+
+Provider and week come from inside the file. A file that cannot be accepted is
+one finding naming it; of two accepted returns for the same provider and week
+the one saved last wins.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import schema
+from ..calendar import monday_of
+from ..findings import Findings
+from .cells import is_blank, parse_date, text
+from .registers import Registers
+from .table import cell_name, norm_header, read_table
+from .workbook import Book, Unreadable, open_workbook
+
+META_SHEET = "_meta"
+TEMPLATE_VERSION = "1"
+
+
+@dataclass
+class ReturnRow:
+    placement_id: str
+    number: int                                   # Excel row
+    marks: dict = field(default_factory=dict)     # (weekday 0-4, 'AM'|'PM') -> (raw value, cell)
+
+
+@dataclass
+class Return:
+    file: str                    # relative to the data folder
+    provider_id: str
+    week: dt.date                # Monday
+    saved: tuple                 # sort key: workbook modified time, file time, path
+    sheet: str
+    rows: dict = field(default_factory=dict)       # placement_id -> ReturnRow
+    incidents: list = field(default_factory=list)  # dicts of Incidents columns, plus '_row'
+
+
+def return_files(data_dir: Path) -> list[Path]:
+    folder = data_dir / "returns"
+    if not folder.is_dir():
+        return []
+    files = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("~$")
+             and not p.name.startswith(".")]
+    return sorted(files, key=lambda p: p.relative_to(data_dir).as_posix())
+
+
+def read_returns(data_dir: Path, regs: Registers, findings: Findings) -> list[Return]:
+    """Every accepted return, one per provider and week."""
+    candidates = []
+    for path in return_files(data_dir):
+        rel = path.relative_to(data_dir).as_posix()
+        ret = read_return(path, rel, regs, findings)
+        if ret is not None:
+            candidates.append(ret)
+    return _one_per_provider_week(candidates, findings)
+
+
+def _one_per_provider_week(candidates: list[Return], findings: Findings) -> list[Return]:
+    groups: dict[tuple, list[Return]] = {}
+    for ret in candidates:
+        groups.setdefault((ret.provider_id, ret.week), []).append(ret)
+    accepted = []
+    for (provider, week), rets in sorted(groups.items()):
+        rets.sort(key=lambda r: r.saved)
+        winner = rets[-1]
+        for loser in rets[:-1]:
+            findings.warning(loser.file, None, None, "duplicate-return", None,
+                             f"Two returns from {provider} for the week commencing {week:%d/%m/%Y}: this one is left out "
+                             f"and {winner.file}, saved later, is used. Delete the one that is wrong.")
+        accepted.append(winner)
+    return accepted
+
+
+def _reject(findings: Findings, rel: str, rule: str, message: str) -> None:
+    findings.error(rel, None, None, rule, None, message + " The whole file is left out until then.")
+
+
+def read_return(path: Path, rel: str, regs: Registers, findings: Findings) -> Return | None:
+    book = open_workbook(path)
+    if isinstance(book, Unreadable):
+        _reject(findings, rel, book.rule, book.message)
+        return None
+    sheet = book.find_sheet(schema.ATTENDANCE.name)
+    if sheet is None:
+        _reject(findings, rel, "no-attendance-sheet", "This workbook has no sheet called Attendance, so it is not an attendance return. Use the return the school sent.")
+        return None
+    try:
+        grid = book.grid(sheet)
+    except Exception:
+        _reject(findings, rel, "not-a-workbook", "The Attendance sheet cannot be read. Open the file in Excel and save it again.")
+        return None
+    table = read_table(grid, schema.ATTENDANCE, rel, sheet, findings)
+    if table is None:
+        return None
+    labels = _labels(grid[:table.header_row])
+    provider_id = _provider(labels.get(norm_header("Provider ID")), rel, sheet, regs, findings)
+    week = _week(labels.get(norm_header("Week commencing")), rel, sheet, findings)
+    if provider_id is None or week is None:
+        return None
+    if not _meta_matches(book, provider_id, week, rel, findings):
+        return None
+    ret = Return(rel, provider_id, week, _saved_key(book, path, rel), sheet)
+    _rows(ret, table, regs, findings)
+    ret.incidents = _incidents(book, ret, regs, findings)
+    return ret
+
+
+def _labels(rows: list[list]) -> dict:
+    """Label (normalised) -> (value, cell of the value), from column A and B above the table."""
+    out = {}
+    for i, row in enumerate(rows):
+        if row and not is_blank(row[0]):
+            out[norm_header(row[0]).rstrip(":")] = (row[1] if len(row) > 1 else "", cell_name(i, 1))
+    return out
+
+
+def _provider(found, rel, sheet, regs, findings) -> str | None:
+    if found is None or is_blank(found[0]):
+        _reject(findings, rel, "no-provider-id", "The return does not say which provider it is from: put the Provider ID in B1 next to the label 'Provider ID'.")
+        return None
+    value, _ = found
+    by_fold = {p.casefold(): p for p in regs.providers}
+    pid = by_fold.get(text(value).casefold())
+    if pid is None:
+        _reject(findings, rel, "unknown-provider", f"Provider ID {text(value)} in this return is not in providers.xlsx. Correct the ID in the return, or add the provider to providers.xlsx.")
+    return pid
+
+
+def _week(found, rel, sheet, findings) -> dt.date | None:
+    if found is None or is_blank(found[0]):
+        _reject(findings, rel, "no-week", "The return does not say which week it covers: put the Monday's date in B2 next to 'Week commencing'.")
+        return None
+    value, ref = found
+    day, problem = parse_date(value)
+    if problem:
+        _reject(findings, rel, "no-week", f"Week commencing '{text(value)}' {problem}.")
+        return None
+    if day.weekday() != 0:
+        findings.warning(rel, sheet, ref, "week-not-monday", day,
+                         f"Week commencing {day:%d/%m/%Y} is a {day:%A}; the return is taken as the week of Monday "
+                         f"{monday_of(day):%d/%m/%Y}. Put the Monday's date there next time.")
+    return monday_of(day)
+
+
+def _meta_matches(book: Book, provider_id: str, week: dt.date, rel: str, findings: Findings) -> bool:
+    sheet = book.find_sheet(META_SHEET)
+    if sheet is None:
+        return True
+    try:
+        meta = {norm_header(r[0]): r[1] for r in book.grid(sheet) if len(r) > 1 and not is_blank(r[0])}
+    except Exception:
+        return True
+    meta_provider = text(meta.get("provider_id", "")).casefold()
+    meta_week, _ = parse_date(meta.get("week_commencing", "")) if not is_blank(meta.get("week_commencing", "")) else (None, None)
+    if (meta_provider and meta_provider != provider_id.casefold()) or (meta_week and monday_of(meta_week) != week):
+        _reject(findings, rel, "meta-mismatch",
+                f"This return was sent to {text(meta.get('provider_id', ''))} for the week commencing "
+                f"{text(meta.get('week_commencing', ''))}, but its Provider ID or Week commencing has been changed "
+                f"to {provider_id} / {week:%d/%m/%Y}. Ask the provider to fill in the return sent for that week.")
+        return False
+    return True
+
+
+def _saved_key(book: Book, path: Path, rel: str) -> tuple:
+    modified = book.modified() or dt.datetime.min
+    try:
+        mtime = os.stat(path).st_mtime
+    except OSError:
+        mtime = 0.0
+    return (modified, mtime, rel)
+
+
+def _rows(ret: Return, table, regs: Registers, findings: Findings) -> None:
+    session_cols = [(i, s, f"{day} {s}") for i, day in enumerate(schema.WEEKDAYS) for s in ("AM", "PM")]
+    for row in table.rows:
+        raw_id = row.raw.get("placement_id")
+        if is_blank(raw_id):
+            findings.error(ret.file, ret.sheet, row.cell("placement_id"), "required-blank", None,
+                           f"Row {row.number} has codes but no Placement ID, so the school cannot tell whose they are. "
+                           "Put the Placement ID back; the row is not counted.")
+            continue
+        placement = regs.placement(text(raw_id))
+        if placement is None or placement["provider_id"] != ret.provider_id:
+            where = "is not a placement in the school's register" if placement is None else f"is not placed at {ret.provider_id}"
+            findings.error(ret.file, ret.sheet, row.cell("placement_id"), "wrong-placement", text(raw_id),
+                           f"Placement ID {text(raw_id)} {where}. The row is left out and counted nowhere; "
+                           "check the ID with the provider.")
+            continue
+        pid = placement["placement_id"]
+        if pid in ret.rows:
+            findings.error(ret.file, ret.sheet, row.cell("placement_id"), "duplicate-id", pid,
+                           f"Placement {pid} appears twice in this return; only the first row (row {ret.rows[pid].number}) is used. Delete the extra row.")
+            continue
+        rr = ReturnRow(pid, row.number)
+        for day, session, header in session_cols:
+            key = schema.ATTENDANCE.column(header).key
+            if key in table.columns:
+                rr.marks[(day, session)] = (row.raw.get(key, ""), row.cells[key])
+        ret.rows[pid] = rr
+
+
+def _incidents(book: Book, ret: Return, regs: Registers, findings: Findings) -> list[dict]:
+    sheet = book.find_sheet(schema.INCIDENTS.name)
+    if sheet is None:
+        return []
+    try:
+        grid = book.grid(sheet)
+    except Exception:
+        return []
+    if all(is_blank(v) for row in grid for v in row):
+        return []
+    table = read_table(grid, schema.INCIDENTS, ret.file, sheet, findings)
+    out = []
+    for row in table.rows if table else []:
+        if row.bad & {"date", "placement_id", "category"}:
+            findings.error(ret.file, sheet, str(row.number), "incomplete-incident", None,
+                           f"The incident in row {row.number} needs a Date, a Placement ID and a Category. Complete it; "
+                           "until then the school is not alerted to it.")
+            continue
+        placement = regs.placement(row["placement_id"])
+        if placement is None or placement["provider_id"] != ret.provider_id:
+            findings.error(ret.file, sheet, row.cell("placement_id"), "wrong-placement", row["placement_id"],
+                           f"Placement ID {row['placement_id']} is not one of {ret.provider_id}'s pupils. Correct it; the incident is left out until then.")
+            continue
+        out.append(dict(row.values, placement_id=placement["placement_id"], provider_id=ret.provider_id,
+                        file=ret.file, _row=row.number))
+    return out

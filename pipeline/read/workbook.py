@@ -1,0 +1,93 @@
+"""Open a workbook file safely: sniff what it really is, then read sheets as grids.
+
+Nothing here raises on a bad file: `open_workbook` returns either a Book or the
+plain-English reason it cannot be read.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import python_calamine
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    rule: str
+    message: str
+
+
+def sniff(path: Path) -> str:
+    """'xlsx', 'encrypted', 'xls' or 'other', from the file's bytes, not its name."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+        if head.startswith(ZIP_MAGIC):
+            return "xlsx"
+        if head == OLE_MAGIC:
+            body = head + f.read()
+            if "EncryptionInfo".encode("utf-16-le") in body:
+                return "encrypted"
+            return "xls"
+    return "other"
+
+
+class Book:
+    """A readable xlsx workbook."""
+
+    def __init__(self, path: Path, calamine_book):
+        self.path = Path(path)
+        self._book = calamine_book
+        self.sheet_names: list[str] = list(calamine_book.sheet_names)
+
+    def find_sheet(self, name: str) -> str | None:
+        """The actual sheet name matching `name`, ignoring case and outer spaces."""
+        want = name.strip().casefold()
+        for s in self.sheet_names:
+            if s.strip().casefold() == want:
+                return s
+        return None
+
+    def grid(self, sheet: str) -> list[list]:
+        """The sheet's cells from A1: grid[i][j] is Excel row i+1, column j+1. Empty cells are ''."""
+        return self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+    def modified(self) -> dt.datetime | None:
+        """When the workbook says it was last saved (docProps/core.xml), if it says."""
+        try:
+            with zipfile.ZipFile(self.path) as z:
+                xml = z.read("docProps/core.xml").decode("utf-8", "replace")
+        except (KeyError, OSError, zipfile.BadZipFile):
+            return None
+        m = re.search(r"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>", xml)
+        if not m:
+            return None
+        try:
+            return dt.datetime.fromisoformat(m.group(1).strip().replace("Z", "+00:00")).replace(tzinfo=None)
+        except ValueError:
+            return None
+
+
+def open_workbook(path: Path) -> Book | Unreadable:
+    path = Path(path)
+    try:
+        kind = sniff(path)
+    except OSError as exc:
+        return Unreadable("unreadable-file", f"The file cannot be opened ({exc.strerror or exc}). Close it in Excel or check its permissions, then run again.")
+    if kind == "encrypted":
+        return Unreadable("password-protected", "The workbook is protected with a password, so it cannot be read. Save it again without a password (File > Info > Protect Workbook) and run again.")
+    if kind == "xls":
+        return Unreadable("xls-file", "This is an old Excel 97-2003 (.xls) file. Open it in Excel, save it as an Excel Workbook (.xlsx), and run again.")
+    if kind != "xlsx":
+        return Unreadable("not-a-workbook", "This file is not an Excel workbook (.xlsx). Save it from Excel as an Excel Workbook, or remove it from the folder.")
+    try:
+        return Book(path, python_calamine.CalamineWorkbook.from_path(str(path)))
+    except Exception as exc:  # calamine raises its own error types for every kind of damage
+        if "password" in type(exc).__name__.lower():
+            return Unreadable("password-protected", "The workbook is protected with a password, so it cannot be read. Save it again without a password and run again.")
+        return Unreadable("not-a-workbook", "This file cannot be read as an Excel workbook (it may be damaged or another kind of file). Open it in Excel, save it as an Excel Workbook (.xlsx), and run again.")

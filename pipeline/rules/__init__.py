@@ -1,0 +1,82 @@
+"""The rule catalogue (contract §10): each rule is a small unit with its id, policy §, owner and one function.
+
+A rule function takes the RuleContext and yields Actions. Rules register
+themselves with @rule; `run_rules` runs the whole catalogue and sorts the result.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from ..calendar import SchoolCalendar
+from ..model import Action
+from ..read.registers import Registers
+from ..settings import Settings
+
+
+@dataclass
+class RuleContext:
+    settings: Settings
+    calendar: SchoolCalendar
+    week: dt.date
+    as_of: dt.date
+    registers: Registers
+    sessions: pd.DataFrame
+    pupils: list = field(default_factory=list)
+    missing_returns: list = field(default_factory=list)
+    returns: list = field(default_factory=list)
+
+    @property
+    def window_end(self) -> dt.date:
+        """The last day an upcoming deadline is listed as 'due' (the window's 10th school day after as-of)."""
+        end = self.calendar.add_school_days(self.as_of, self.settings.due_window)
+        return end or self.as_of + dt.timedelta(days=7 * 2)
+
+    def status(self, due: dt.date) -> str | None:
+        """'overdue', 'due' or None (not listed) for a duty not yet done."""
+        if due < self.as_of:
+            return "overdue"
+        if due <= self.window_end:
+            return "due"
+        return None
+
+    def done(self, day: dt.date | None) -> bool:
+        """A date in the registers counts as done only if it is on or before as-of."""
+        return day is not None and day <= self.as_of
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    section: str
+    owner: str
+    key: str            # 'placement', 'provider' or 'upn'
+    summary: str
+    check: Callable[[RuleContext], Iterable[Action]]
+
+
+CATALOGUE: dict[str, Rule] = {}
+
+
+def rule(id: str, section: str, owner: str, key: str, summary: str):
+    def register(fn):
+        CATALOGUE[id] = Rule(id, section, owner, key, summary, fn)
+        return fn
+    return register
+
+
+def action(r: str, status: str, due: dt.date | None, message: str, owner: str | None = None, **key) -> Action:
+    spec = CATALOGUE[r]
+    return Action(rule=r, section=spec.section, owner=owner or spec.owner, status=status, due=due,
+                  message=message, **key)
+
+
+def run_rules(ctx: RuleContext) -> list[Action]:
+    actions = [a for r in CATALOGUE.values() for a in r.check(ctx)]
+    return sorted(actions, key=Action.sort_key)
+
+
+from . import attendance_rules  # noqa: E402,F401  (registers its rules)

@@ -1,0 +1,136 @@
+"""The weekly run, start to finish: settings -> read -> validate -> sessions -> figures and rules -> reports."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .attendance import missing_returns, pupil_figures
+from .calendar import SchoolCalendar, monday_of
+from .errors import RunError
+from .findings import ERROR, Finding, Findings
+from .model import WeeklyResult
+from .output import write_text
+from .read.registers import read_registers
+from .read.returns import read_returns
+from .rules import RuleContext, run_rules
+from .sessions import build_sessions
+from .settings import load_settings
+
+
+@dataclass
+class RunOutcome:
+    result: WeeklyResult
+    folder: Path
+    files: list = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.result.error_count else 0
+
+
+def choose_week(calendar: SchoolCalendar, week: dt.date | None, today: dt.date) -> dt.date:
+    if week is not None:
+        return monday_of(week)
+    monday = calendar.last_complete_week(today)
+    if monday is None:
+        raise RunError(f"No complete school week ends before {today:%d/%m/%Y} in the terms of school.toml: "
+                       "give the week with --week YYYY-MM-DD, or add this year's terms.")
+    return monday
+
+
+def compute_week(data_dir: Path, week: dt.date | None = None, as_of: dt.date | None = None,
+                 today: dt.date | None = None) -> WeeklyResult:
+    """Read and check every workbook in data_dir and work out the week's figures and actions."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise RunError(f"The school folder {data_dir} does not exist. Check the --data path.")
+    settings = load_settings(data_dir / "school.toml")
+    calendar = SchoolCalendar.from_settings(settings)
+    monday = choose_week(calendar, week, today or dt.date.today())
+    friday = monday + dt.timedelta(days=4)
+    as_of = as_of or friday
+    if as_of < monday:
+        raise RunError(f"--as-of {as_of:%d/%m/%Y} is before the reporting week begins ({monday:%d/%m/%Y}). "
+                       "Give an --as-of on or after the Monday of the week.")
+    count_to = min(as_of, friday)
+    findings = Findings()
+    registers = read_registers(data_dir, findings)
+    returns = read_returns(data_dir, registers, findings)
+    year_start = calendar.year_start(count_to)
+    sessions = build_sessions(registers.placements, calendar, returns, year_start, monday, count_to, findings)
+    pupils = pupil_figures(sessions, monday, year_start, count_to, settings.target_percent)
+    missing = missing_returns(sessions, monday)
+    ctx = RuleContext(settings, calendar, monday, as_of, registers, sessions, pupils, missing, returns)
+    actions = run_rules(ctx)
+    summary = {
+        "school": settings.school_name,
+        "week_commencing": monday.isoformat(),
+        "as_of": as_of.isoformat(),
+        "target_percent": settings.target_percent,
+        "pupils": pupils,
+        "actions": [a.to_dict() for a in actions],
+        "missing_returns": missing,
+        "findings": [f.to_dict() for f in sort_findings(findings)],
+    }
+    names = {p["placement_id"]: " ".join(x for x in (p.get("forename"), p.get("surname")) if x)
+             for p in registers.placements}
+    provider_names = {pid: p.get("name") or pid for pid, p in registers.providers.items()}
+    return WeeklyResult(settings, monday, as_of, summary, names, provider_names)
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    def key(f: Finding):
+        m = re.match(r"^([A-Z]*)(\d+)$", f.cell or "")
+        row, col = (int(m.group(2)), (len(m.group(1)), m.group(1))) if m else (0, (0, ""))
+        return (f.file, f.sheet or "", row, col, f.rule)
+    return sorted(findings, key=key)
+
+
+def write_reports(result: WeeklyResult, out_dir: Path) -> RunOutcome:
+    from .render.html_report import write_html_report
+    from .render.xlsx_report import write_xlsx_report
+
+    folder = Path(out_dir) / result.week.isoformat()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunError(f"Cannot write reports to {folder} ({exc.strerror or exc}). Choose another folder with --out.") from None
+    outcome = RunOutcome(result, folder)
+    try:
+        write_text(folder / "summary.json", json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n")
+        write_xlsx_report(result, folder / "weekly_report.xlsx")
+        write_html_report(result, folder / "weekly_report.html")
+    except PermissionError as exc:
+        raise RunError(f"Cannot write reports to {folder} ({exc.strerror}): close any report open in Excel or choose another folder with --out.") from None
+    outcome.files = [folder / n for n in ("weekly_report.xlsx", "weekly_report.html", "summary.json")]
+    return outcome
+
+
+def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | None = None,
+             as_of: dt.date | None = None, today: dt.date | None = None) -> RunOutcome:
+    """The whole weekly job. Raises RunError when it cannot be done (exit 2)."""
+    result = compute_week(data_dir, week, as_of, today)
+    return write_reports(result, out_dir)
+
+
+def console_summary(outcome: RunOutcome) -> str:
+    r = outcome.result
+    s = r.summary
+    statuses = {k: sum(1 for a in s["actions"] if a["status"] == k) for k in ("overdue", "due", "alert")}
+    errors = r.error_count
+    warnings = sum(1 for f in s["findings"] if f["severity"] == "warning")
+    lines = [
+        f"{s['school']}: week commencing {r.week:%A %d %B %Y}, figures to {min(r.as_of, r.week + dt.timedelta(days=4)):%d/%m/%Y}",
+        f"  Pupils in provision: {len(s['pupils'])}; below the {r.settings.target_percent:g}% target: "
+        f"{sum(p['below_target'] for p in s['pupils'])}; persistent absence: {sum(p['persistent_absence'] for p in s['pupils'])}",
+        f"  Actions: {statuses['overdue']} overdue, {statuses['due']} due soon, {statuses['alert']} to decide",
+        f"  Missing returns: {len(s['missing_returns'])}",
+        f"  Findings in the workbooks: {errors} errors, {warnings} warnings"
+        + (" (fix the errors listed on the Findings sheet, then run again)" if errors else ""),
+        "  Reports:",
+    ]
+    lines += [f"    {p}" for p in outcome.files]
+    return "\n".join(lines)

@@ -1,0 +1,129 @@
+"""Small factories that build test workbooks cell by cell, so each test states its own data."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import xlsxwriter
+
+from pipeline.output import XLSX_OPTIONS
+
+
+def write_grid(path: Path, sheets: dict[str, list[list]], created: dt.datetime | None = None) -> Path:
+    """Write {sheet name: rows} to an xlsx, row 1 first; dates are written as real Excel dates.
+
+    A value of None leaves the cell empty."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path), XLSX_OPTIONS)
+    wb.set_properties({"created": created or dt.datetime(2026, 1, 1)})
+    date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, (dt.date, dt.datetime)):
+                    ws.write_datetime(r, c, value if isinstance(value, dt.datetime) else
+                                      dt.datetime(value.year, value.month, value.day), date_fmt)
+                elif isinstance(value, str):
+                    ws.write_string(r, c, value)
+                else:
+                    ws.write(r, c, value)
+    wb.close()
+    return path
+
+
+# --- a school folder, built from dicts keyed by the contract's header texts -------------------
+
+from pipeline import schema  # noqa: E402
+
+SCHOOL_TOML = """\
+[school]
+name = "Test Infant School"
+target_percent = 96.0
+
+[calendar]
+closures = [2026-11-13]
+
+[[terms]]
+name = "Autumn 2026"
+start = 2026-09-03
+end = 2026-12-18
+half_term = [2026-10-26, 2026-10-30]
+
+[[terms]]
+name = "Spring 2027"
+start = 2027-01-05
+end = 2027-03-26
+half_term = [2027-02-15, 2027-02-19]
+
+[[terms]]
+name = "Summer 2027"
+start = 2027-04-12
+end = 2027-07-21
+half_term = [2027-05-31, 2027-06-04]
+"""
+
+ALL_CHECKS = {h: dt.date(2026, 6, 1) for h in schema.PROVIDER_CHECKS}
+
+
+def provider(pid="PRV1", **over) -> dict:
+    row = {"Provider ID": pid, "Name": f"Provider {pid}", "Contact email": f"{pid.lower()}@example.org",
+           "Registered": "Y", "Status": "Active", **ALL_CHECKS}
+    row.update({k.replace("_", " "): v for k, v in over.items()})
+    return row
+
+
+def placement(pid="P001", provider_id="PRV1", start=dt.date(2026, 9, 7), days="Full day", **over) -> dict:
+    """A valid placement; `days` applies to Mon-Fri unless a day is given in `over` (Mon="AM")."""
+    row = {"Placement ID": pid, "UPN": "B801200005001", "Forename": "Test", "Surname": f"Pupil {pid}",
+           "Provider ID": provider_id, "Reason": "Directed off-site to improve behaviour", "Arranged by": "School",
+           "Start date": start, **{d: days for d in schema.WEEKDAYS}}
+    row.update({k.replace("_", " "): v for k, v in over.items()})
+    return row
+
+
+def rows_of(sheet: schema.Sheet, records: list[dict], title_rows: int = 0) -> list[list]:
+    headers = [c.header for c in sheet.columns]
+    extra = [k for r in records for k in r if k not in headers]
+    headers += list(dict.fromkeys(extra))
+    grid = [[f"{sheet.name} (title row)"]] + [[]] * (title_rows - 1) if title_rows else []
+    return grid + [headers] + [[r.get(h) for h in headers] for r in records]
+
+
+def write_school(folder: Path, placements: list[dict], providers: list[dict] | None = None,
+                 reviews: list[dict] | None = None, exclusions: list[dict] | None = None,
+                 toml: str = SCHOOL_TOML) -> Path:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "school.toml").write_text(toml, encoding="utf-8")
+    write_grid(folder / "providers.xlsx", {"Providers": rows_of(schema.PROVIDERS, providers or [provider()])})
+    sheets = {"Placements": rows_of(schema.PLACEMENTS, placements)}
+    if reviews is not None:
+        sheets["Reviews"] = rows_of(schema.REVIEWS, reviews)
+    if exclusions is not None:
+        sheets["Exclusions"] = rows_of(schema.EXCLUSIONS, exclusions)
+    write_grid(folder / "placements.xlsx", sheets)
+    (folder / "returns").mkdir(exist_ok=True)
+    return folder
+
+
+def write_return(path: Path, provider_id, week, rows: list[tuple], incidents: list[dict] | None = None,
+                 created: dt.datetime | None = None) -> Path:
+    """rows: (placement_id, [10 session values Mon AM .. Fri PM]); labels in A1:B2, header on row 4.
+
+    So the session of row k (0-based), session s (0 = Mon AM) is at column D+s, Excel row 5+k."""
+    grid = [["Provider ID", provider_id], ["Week commencing", week], [],
+            [c.header for c in schema.ATTENDANCE.columns]]
+    for pid, marks in rows:
+        grid.append([pid, "B801200005001", "Test Pupil", *marks, None])
+    sheets = {"Attendance": grid}
+    if incidents is not None:
+        sheets["Incidents"] = rows_of(schema.INCIDENTS, incidents)
+    return write_grid(path, sheets, created)
+
+
+def full_week(code="B") -> list:
+    return [code] * 10
