@@ -7,6 +7,7 @@ generated from that declaration.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,12 +91,22 @@ def load_settings(path: Path) -> Settings:
     if not path.is_file():
         raise RunError(f"{path} is missing: every school folder needs a school.toml (run 'python run_weekly.py --init DIR' for a template).")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RunError(f"school.toml cannot be read ({exc}): fix the line it names.") from None
+        raise RunError(f"school.toml cannot be read: {_toml_problem(exc, text)}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RunError(f"school.toml cannot be read ({exc}).") from None
     return parse_settings(raw)
+
+
+def _toml_problem(exc: tomllib.TOMLDecodeError, text: str) -> str:
+    """The error with the offending line quoted, so the person sees which key is wrong."""
+    m = re.search(r"line (\d+)", str(exc))
+    lines = text.splitlines()
+    if m and 0 < int(m.group(1)) <= len(lines):
+        return f"{exc} in `{lines[int(m.group(1)) - 1].strip()}`. Fix that line (dates are written 2026-09-03, text in quotes)."
+    return f"{exc}. Fix that line."
 
 
 def parse_settings(raw: dict) -> Settings:

@@ -1,0 +1,62 @@
+"""The attendance lead's weekly web page (contract §9: weekly_report.html).
+
+One self-contained file: inline CSS, no links, scripts, fonts or images, so it can be
+e-mailed, opened on a phone and printed. Deterministic: no wall-clock time.
+"""
+from __future__ import annotations
+
+from itertools import groupby
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader
+
+from ..model import WeeklyResult
+from ..output import write_text
+from .xlsx_report import as_date, first_step, plural, summary_counts
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+STATUS_ORDER = {"overdue": 0, "due": 1, "alert": 2}
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def uk_date(value, weekday: bool = False) -> str:
+    """'23 Nov 2026' (or 'Monday 23 Nov 2026'); '' for no date. Independent of the locale."""
+    d = as_date(value)
+    if d is None:
+        return ""
+    text = f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+    return f"{DAYS[d.weekday()]} {text}" if weekday else text
+
+
+def percent(value) -> str:
+    return "n/a" if value is None else f"{value:.1f}%"
+
+
+_ENV = Environment(loader=PackageLoader("pipeline.render", "templates"), autoescape=True,
+                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+_ENV.filters.update(uk_date=uk_date, percent=percent)
+_ENV.globals.update(plural=plural)
+
+
+def _context(result: WeeklyResult) -> dict:
+    s = result.summary
+    pupils = [dict(p, name=result.pupil_names.get(p["placement_id"], ""),
+                   provider=result.provider_names.get(p.get("provider_id"), "")) for p in s["pupils"]]
+    actions = sorted(s["actions"], key=lambda a: STATUS_ORDER.get(a["status"], 9))
+    missing = [dict(m, provider=result.provider_names.get(m["provider_id"], "")) for m in s["missing_returns"]]
+    findings = sorted(s["findings"], key=lambda x: (x["file"], SEVERITY_ORDER.get(x["severity"], 9)))
+    by_file = [(file, list(group)) for file, group in groupby(findings, key=lambda x: x["file"])]
+    return {"school": result.settings.school_name, "week": result.week, "as_of": result.as_of,
+            "target": result.settings.target_percent,
+            "window": result.settings.options.get(("rules", "due_window_school_days"), 10),
+            "counts": summary_counts(result), "first_step": first_step(result),
+            "pupils": pupils, "actions": actions, "missing": missing, "findings_by_file": by_file}
+
+
+def render_html_report(result: WeeklyResult) -> str:
+    return _ENV.get_template("weekly_report.html.j2").render(**_context(result))
+
+
+def write_html_report(result: WeeklyResult, path) -> None:
+    write_text(Path(path), render_html_report(result))

@@ -1,0 +1,233 @@
+"""The attendance lead's weekly workbook (contract §9: weekly_report.xlsx).
+
+Written cell by cell with xlsxwriter so that every text from the inputs stays text
+(never a formula), and with a pinned 'created' time so a rerun is byte-identical.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import xlsxwriter
+
+from ..model import WeeklyResult
+from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime
+
+FIGURES = ("possible", "attended", "authorised", "unauthorised", "not_reported", "percent")
+FIGURE_LABELS = ("possible", "attended", "authorised", "unauthorised", "not reported", "%")
+ATTENDANCE_HEADERS = (["Placement ID", "Pupil", "Provider ID", "Provider"]
+                      + [f"Week {x}" for x in FIGURE_LABELS]
+                      + [f"Year to date {x}" for x in FIGURE_LABELS]
+                      + ["Below target", "Persistent absence"])
+ACTION_HEADERS = ["Status", "Due", "Rule", "Policy §", "Owner", "Placement ID", "Provider ID", "UPN", "What to do"]
+MISSING_HEADERS = ["Provider ID", "Provider", "Week commencing"]
+FINDING_HEADERS = ["Severity", "File", "Sheet", "Cell", "Rule", "Value", "Message"]
+WIDE = {"What to do": 70, "Message": 70, "Value": 30, "File": 35}   # wrapped text columns
+
+
+def as_date(value) -> dt.date | None:
+    """A date from the summary (ISO text or a date); None if there is none."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def summary_counts(result: WeeklyResult) -> dict[str, int]:
+    s = result.summary
+    status = [a["status"] for a in s["actions"]]
+    severity = [f["severity"] for f in s["findings"]]
+    return {
+        "pupils": len(s["pupils"]),
+        "below_target": sum(1 for p in s["pupils"] if p.get("below_target")),
+        "persistent_absence": sum(1 for p in s["pupils"] if p.get("persistent_absence")),
+        "overdue": status.count("overdue"), "due": status.count("due"), "alert": status.count("alert"),
+        "missing_returns": len(s["missing_returns"]),
+        "errors": severity.count("error"), "warnings": severity.count("warning"),
+    }
+
+
+def first_step(result: WeeklyResult) -> str:
+    """One plain-English sentence: what the attendance lead should do first."""
+    c = summary_counts(result)
+    if c["overdue"]:
+        return (f"Start with the {plural(c['overdue'], 'overdue action')} in the Actions list: "
+                "each is a duty whose deadline has passed.")
+    if c["errors"]:
+        return (f"Fix the {plural(c['errors'], 'error')} listed under Findings and run the report again: "
+                "until then those sessions count as absent or are left out.")
+    if c["missing_returns"]:
+        return (f"Chase the {plural(c['missing_returns'], 'missing attendance return')}: "
+                "without them those pupils' attendance is not known.")
+    if c["due"]:
+        return f"Plan the {plural(c['due'], 'action')} due soon in the Actions list."
+    if c["alert"]:
+        return f"Look at the {plural(c['alert'], 'alert')} in the Actions list: each needs a decision."
+    return "Nothing needs doing this week: all returns are in and no actions are open."
+
+
+def write_xlsx_report(result: WeeklyResult, path) -> None:
+    with atomic_path(Path(path)) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
+        wb.set_properties({"title": "Alternative provision weekly report",
+                           "created": pinned_datetime(result.as_of)})
+        f = _formats(wb)
+        _summary_sheet(wb, f, result)
+        _attendance_sheet(wb, f, result)
+        _actions_sheet(wb, f, result)
+        _missing_sheet(wb, f, result)
+        _findings_sheet(wb, f, result)
+        wb.close()
+
+
+def _formats(wb) -> dict:
+    return {
+        "title": wb.add_format({"bold": True, "font_size": 14}),
+        "bold": wb.add_format({"bold": True}),
+        "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
+        "top": wb.add_format({"valign": "top"}),
+        "date": wb.add_format({"num_format": "dd/mm/yyyy", "align": "left", "valign": "top"}),
+        "longdate": wb.add_format({"num_format": "dddd d mmmm yyyy", "align": "left"}),
+        "pct": wb.add_format({"num_format": '0.0"%"', "valign": "top"}),
+        "pct_left": wb.add_format({"num_format": '0.0"%"', "align": "left"}),
+        "int_left": wb.add_format({"align": "left"}),
+        "first": wb.add_format({"bold": True, "text_wrap": True, "bg_color": "#FFF2CC", "border": 1, "valign": "top"}),
+        "amber": wb.add_format({"bg_color": "#FFEB9C", "font_color": "#7F4F00"}),
+        "red": wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
+    }
+
+
+def _page_setup(ws, result: WeeklyResult, sheet: str) -> None:
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    school = result.settings.school_name.replace("&", "&&")[:120]
+    ws.set_header(f"&L{school}&R{sheet}, week commencing {result.week:%d/%m/%Y}")
+    ws.set_footer("&CPage &P of &N")
+
+
+def _put(ws, row: int, col: int, value, fmt=None) -> None:
+    """Write one value: text always as text, dates as real dates, None as nothing."""
+    if value is None or value == "":
+        return
+    if isinstance(value, bool):
+        ws.write_string(row, col, "Y" if value else "N", fmt)
+    elif isinstance(value, (int, float)):
+        ws.write_number(row, col, value, fmt)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(row, col, dt.datetime(value.year, value.month, value.day), fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def _table_sheet(wb, f, result, name: str, headers: list[str], rows: list[list],
+                 formats: dict[int, str] | None = None, empty: str = ""):
+    """A sheet holding one Excel table with a frozen, repeated header row."""
+    ws = wb.add_worksheet(name)
+    formats = formats or {}
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            _put(ws, r, c, value, f[formats.get(c, "top")])
+    ws.add_table(0, 0, max(len(rows), 1), len(headers) - 1, {
+        "name": name.replace(" ", ""), "style": "Table Style Medium 2",
+        "columns": [{"header": h} for h in headers]})
+    if not rows and empty:
+        ws.write_string(3, 0, empty)
+    for c, h in enumerate(headers):
+        longest = max([len(h) + 4] + [len(str(row[c])) + 2 for row in rows if row[c] is not None])
+        if h in WIDE:
+            ws.set_column(c, c, min(longest, WIDE[h]), f["wrap"])
+        else:
+            ws.set_column(c, c, min(max(longest, 10), 30))
+    ws.freeze_panes(1, 0)
+    ws.repeat_rows(0)
+    _page_setup(ws, result, name)
+    return ws
+
+
+def _summary_sheet(wb, f, result: WeeklyResult) -> None:
+    ws = wb.add_worksheet("Summary")
+    c = summary_counts(result)
+    window = result.settings.options.get(("rules", "due_window_school_days"), 10)
+    ws.set_column(0, 0, 44)
+    ws.set_column(1, 1, 70)
+    ws.write_string(0, 0, "Alternative provision: weekly report", f["title"])
+    lines = [
+        ("School", result.settings.school_name, None),
+        ("Week commencing", result.week, "longdate"),
+        ("Figures up to", result.as_of, "longdate"),
+        ("Attendance target", result.settings.target_percent, "pct_left"),
+    ]
+    for r, (label, value, fmt) in enumerate(lines, start=2):
+        ws.write_string(r, 0, label, f["bold"])
+        _put(ws, r, 1, value, f[fmt] if fmt else None)
+    ws.write_string(7, 0, "What to do first", f["bold"])
+    ws.write_string(7, 1, first_step(result), f["first"])
+    ws.set_row(7, 32)
+    ws.write_string(9, 0, "This week in numbers", f["bold"])
+    counts = [
+        ("Pupils in alternative provision", c["pupils"]),
+        ("Below the attendance target (year to date)", c["below_target"]),
+        ("Persistent absence (year to date)", c["persistent_absence"]),
+        ("Actions overdue", c["overdue"]),
+        (f"Actions due in the next {window} school days", c["due"]),
+        ("Alerts needing a decision", c["alert"]),
+        ("Missing attendance returns", c["missing_returns"]),
+        ("Errors in the workbooks", c["errors"]),
+        ("Warnings about the workbooks", c["warnings"]),
+    ]
+    for r, (label, n) in enumerate(counts, start=10):
+        ws.write_string(r, 0, label)
+        ws.write_number(r, 1, n, f["int_left"])
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 1)
+
+
+def _attendance_sheet(wb, f, result: WeeklyResult) -> None:
+    rows = []
+    for p in result.summary["pupils"]:
+        week, ytd = p.get("week") or {}, p.get("year_to_date") or {}
+        rows.append([p["placement_id"], result.pupil_names.get(p["placement_id"]),
+                     p.get("provider_id"), result.provider_names.get(p.get("provider_id"))]
+                    + [week.get(k) for k in FIGURES] + [ytd.get(k) for k in FIGURES]
+                    + ["Y" if p.get("below_target") else "N", "Y" if p.get("persistent_absence") else "N"])
+    pct_cols = {ATTENDANCE_HEADERS.index("Week %"): "pct", ATTENDANCE_HEADERS.index("Year to date %"): "pct"}
+    ws = _table_sheet(wb, f, result, "Attendance", ATTENDANCE_HEADERS, rows, pct_cols,
+                      "No pupils in alternative provision so far this year.")
+    if rows:
+        last = len(rows)
+        span = f"A2:{xlsxwriter.utility.xl_col_to_name(len(ATTENDANCE_HEADERS) - 1)}{last + 1}"
+        pa = xlsxwriter.utility.xl_col_to_name(ATTENDANCE_HEADERS.index("Persistent absence"))
+        below = xlsxwriter.utility.xl_col_to_name(ATTENDANCE_HEADERS.index("Below target"))
+        # Added first, so it wins: red for persistent absence, then amber for below target.
+        ws.conditional_format(span, {"type": "formula", "criteria": f'=${pa}2="Y"', "format": f["red"]})
+        ws.conditional_format(span, {"type": "formula", "criteria": f'=${below}2="Y"', "format": f["amber"]})
+
+
+def _actions_sheet(wb, f, result: WeeklyResult) -> None:
+    rows = [[a["status"].capitalize(), as_date(a.get("due")), a["rule"], a.get("section"), a.get("owner"),
+             a.get("placement_id"), a.get("provider_id"), a.get("upn"), a.get("message")]
+            for a in result.summary["actions"]]
+    _table_sheet(wb, f, result, "Actions", ACTION_HEADERS, rows, {1: "date"},
+                 "No actions: nothing is overdue, due soon or waiting for a decision.")
+
+
+def _missing_sheet(wb, f, result: WeeklyResult) -> None:
+    rows = [[m["provider_id"], result.provider_names.get(m["provider_id"]), as_date(m.get("week_commencing"))]
+            for m in result.summary["missing_returns"]]
+    _table_sheet(wb, f, result, "Missing returns", MISSING_HEADERS, rows, {2: "date"},
+                 "No missing returns this week.")
+
+
+def _findings_sheet(wb, f, result: WeeklyResult) -> None:
+    rows = [[x["severity"].capitalize(), x["file"], x.get("sheet"), x.get("cell"), x["rule"],
+             x.get("value"), x["message"]] for x in result.summary["findings"]]
+    _table_sheet(wb, f, result, "Findings", FINDING_HEADERS, rows, {},
+                 "No problems found in the workbooks.")
