@@ -1,0 +1,314 @@
+"""The input templates, generated from the schema and the settings declaration.
+
+`python -m pipeline.templates [FOLDER]` regenerates `input_templates/` (or FOLDER):
+placements.xlsx, providers.xlsx, attendance_return.xlsx and school.toml.
+The same `write_workbook` writes pre-filled workbooks when given rows and labels.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import xlsxwriter
+
+from . import codes, schema
+from .output import XLSX_OPTIONS, atomic_path, pinned_datetime, write_text
+from .settings import SETTINGS
+
+CREATED = dt.date(2026, 1, 1)
+LAST_ROW = 999                      # 0-based: validations reach Excel row 1000
+LISTS = "Lists"
+INSTRUCTIONS = "Instructions"
+DATE_FORMAT = "dd/mm/yyyy"
+DATE_MESSAGE = "Type a date, e.g. 03/09/2026"
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
+TEXT_KINDS = (schema.TEXT, schema.ID, schema.UPN, schema.EMAIL, schema.CHOICE, schema.CODE, schema.YN)
+KIND_FORMATS = {schema.DATE: {"num_format": DATE_FORMAT}, schema.TIME: {"num_format": "hh:mm"},
+                schema.MONEY: {"num_format": "£#,##0.00"}, **{k: {"num_format": "@"} for k in TEXT_KINDS}}
+TEMPLATE_FILES = tuple(b.filename for b in schema.WORKBOOKS) + ("school.toml",)
+
+
+def header_row(sheet: schema.Sheet) -> int:
+    """0-based row of a sheet's header: under its labels and one blank row, else the first row."""
+    return len(sheet.labels) + 1 if sheet.labels else 0
+
+
+class _Formats:
+    """The workbook's cell formats, made once per workbook."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.title = wb.add_format({"bold": True, "font_size": 14})
+        self.bold = wb.add_format({"bold": True})
+        self.header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+        self.required = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1})
+        self.date = wb.add_format({"num_format": DATE_FORMAT})
+        self.time = wb.add_format({"num_format": "hh:mm"})
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.kind = {kind: wb.add_format(spec) for kind, spec in KIND_FORMATS.items()}
+
+
+class _Lists:
+    """The hidden sheet holding one column per dropdown list; identical lists share a column."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.ranges: dict[tuple[str, ...], str] = {}
+
+    def source(self, column: schema.Column) -> str:
+        if column.choices not in self.ranges:
+            col = len(self.ranges)
+            name = {schema.CODE: "Register code", schema.YN: "Y or N"}.get(column.kind, column.header)
+            self.ws.write_string(0, col, name)
+            for i, value in enumerate(column.choices, start=1):
+                self.ws.write_string(i, col, value)
+            first = xlsxwriter.utility.xl_rowcol_to_cell(1, col, True, True)
+            last = xlsxwriter.utility.xl_rowcol_to_cell(len(column.choices), col, True, True)
+            self.ranges[column.choices] = f"={LISTS}!{first}:{last}"
+        return self.ranges[column.choices]
+
+
+def _validate(ws, first_row: int, last_row: int, col: int, options: dict) -> None:
+    result = ws.data_validation(first_row, col, last_row, col, options)
+    if result != 0:
+        raise RuntimeError(f"xlsxwriter refused the validation on {ws.name} column {col + 1}: {options}")
+
+
+def _list_validation(ws, lists: _Lists, rows: tuple[int, int], col: int, column: schema.Column) -> None:
+    _validate(ws, rows[0], rows[1], col, {
+        "validate": "list", "source": lists.source(column),
+        "error_title": column.header[:32], "error_type": "stop",
+        "error_message": f"Choose a value from the list. {column.help}"[:255],
+    })
+
+
+def _date_validation(ws, rows: tuple[int, int], col: int, title: str) -> None:
+    _validate(ws, rows[0], rows[1], col, {
+        "validate": "date", "criteria": "between", "minimum": DATE_RANGE[0], "maximum": DATE_RANGE[1],
+        "input_title": title[:32], "input_message": DATE_MESSAGE,
+        "error_title": title[:32], "error_type": "stop", "error_message": "This must be a date, e.g. 03/09/2026.",
+    })
+
+
+def _write_value(ws, row: int, col: int, value, fmt: _Formats) -> None:
+    """Write one input value; text always as a plain string, never as a formula."""
+    if value is None:
+        return
+    if isinstance(value, str):
+        ws.write_string(row, col, value)
+    elif isinstance(value, (dt.date, dt.datetime)):
+        ws.write_datetime(row, col, value, fmt.date)
+    elif isinstance(value, dt.time):
+        ws.write_datetime(row, col, value, fmt.time)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value)
+    elif isinstance(value, (int, float)):
+        ws.write_number(row, col, value)
+    else:
+        raise TypeError(f"cannot write {type(value).__name__} value {value!r} to {ws.name}")
+
+
+def _write_labels(ws, sheet: schema.Sheet, labels: dict, fmt: _Formats) -> None:
+    for r, lab in enumerate(sheet.labels):
+        ws.write_string(r, 0, lab.label, fmt.bold)
+        if lab.help:
+            ws.write_comment(r, 0, lab.help, {"width": 300, "height": 60})
+        if lab.kind == schema.DATE:
+            ws.write_blank(r, 1, None, fmt.date)
+            _date_validation(ws, (r, r), 1, lab.label)
+        _write_value(ws, r, 1, labels.get(lab.label), fmt)
+
+
+def _write_sheet(ws, sheet: schema.Sheet, rows: list[dict], labels: dict, lists: _Lists, fmt: _Formats) -> None:
+    if sheet.labels:
+        _write_labels(ws, sheet, labels, fmt)
+    hr = header_row(sheet)
+    data = (hr + 1, max(LAST_ROW, hr + len(rows)))
+    for c, column in enumerate(sheet.columns):
+        width = max(column.display_width, 18) if sheet.labels and c == 0 else column.display_width
+        ws.set_column(c, c, width, fmt.kind.get(column.kind))
+        ws.write_string(hr, c, column.header, fmt.required if column.required else fmt.header)
+        ws.write_comment(hr, c, column.help, {"width": 300, "height": 80})
+        if column.choices:
+            _list_validation(ws, lists, data, c, column)
+        elif column.kind == schema.DATE:
+            _date_validation(ws, data, c, column.header)
+    ws.freeze_panes(hr + 1, 0)
+    ws.autofilter(hr, 0, hr, len(sheet.columns) - 1)
+    headers = {column.header: c for c, column in enumerate(sheet.columns)}
+    for r, row in enumerate(rows, start=hr + 1):
+        unknown = set(row) - set(headers)
+        if unknown:
+            raise ValueError(f"{sheet.name} has no column {sorted(unknown)}")
+        for header, value in row.items():
+            _write_value(ws, r, headers[header], value, fmt)
+
+
+def _instruction_lines(book: schema.Workbook) -> list[tuple[str, tuple]]:
+    """The Instructions sheet as (style, cells) lines: style is title, text, heading, table or blank."""
+    lines = [("title", (book.title,))] + [("text", (p,)) for p in book.instructions]
+    lines += [("text", ("Columns with an orange header are required; hover over a header to see what it takes.",)),
+              ("blank", ())]
+    for sheet in book.sheets:
+        need = "required" if sheet.required else "optional"
+        lines += [("heading", (f"Sheet {sheet.name} ({need})",)), ("text", (sheet.help,))]
+        for r, lab in enumerate(sheet.labels, start=1):
+            lines.append(("text", (f"{lab.label} goes in cell B{r}: {schema.KIND_HELP[lab.kind]}. {lab.help}",)))
+        lines.append(("table", ("Column", "Required", "Kind", "Help")))
+        lines += [("row", (c.header, "yes" if c.required else "", schema.KIND_HELP[c.kind], c.help))
+                  for c in sheet.columns]
+        lines.append(("blank", ()))
+    if any(c.kind == schema.CODE for s in book.sheets for c in s.columns):
+        lines += _code_key_lines()
+    return lines
+
+
+def _code_key_lines() -> list[tuple[str, tuple]]:
+    lines = [("heading", ("Register codes",)), ("table", ("Code", "Counts as", "Meaning", ""))]
+    lines += [("row", (code, codes.CATEGORY_LABELS[cat], codes.MEANINGS.get(code, ""), ""))
+              for code, cat in codes.CODES.items()]
+    lines.append(("row", (codes.NOT_EXPECTED, "", "The pupil is not expected this session: leave it as it is.", "")))
+    legacy = ", ".join(codes.LEGACY)
+    lines.append(("text", (f"Old codes from before August 2024 ({legacy}) must not be used; "
+                           "they are accepted with a warning only.",)))
+    return lines
+
+
+def _write_instructions(ws, book: schema.Workbook, fmt: _Formats) -> None:
+    for c, width in enumerate((30, 22, 26, 90)):
+        ws.set_column(c, c, width, fmt.wrap if c == 3 else None)
+    style = {"title": fmt.title, "heading": fmt.bold, "table": fmt.header}
+    for r, (kind, cells) in enumerate(_instruction_lines(book)):
+        for c, text in enumerate(cells):
+            if text:
+                ws.write_string(r, c, text, style.get(kind))
+
+
+def write_workbook(book: schema.Workbook, path, rows: dict[str, list[dict]] | None = None,
+                   labels: dict[str, object] | None = None, created: dt.date = CREATED) -> None:
+    """Write `book` to `path`: Instructions, the data sheets in order, then the hidden Lists sheet.
+
+    `rows` maps a sheet name to its data rows ({header: value}); `labels` fills the values of
+    labelled sheets (column B). The output is byte-identical for the same arguments."""
+    rows, labels = rows or {}, labels or {}
+    unknown = set(rows) - {s.name for s in book.sheets}
+    if unknown:
+        raise ValueError(f"{book.filename} has no sheet {sorted(unknown)}")
+    unknown = set(labels) - {lab.label for s in book.sheets for lab in s.labels}
+    if unknown:
+        raise ValueError(f"{book.filename} has no label {sorted(unknown)}")
+    with atomic_path(Path(path)) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
+        wb.set_properties({"title": book.title, "created": pinned_datetime(created)})
+        fmt = _Formats(wb)
+        _write_instructions(wb.add_worksheet(INSTRUCTIONS), book, fmt)
+        sheets = [(wb.add_worksheet(s.name), s) for s in book.sheets]
+        lists = _Lists(wb.add_worksheet(LISTS))
+        lists.ws.hide()
+        for ws, sheet in sheets:
+            sheet_labels = labels if sheet.labels else {}
+            _write_sheet(ws, sheet, rows.get(sheet.name, []), sheet_labels, lists, fmt)
+        wb.close()
+
+
+SCHOOL_TOML_HEAD = '''\
+# school.toml: the school's settings, term dates and closures.
+# Dates are written year-month-day, e.g. 2026-09-03. Text goes in "double quotes".
+# Replace the example school and dates below with your own.
+
+[school]
+name = "Hilltop Infant School"
+address = "1 School Lane, Hilltop"     # letterhead
+target_percent = 96.0                   # the school's attendance target, policy §15.5
+
+[calendar]
+closures = [2026-11-13]                 # INSET days and other planned closures
+
+# One [[terms]] table per term, in date order. half_term is optional:
+# the first and last weekday of the break.
+[[terms]]
+name = "Autumn 2026"
+start = 2026-09-03
+end = 2026-12-18
+half_term = [2026-10-26, 2026-10-30]
+
+[[terms]]
+name = "Spring 2027"
+start = 2027-01-05
+end = 2027-03-26
+half_term = [2027-02-15, 2027-02-19]
+
+[[terms]]
+name = "Summer 2027"
+start = 2027-04-12
+end = 2027-07-21
+half_term = [2027-05-31, 2027-06-04]
+
+# ----------------------------------------------------------------------------
+# Optional settings. Each has a default; to change one, remove the "# " at the
+# start of its line and edit the value.
+# ----------------------------------------------------------------------------
+'''
+
+# Example values shown for settings whose default is "not set".
+EXAMPLES = {
+    "from": '"ap.lead@hilltop.example"', "smtp_host": '"smtp.hilltop.example"',
+    "username": '"ap.lead@hilltop.example"', "secrets_file": '"C:/AP secrets/provider_passwords.toml"',
+    "ap_budget": "25000", "cache": '"reports/.cache"', "letter_template": '"letter.html.j2"',
+}
+
+
+def toml_value(value) -> str:
+    """A Python default written as a TOML value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    raise TypeError(f"no TOML form for {value!r}")
+
+
+def school_toml_text() -> str:
+    parts = [SCHOOL_TOML_HEAD]
+    tables = list(dict.fromkeys(s.table for s in SETTINGS))
+    for table in tables:
+        parts.append(f"\n[{table}]\n")
+        for s in (s for s in SETTINGS if s.table == table):
+            if s.default is None:
+                note = "" if "default" in s.help.lower() else " Default: not set."
+                parts.append(f"# {s.help}{note}\n# {s.key} = {EXAMPLES.get(s.key, '')}\n")
+            else:
+                parts.append(f"# {s.help}\n# {s.key} = {toml_value(s.default)}\n")
+    return "".join(parts)
+
+
+def write_school_toml(path) -> None:
+    """Write the commented school.toml template."""
+    write_text(Path(path), school_toml_text())
+
+
+def generate_all(folder=Path("input_templates")) -> list[Path]:
+    """Write the blank workbooks and school.toml into `folder`; return the paths written."""
+    folder = Path(folder)
+    paths = []
+    for book in schema.WORKBOOKS:
+        write_workbook(book, folder / book.filename)
+        paths.append(folder / book.filename)
+    write_school_toml(folder / "school.toml")
+    return paths + [folder / "school.toml"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) > 1 or any(a.startswith("-") for a in args):
+        print("usage: python -m pipeline.templates [FOLDER]   (default: input_templates)", file=sys.stderr)
+        return 2
+    paths = generate_all(Path(args[0]) if args else Path("input_templates"))
+    for p in paths:
+        print(f"wrote {p}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
