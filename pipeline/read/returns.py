@@ -52,13 +52,20 @@ def return_files(data_dir: Path) -> list[Path]:
 
 def read_returns(data_dir: Path, regs: Registers, findings: Findings) -> list[Return]:
     """Every accepted return, one per provider and week."""
-    candidates = []
+    candidates, own_findings = [], {}
     for path in return_files(data_dir):
         rel = path.relative_to(data_dir).as_posix()
-        ret = read_return(path, rel, regs, findings)
-        if ret is not None:
+        own = Findings()
+        ret = read_return(path, rel, regs, own)
+        if ret is None:
+            findings.extend(own)
+        else:
             candidates.append(ret)
-    return _one_per_provider_week(candidates, findings)
+            own_findings[rel] = own
+    accepted = _one_per_provider_week(candidates, findings)
+    for ret in accepted:  # a return left out for a later one is left out whole: only its warning is kept
+        findings.extend(own_findings[ret.file])
+    return accepted
 
 
 def _one_per_provider_week(candidates: list[Return], findings: Findings) -> list[Return]:
@@ -105,6 +112,11 @@ def read_return(path: Path, rel: str, regs: Registers, findings: Findings) -> Re
         return None
     if not _meta_matches(book, provider_id, week, rel, findings):
         return None
+    missing = [h for h in schema.SESSIONS if schema.ATTENDANCE.column(h).key not in table.columns]
+    if missing:
+        findings.error(rel, sheet, None, "missing-column", ", ".join(missing),
+                       f"The Attendance sheet has no column {', '.join(missing)}. Put the column back as in the return "
+                       "the school sent; until then every expected session in it counts as N (absent, no reason yet).")
     ret = Return(rel, provider_id, week, _saved_key(book, path, rel), sheet)
     _rows(ret, table, regs, findings)
     ret.incidents = _incidents(book, ret, regs, findings)

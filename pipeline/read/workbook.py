@@ -6,6 +6,7 @@ plain-English reason it cannot be read.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import zipfile
 from dataclasses import dataclass
@@ -33,8 +34,9 @@ def sniff(path: Path) -> str:
             body = head + f.read()
             if "EncryptionInfo".encode("utf-16-le") in body:
                 return "encrypted"
-            return "xls"
-    return "other"
+            if "Workbook".encode("utf-16-le") in body:
+                return "xls"  # a real Excel 97-2003 file has a Workbook stream
+    return "other"  # including OLE files that are not workbooks (a Word .doc, Thumbs.db)
 
 
 class Book:
@@ -68,9 +70,12 @@ class Book:
         if not m:
             return None
         try:
-            return dt.datetime.fromisoformat(m.group(1).strip().replace("Z", "+00:00")).replace(tzinfo=None)
+            saved = dt.datetime.fromisoformat(m.group(1).strip().replace("Z", "+00:00"))
         except ValueError:
             return None
+        if saved.tzinfo is not None:  # compare in UTC: '10:30+01:00' was saved before '09:45Z'
+            saved = saved.astimezone(dt.timezone.utc)
+        return saved.replace(tzinfo=None)
 
 
 def open_workbook(path: Path) -> Book | Unreadable:
@@ -86,7 +91,9 @@ def open_workbook(path: Path) -> Book | Unreadable:
     if kind != "xlsx":
         return Unreadable("not-a-workbook", "This file is not an Excel workbook (.xlsx). Save it from Excel as an Excel Workbook, or remove it from the folder.")
     try:
-        return Book(path, python_calamine.CalamineWorkbook.from_path(str(path)))
+        # From the bytes, not from_path: calamine picks the format from the extension, and a return
+        # may have any file name (an xlsx renamed .xls, no extension, .xlsx.download).
+        return Book(path, python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes())))
     except Exception as exc:  # calamine raises its own error types for every kind of damage
         if "password" in type(exc).__name__.lower():
             return Unreadable("password-protected", "The workbook is protected with a password, so it cannot be read. Save it again without a password and run again.")
