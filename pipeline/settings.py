@@ -95,8 +95,10 @@ def load_settings(path: Path) -> Settings:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RunError(f"school.toml cannot be read: {_toml_problem(exc, text)}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RunError(f"school.toml cannot be read ({exc}).") from None
+    except UnicodeDecodeError:
+        raise RunError("school.toml is not saved as UTF-8 text: open it in Notepad and save it with the encoding UTF-8.") from None
+    except OSError as exc:
+        raise RunError(f"school.toml cannot be read ({exc.strerror or exc}): check the file's permissions.") from None
     return parse_settings(raw)
 
 

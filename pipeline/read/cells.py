@@ -32,7 +32,7 @@ def parse_date(value):
     if isinstance(value, dt.date):
         return value, None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if 1 <= value < 2958466:  # a date typed into a General cell arrives as its serial number
+        if 18264 <= value <= 73051:  # a date (1950-2099) typed into a General cell arrives as its serial number
             return EXCEL_EPOCH + dt.timedelta(days=int(value)), None
         return None, "is a number, not a date"
     s = str(value).strip()

@@ -28,11 +28,12 @@ class Registers:
     exclusions: list = field(default_factory=list)
 
     def placement(self, placement_id: str) -> dict | None:
-        return self._by_id.get(placement_id.strip().casefold())
-
-    @property
-    def _by_id(self) -> dict:
-        return {p["placement_id"].casefold(): p for p in self.placements}
+        """The placement with this ID (ignoring case and outer spaces), or None."""
+        key = (len(self.placements), id(self.placements))
+        if getattr(self, "_index_key", None) != key:
+            self._index = {p["placement_id"].casefold(): p for p in self.placements}
+            self._index_key = key
+        return self._index.get(placement_id.strip().casefold())
 
 
 def _open_required(path: Path, name: str) -> Book:

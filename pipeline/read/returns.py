@@ -16,7 +16,7 @@ from ..calendar import monday_of
 from ..findings import Findings
 from .cells import is_blank, parse_date, text
 from .registers import Registers
-from .table import cell_name, norm_header, read_table
+from .table import cell_name, find_header, norm_header, read_table
 from .workbook import Book, Unreadable, open_workbook
 
 META_SHEET = "_meta"
@@ -102,9 +102,11 @@ def read_return(path: Path, rel: str, regs: Registers, findings: Findings) -> Re
     except Exception:
         _reject(findings, rel, "not-a-workbook", "The Attendance sheet cannot be read. Open the file in Excel and save it again.")
         return None
-    table = read_table(grid, schema.ATTENDANCE, rel, sheet, findings)
-    if table is None:
+    if find_header(grid, schema.ATTENDANCE) is None:
+        _reject(findings, rel, "header-not-found", "The Attendance sheet has no header row starting 'Placement ID' "
+                "in its first rows, so its codes cannot be read. Use the return the school sent, with its headers unchanged.")
         return None
+    table = read_table(grid, schema.ATTENDANCE, rel, sheet, findings)
     labels = _labels(grid[:table.header_row])
     provider_id = _provider(labels.get(norm_header("Provider ID")), rel, sheet, regs, findings)
     week = _week(labels.get(norm_header("Week commencing")), rel, sheet, findings)

@@ -96,8 +96,9 @@ def _read_row(i, line, sheet, columns, file, sheet_name, findings) -> Row:
         row.values[column.key] = parsed
         if problem:
             row.bad.add(column.key)
+            effect = "until then this row is left out" if column.required else "until then it is treated as blank"
             findings.error(file, sheet_name, ref, f"bad-{column.kind}", text(value),
-                           f"{column.header} '{text(value)}' {problem}. Correct cell {ref}; until then it is treated as blank.")
+                           f"{column.header} '{text(value)}' {problem}. Correct cell {ref}; {effect}.")
     return row
 
 

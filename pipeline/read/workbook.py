@@ -89,7 +89,7 @@ def open_workbook(path: Path) -> Book | Unreadable:
     if kind == "xls":
         return Unreadable("xls-file", "This is an old Excel 97-2003 (.xls) file. Open it in Excel, save it as an Excel Workbook (.xlsx), and run again.")
     if kind != "xlsx":
-        return Unreadable("not-a-workbook", "This file is not an Excel workbook (.xlsx). Save it from Excel as an Excel Workbook, or remove it from the folder.")
+        return Unreadable("not-a-workbook", "This file is not an Excel workbook (.xlsx). Save it from Excel as an Excel Workbook (.xlsx).")
     try:
         # From the bytes, not from_path: calamine picks the format from the extension, and a return
         # may have any file name (an xlsx renamed .xls, no extension, .xlsx.download).
