@@ -103,8 +103,8 @@ def write_reports(result: WeeklyResult, out_dir: Path) -> RunOutcome:
         write_text(folder / "summary.json", json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n")
         write_xlsx_report(result, folder / "weekly_report.xlsx")
         write_html_report(result, folder / "weekly_report.html")
-    except PermissionError as exc:
-        raise RunError(f"Cannot write reports to {folder} ({exc.strerror}): close any report open in Excel or choose another folder with --out.") from None
+    except OSError as exc:
+        raise RunError(f"Cannot write reports to {folder} ({exc.strerror or exc}): close any report open in Excel or choose another folder with --out.") from None
     outcome.files = [folder / n for n in ("weekly_report.xlsx", "weekly_report.html", "summary.json")]
     return outcome
 
