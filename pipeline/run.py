@@ -117,19 +117,18 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
 
 
 def console_summary(outcome: RunOutcome) -> str:
+    from .render.wording import plural, summary_counts
+
     r = outcome.result
-    s = r.summary
-    statuses = {k: sum(1 for a in s["actions"] if a["status"] == k) for k in ("overdue", "due", "alert")}
-    errors = r.error_count
-    warnings = sum(1 for f in s["findings"] if f["severity"] == "warning")
+    c = summary_counts(r)
     lines = [
-        f"{s['school']}: week commencing {r.week:%A %d %B %Y}, figures to {min(r.as_of, r.week + dt.timedelta(days=4)):%d/%m/%Y}",
-        f"  Pupils in provision: {len(s['pupils'])}; below the {r.settings.target_percent:g}% target: "
-        f"{sum(p['below_target'] for p in s['pupils'])}; persistent absence: {sum(p['persistent_absence'] for p in s['pupils'])}",
-        f"  Actions: {statuses['overdue']} overdue, {statuses['due']} due soon, {statuses['alert']} to decide",
-        f"  Missing returns: {len(s['missing_returns'])}",
-        f"  Findings in the workbooks: {errors} errors, {warnings} warnings"
-        + (" (fix the errors listed on the Findings sheet, then run again)" if errors else ""),
+        f"{r.summary['school']}: week commencing {r.week:%A %d %B %Y}, figures to {min(r.as_of, r.week + dt.timedelta(days=4)):%d/%m/%Y}",
+        f"  Pupils in provision: {c['pupils']}; below the {r.settings.target_percent:g}% target: {c['below_target']}; "
+        f"persistent absence: {c['persistent_absence']}",
+        f"  Actions: {c['overdue']} overdue, {c['due']} due soon, {c['alert']} to decide",
+        f"  Missing returns: {c['missing_returns']}",
+        f"  Findings in the workbooks: {plural(c['errors'], 'error')}, {plural(c['warnings'], 'warning')}"
+        + (" (fix the errors listed on the Findings sheet, then run again)" if c["errors"] else ""),
         "  Reports:",
     ]
     lines += [f"    {p}" for p in outcome.files]

@@ -81,7 +81,7 @@ def test_error_findings_exit_1_after_writing_the_reports(tmp_path, capsys, probl
     assert all((out / "2026-11-23" / name).is_file() for name in REPORTS)
     errors = [f for f in read_summary(out)["findings"] if f["severity"] == "error"]
     assert len(errors) == 1
-    assert "Findings in the workbooks: 1 errors" in stdout
+    assert "Findings in the workbooks: 1 error," in stdout
 
 
 def test_a_warning_alone_still_exits_0(tmp_path, capsys):
@@ -89,7 +89,7 @@ def test_a_warning_alone_still_exits_0(tmp_path, capsys):
                   returns=[("PRV1", NOV_23, [("P001", ["H"] + ["B"] * 9)])])
     code, stdout, _ = run(capsys, "--data", data, "--out", tmp_path / "out")
     assert code == 0
-    assert "0 errors, 1 warnings" in stdout
+    assert "0 errors, 1 warning" in stdout
 
 
 # --- exit 2: the run cannot be done ------------------------------------------------------------------
@@ -205,7 +205,7 @@ def test_console_summary_lists_pupils_targets_actions_findings_and_reports(tmp_p
     assert "Pupils in provision: 3; below the 96% target: 1; persistent absence: 1" in stdout
     assert "Actions: 1 overdue, 1 due soon, 1 to decide" in stdout
     assert "Missing returns: 2" in stdout
-    assert "Findings in the workbooks: 1 errors, 0 warnings" in stdout
+    assert "Findings in the workbooks: 1 error, 0 warnings" in stdout
     for name in REPORTS:
         assert f"    {out / '2026-11-23' / name}" in lines
 

@@ -12,7 +12,7 @@ from jinja2 import Environment, PackageLoader
 
 from ..model import WeeklyResult
 from ..output import write_text
-from .xlsx_report import as_date, first_step, plural, summary_counts
+from .wording import as_date, first_step, plural, summary_counts
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

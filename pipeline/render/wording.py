@@ -1,0 +1,53 @@
+"""Plain-English wording shared by every renderer: counts, plurals, the first thing to do."""
+from __future__ import annotations
+
+import datetime as dt
+
+from ..model import WeeklyResult
+
+
+def as_date(value) -> dt.date | None:
+    """A date from the summary (ISO text or a date); None if there is none."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def summary_counts(result: WeeklyResult) -> dict[str, int]:
+    s = result.summary
+    status = [a["status"] for a in s["actions"]]
+    severity = [f["severity"] for f in s["findings"]]
+    return {
+        "pupils": len(s["pupils"]),
+        "below_target": sum(1 for p in s["pupils"] if p.get("below_target")),
+        "persistent_absence": sum(1 for p in s["pupils"] if p.get("persistent_absence")),
+        "overdue": status.count("overdue"), "due": status.count("due"), "alert": status.count("alert"),
+        "missing_returns": len(s["missing_returns"]),
+        "errors": severity.count("error"), "warnings": severity.count("warning"),
+    }
+
+
+def first_step(result: WeeklyResult) -> str:
+    """One plain-English sentence: what the attendance lead should do first."""
+    c = summary_counts(result)
+    if c["overdue"]:
+        return (f"Start with the {plural(c['overdue'], 'overdue action')} in the Actions list: "
+                "each is a duty whose deadline has passed.")
+    if c["errors"]:
+        return (f"Fix the {plural(c['errors'], 'error')} listed under Findings and run the report again: "
+                "until then those sessions count as absent or are left out.")
+    if c["missing_returns"]:
+        return (f"Chase the {plural(c['missing_returns'], 'missing attendance return')}: "
+                "without them those pupils' attendance is not known.")
+    if c["due"]:
+        return f"Plan the {plural(c['due'], 'action')} due soon in the Actions list."
+    if c["alert"]:
+        return f"Look at the {plural(c['alert'], 'alert')} in the Actions list: each needs a decision."
+    return "Nothing needs doing this week: all returns are in and no actions are open."
