@@ -140,9 +140,8 @@ def _placement_ok(row: Row, sheet: str, provider_ids: dict, findings: Findings) 
     else:
         ok = False
     for key, header in (("reason", "Reason"), ("arranged_by", "Arranged by"), ("start_date", "Start date")):
-        if "%s" % key in row.bad:
-            if row.raw.get(key) is None or str(row.raw.get(key)).strip() == "":
-                required_blank(row, key, header, file, sheet, findings, LEFT_OUT)
+        if key in row.bad:  # blank (a finding now) or unreadable (read_table's finding)
+            required_blank(row, key, header, file, sheet, findings, LEFT_OUT)
             ok = False
     start = row["start_date"]
     for key, header in (("planned_end_date", "Planned end date"), ("actual_end_date", "Actual end date")):
