@@ -77,10 +77,15 @@ def provider(pid="PRV1", **over) -> dict:
 
 
 def placement(pid="P001", provider_id="PRV1", start=dt.date(2026, 9, 7), days="Full day", **over) -> dict:
-    """A valid placement; `days` applies to Mon-Fri unless a day is given in `over` (Mon="AM")."""
+    """A valid placement whose start duties are all done; `days` applies to Mon-Fri unless a day is given
+    in `over` (Mon="AM"). Override a duty's date with None to leave it undone (Parent_letter_sent=None)."""
+    day = start if isinstance(start, dt.date) else dt.date(2026, 9, 7)  # start may be typed as text
+    week_before = day - dt.timedelta(days=7)
     row = {"Placement ID": pid, "UPN": "B801200005001", "Forename": "Test", "Surname": f"Pupil {pid}",
            "Provider ID": provider_id, "Reason": "Directed off-site to improve behaviour", "Arranged by": "School",
-           "Start date": start, **{d: days for d in schema.WEEKDAYS}}
+           "Start date": start, **{d: days for d in schema.WEEKDAYS},
+           "Parent letter sent": week_before, "Parents agreed": week_before, "Intervention plan agreed": week_before,
+           "Dual registered from": day, "Attainment data sent": week_before}
     row.update({k.replace("_", " "): v for k, v in over.items()})
     return row
 

@@ -14,6 +14,7 @@ import pandas as pd
 from ..calendar import SchoolCalendar
 from ..model import Action
 from ..read.registers import Registers
+from ..sessions import is_active
 from ..settings import Settings
 
 
@@ -47,6 +48,22 @@ class RuleContext:
         """A date in the registers counts as done only if it is on or before as-of."""
         return day is not None and day <= self.as_of
 
+    def provider_label(self, provider_id: str) -> str:
+        """'Riverside Learning Centre (PRV1)': the provider as people know it."""
+        name = self.registers.providers.get(provider_id, {}).get("name")
+        return f"{name} ({provider_id})" if name and name != provider_id else provider_id
+
+    @property
+    def live_placements(self) -> list[dict]:
+        """Placements whose parents have not refused (a refused placement never runs and has no actions)."""
+        return [p for p in self.registers.placements if not p.get("parents_refused")]
+
+
+def starting_or_active(ctx: RuleContext) -> list[dict]:
+    """Placements active on as-of or starting within the due window (the start rules' scope)."""
+    return [p for p in ctx.live_placements
+            if is_active(p, ctx.as_of) or ctx.as_of < p["start_date"] <= ctx.window_end]
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -79,4 +96,5 @@ def run_rules(ctx: RuleContext) -> list[Action]:
     return sorted(actions, key=Action.sort_key)
 
 
-from . import attendance_rules  # noqa: E402,F401  (registers its rules)
+# each module registers its rules, in the order they are documented
+from . import start_rules, review_rules, provider_rules, exclusion_rules, placement_rules, attendance_rules  # noqa: E402,F401

@@ -1,0 +1,108 @@
+"""Suspensions and exclusions (§10.1-10.5): full-time provision from the sixth school day; work set before it."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from . import RuleContext, action, rule
+from ..calendar import academic_year_start
+from ..sessions import is_active
+
+SIXTH = 6
+
+
+@dataclass(frozen=True)
+class ExclusionRun:
+    upn: str
+    kind: str                    # 'Suspension' or 'Permanent exclusion'
+    days: tuple[dt.date, ...]    # the run's school days (for a permanent exclusion: its first six)
+
+    @property
+    def sixth_day(self) -> dt.date | None:
+        return self.days[SIXTH - 1] if len(self.days) >= SIXTH else None
+
+
+def suspension_days(ctx: RuleContext, row: dict) -> list[dt.date]:
+    """Day 1 is the first school day on or after First day; it covers School days school days."""
+    first = ctx.calendar.first_school_day_from(row["first_day"])
+    if first is None:
+        return []
+    days = [first]
+    while len(days) < int(row.get("school_days") or 0):
+        nxt = ctx.calendar.next_school_day(days[-1])
+        if nxt is None:
+            break
+        days.append(nxt)
+    return days
+
+
+def exclusion_runs(ctx: RuleContext) -> list[ExclusionRun]:
+    """Each pupil's runs of consecutive suspension school days (merged, added up across holidays),
+    and each permanent exclusion with its own count from its own day 1."""
+    by_upn: dict[str, set] = {}
+    runs = []
+    for row in ctx.registers.exclusions:
+        upn = (row.get("upn") or "").upper()
+        if row.get("type") == "Permanent exclusion":
+            first = ctx.calendar.first_school_day_from(row["first_day"])
+            if first is not None:
+                days = [first] + [d for d in (ctx.calendar.add_school_days(first, n) for n in range(1, SIXTH)) if d]
+                runs.append(ExclusionRun(upn, "Permanent exclusion", tuple(days)))
+        elif row.get("type") == "Suspension":
+            by_upn.setdefault(upn, set()).update(suspension_days(ctx, row))
+    for upn, days in sorted(by_upn.items()):
+        current: list[dt.date] = []
+        for day in sorted(days):
+            if current and ctx.calendar.next_school_day(current[-1]) != day:
+                runs.append(ExclusionRun(upn, "Suspension", tuple(current)))
+                current = []
+            current.append(day)
+        if current:
+            runs.append(ExclusionRun(upn, "Suspension", tuple(current)))
+    return runs
+
+
+def provided_for(ctx: RuleContext, upn: str, sixth: dt.date) -> bool:
+    """A placement for this pupil starts on or before the sixth school day and is active that day."""
+    return any((p.get("upn") or "").upper() == upn and p["start_date"] <= sixth and is_active(p, sixth)
+               for p in ctx.live_placements)
+
+
+@rule("sixth-day", "10.1-10.3", "Governing board", "upn",
+      "A pupil's run of consecutive suspension school days totals more than five (owner: Governing board), or a "
+      "permanent exclusion (owner: Local authority), and no placement for that UPN starts on or before the 6th "
+      "school day of the run and is active that day; due that 6th school day.")
+def sixth_day(ctx: RuleContext):
+    year = academic_year_start(ctx.as_of)
+    for run in exclusion_runs(ctx):
+        sixth = run.sixth_day
+        if sixth is None or academic_year_start(sixth) != year or provided_for(ctx, run.upn, sixth):
+            continue
+        status = ctx.status(sixth)
+        if status is None:
+            continue
+        if run.kind == "Permanent exclusion":
+            owner, what = "Local authority", (f"permanently excluded from {run.days[0]:%d/%m/%Y}: the local authority "
+                                              "must arrange full-time education")
+        else:
+            owner, what = None, (f"suspended for {len(run.days)} consecutive school days from {run.days[0]:%d/%m/%Y}: "
+                                 "the governing board must arrange full-time education")
+        yield action("sixth-day", status, sixth,
+                     f"The pupil with UPN {run.upn} is {what} from the sixth school day, {sixth:%d/%m/%Y}. "
+                     "Arrange it and add the placement to placements.xlsx, starting no later than that day.",
+                     owner=owner, upn=run.upn)
+
+
+@rule("work-set", "10.5", "Headteacher", "upn",
+      "An exclusion row of the academic year whose Work set is not Y: an alert to set and mark work.")
+def work_set(ctx: RuleContext):
+    year = academic_year_start(ctx.as_of)
+    for row in ctx.registers.exclusions:
+        if academic_year_start(row["first_day"]) != year or row.get("work_set") == "Y":
+            continue
+        upn = (row.get("upn") or "").upper()
+        yield action("work-set", "alert", None,
+                     f"Work set is not Y for the {row.get('type', 'exclusion').lower()} of the pupil with UPN {upn} "
+                     f"from {row['first_day']:%d/%m/%Y} (placements.xlsx, Exclusions row {row['_row']}). Make sure "
+                     "work is set and marked for the first five school days, then enter Y.",
+                     upn=upn)

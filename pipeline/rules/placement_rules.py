@@ -1,0 +1,67 @@
+"""Running and ending a placement: incidents (§13.4, §14.5), reintegration (§16.2-16.5), planned end (§3.4)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from . import RuleContext, action, rule
+from ..sessions import is_active
+
+REINTEGRATION_ITEMS = (("final_report_received", "Final report received"), ("pupil_views_recorded", "Pupil views recorded"),
+                       ("reintegration_plan_agreed", "Reintegration plan agreed"))
+
+
+@rule("incident", "14.5, 13.4", "AP lead", "placement",
+      "An incident dated in the reporting week in any accepted return: an alert (to the DSL for a safeguarding concern).")
+def incident(ctx: RuleContext):
+    sunday = ctx.week + dt.timedelta(days=6)
+    for ret in ctx.returns:
+        for inc in ret.incidents:
+            if not (ctx.week <= inc["date"] <= sunday):
+                continue
+            category = inc.get("category") or "Other"
+            safeguarding = category == "Safeguarding concern"
+            reported = inc.get("reported_to_dsl")
+            told = f"reported to the DSL on {reported:%d/%m/%Y}" if reported else "not recorded as reported to the DSL"
+            todo = ("Check that the DSL has it and act under the Child Protection and Safeguarding Policy."
+                    if safeguarding else "Decide with the SLT and Headteacher what to do (policy §7.5).")
+            yield action("incident", "alert", None,
+                         f"{category} incident on {inc['date']:%d/%m/%Y} for placement {inc['placement_id']}, "
+                         f"reported by {ctx.provider_label(inc['provider_id'])} ({told}; {ret.file}, Incidents row "
+                         f"{inc['_row']}). {todo}",
+                         owner="DSL" if safeguarding else None,
+                         placement_id=inc["placement_id"], provider_id=inc["provider_id"])
+
+
+@rule("reintegration", "16.2-16.5", "Governing board", "placement",
+      "Actual end date on or before as-of and any of Final report received, Pupil views recorded, Reintegration "
+      "plan agreed or Destination blank; due the Actual end date.")
+def reintegration(ctx: RuleContext):
+    for p in ctx.live_placements:
+        end = p.get("actual_end_date")
+        if end is None or end > ctx.as_of:
+            continue
+        missing = [header for key, header in REINTEGRATION_ITEMS if not ctx.done(p.get(key))]
+        if not (p.get("destination") or "").strip():
+            missing.append("Destination")
+        status = ctx.status(end)
+        if not missing or status is None:
+            continue
+        yield action("reintegration", status, end,
+                     f"Placement {p['placement_id']} at {ctx.provider_label(p['provider_id'])} ended on {end:%d/%m/%Y} "
+                     f"but {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not recorded. Obtain the final "
+                     "report, hear the pupil's views, agree the reintegration plan and record the destination.",
+                     placement_id=p["placement_id"], provider_id=p["provider_id"])
+
+
+@rule("past-planned-end", "3.4", "AP lead", "placement",
+      "Active on as-of, Planned end date before as-of and no Actual end date: an alert to end or extend the placement.")
+def past_planned_end(ctx: RuleContext):
+    for p in ctx.live_placements:
+        planned = p.get("planned_end_date")
+        if not is_active(p, ctx.as_of) or planned is None or planned >= ctx.as_of or p.get("actual_end_date"):
+            continue
+        yield action("past-planned-end", "alert", None,
+                     f"Placement {p['placement_id']} at {ctx.provider_label(p['provider_id'])} was planned to end on "
+                     f"{planned:%d/%m/%Y} and has no Actual end date. Decide whether it continues: enter the Actual end "
+                     "date, or a new Planned end date.",
+                     placement_id=p["placement_id"], provider_id=p["provider_id"])
