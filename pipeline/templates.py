@@ -34,7 +34,7 @@ def header_row(sheet: schema.Sheet) -> int:
     return len(sheet.labels) + 1 if sheet.labels else 0
 
 
-class _Formats:
+class Formats:
     """The workbook's cell formats, made once per workbook."""
 
     def __init__(self, wb: xlsxwriter.Workbook):
@@ -48,7 +48,7 @@ class _Formats:
         self.kind = {kind: wb.add_format(spec) for kind, spec in KIND_FORMATS.items()}
 
 
-class _Lists:
+class Lists:
     """The hidden sheet holding one column per dropdown list; identical lists share a column."""
 
     def __init__(self, ws):
@@ -68,29 +68,29 @@ class _Lists:
         return self.ranges[column.choices]
 
 
-def _validate(ws, first_row: int, last_row: int, col: int, options: dict) -> None:
+def validate(ws, first_row: int, last_row: int, col: int, options: dict) -> None:
     result = ws.data_validation(first_row, col, last_row, col, options)
     if result != 0:
         raise RuntimeError(f"xlsxwriter refused the validation on {ws.name} column {col + 1}: {options}")
 
 
-def _list_validation(ws, lists: _Lists, rows: tuple[int, int], col: int, column: schema.Column) -> None:
-    _validate(ws, rows[0], rows[1], col, {
+def list_validation(ws, lists: Lists, rows: tuple[int, int], col: int, column: schema.Column) -> None:
+    validate(ws, rows[0], rows[1], col, {
         "validate": "list", "source": lists.source(column),
         "error_title": column.header[:32], "error_type": "stop",
         "error_message": f"Choose a value from the list. {column.help}"[:255],
     })
 
 
-def _date_validation(ws, rows: tuple[int, int], col: int, title: str) -> None:
-    _validate(ws, rows[0], rows[1], col, {
+def date_validation(ws, rows: tuple[int, int], col: int, title: str) -> None:
+    validate(ws, rows[0], rows[1], col, {
         "validate": "date", "criteria": "between", "minimum": DATE_RANGE[0], "maximum": DATE_RANGE[1],
         "input_title": title[:32], "input_message": DATE_MESSAGE,
         "error_title": title[:32], "error_type": "stop", "error_message": "This must be a date, e.g. 03/09/2026.",
     })
 
 
-def _write_value(ws, row: int, col: int, value, fmt: _Formats) -> None:
+def write_value(ws, row: int, col: int, value, fmt: Formats) -> None:
     """Write one input value; text always as a plain string, never as a formula."""
     if value is None:
         return
@@ -108,18 +108,18 @@ def _write_value(ws, row: int, col: int, value, fmt: _Formats) -> None:
         raise TypeError(f"cannot write {type(value).__name__} value {value!r} to {ws.name}")
 
 
-def _write_labels(ws, sheet: schema.Sheet, labels: dict, fmt: _Formats) -> None:
+def _write_labels(ws, sheet: schema.Sheet, labels: dict, fmt: Formats) -> None:
     for r, lab in enumerate(sheet.labels):
         ws.write_string(r, 0, lab.label, fmt.bold)
         if lab.help:
             ws.write_comment(r, 0, lab.help, {"width": 300, "height": 60})
         if lab.kind == schema.DATE:
             ws.write_blank(r, 1, None, fmt.date)
-            _date_validation(ws, (r, r), 1, lab.label)
-        _write_value(ws, r, 1, labels.get(lab.label), fmt)
+            date_validation(ws, (r, r), 1, lab.label)
+        write_value(ws, r, 1, labels.get(lab.label), fmt)
 
 
-def _write_sheet(ws, sheet: schema.Sheet, rows: list[dict], labels: dict, lists: _Lists, fmt: _Formats) -> None:
+def write_sheet(ws, sheet: schema.Sheet, rows: list[dict], labels: dict, lists: Lists, fmt: Formats) -> None:
     if sheet.labels:
         _write_labels(ws, sheet, labels, fmt)
     hr = header_row(sheet)
@@ -130,9 +130,9 @@ def _write_sheet(ws, sheet: schema.Sheet, rows: list[dict], labels: dict, lists:
         ws.write_string(hr, c, column.header, fmt.required if column.required else fmt.header)
         ws.write_comment(hr, c, column.help, {"width": 300, "height": 80})
         if column.choices:
-            _list_validation(ws, lists, data, c, column)
+            list_validation(ws, lists, data, c, column)
         elif column.kind == schema.DATE:
-            _date_validation(ws, data, c, column.header)
+            date_validation(ws, data, c, column.header)
     ws.freeze_panes(hr + 1, 0)
     ws.autofilter(hr, 0, hr, len(sheet.columns) - 1)
     headers = {column.header: c for c, column in enumerate(sheet.columns)}
@@ -141,7 +141,7 @@ def _write_sheet(ws, sheet: schema.Sheet, rows: list[dict], labels: dict, lists:
         if unknown:
             raise ValueError(f"{sheet.name} has no column {sorted(unknown)}")
         for header, value in row.items():
-            _write_value(ws, r, headers[header], value, fmt)
+            write_value(ws, r, headers[header], value, fmt)
 
 
 def _instruction_lines(book: schema.Workbook) -> list[tuple[str, tuple]]:
@@ -159,11 +159,11 @@ def _instruction_lines(book: schema.Workbook) -> list[tuple[str, tuple]]:
                   for c in sheet.columns]
         lines.append(("blank", ()))
     if any(c.kind == schema.CODE for s in book.sheets for c in s.columns):
-        lines += _code_key_lines()
+        lines += code_key_lines()
     return lines
 
 
-def _code_key_lines() -> list[tuple[str, tuple]]:
+def code_key_lines() -> list[tuple[str, tuple]]:
     lines = [("heading", ("Register codes",)), ("table", ("Code", "Counts as", "Meaning", ""))]
     lines += [("row", (code, codes.CATEGORY_LABELS[cat], codes.MEANINGS.get(code, ""), ""))
               for code, cat in codes.CODES.items()]
@@ -174,11 +174,12 @@ def _code_key_lines() -> list[tuple[str, tuple]]:
     return lines
 
 
-def _write_instructions(ws, book: schema.Workbook, fmt: _Formats) -> None:
+def write_instructions(ws, book: schema.Workbook, fmt: Formats, lines: list[tuple[str, tuple]] | None = None) -> None:
+    """The Instructions sheet: the book's own lines, or the `lines` given."""
     for c, width in enumerate((30, 22, 26, 90)):
         ws.set_column(c, c, width, fmt.wrap if c == 3 else None)
     style = {"title": fmt.title, "heading": fmt.bold, "table": fmt.header}
-    for r, (kind, cells) in enumerate(_instruction_lines(book)):
+    for r, (kind, cells) in enumerate(lines or _instruction_lines(book)):
         for c, text in enumerate(cells):
             if text:
                 ws.write_string(r, c, text, style.get(kind))
@@ -200,14 +201,14 @@ def write_workbook(book: schema.Workbook, path, rows: dict[str, list[dict]] | No
     with atomic_path(Path(path)) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
         wb.set_properties({"title": book.title, "created": pinned_datetime(created)})
-        fmt = _Formats(wb)
-        _write_instructions(wb.add_worksheet(INSTRUCTIONS), book, fmt)
+        fmt = Formats(wb)
+        write_instructions(wb.add_worksheet(INSTRUCTIONS), book, fmt)
         sheets = [(wb.add_worksheet(s.name), s) for s in book.sheets]
-        lists = _Lists(wb.add_worksheet(LISTS))
+        lists = Lists(wb.add_worksheet(LISTS))
         lists.ws.hide()
         for ws, sheet in sheets:
             sheet_labels = labels if sheet.labels else {}
-            _write_sheet(ws, sheet, rows.get(sheet.name, []), sheet_labels, lists, fmt)
+            write_sheet(ws, sheet, rows.get(sheet.name, []), sheet_labels, lists, fmt)
         wb.close()
 
 

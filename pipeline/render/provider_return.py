@@ -1,0 +1,165 @@
+"""The pre-filled weekly return sent to each provider (contract §5): only its own pupils, locked
+where nothing may be typed, a dropdown of valid codes where something must be.
+
+Layout (read back by pipeline/read/returns.py):
+  Attendance  A1 Provider ID / B1 the id, A2 Week commencing / B2 the Monday, header on row 4,
+              one row per pupil from row 5; sessions D..M; '-' (locked) where not expected.
+  Incidents   the schema's Incidents sheet, with a dropdown of this provider's placement IDs.
+  Instructions, and the hidden sheets Lists and _meta (provider id, week, template version).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from .. import codes, schema
+from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime
+from ..read.returns import META_SHEET, TEMPLATE_VERSION
+from ..templates import LISTS, Formats, Lists, code_key_lines, validate, write_instructions, write_sheet
+
+HEADER_ROW = 3           # 0-based: the header is on Excel row 4
+FIRST_SESSION_COL = 3    # column D
+SESSION_KEYS = tuple((d, s) for d in range(5) for s in ("AM", "PM"))
+
+
+@dataclass
+class ReturnPupil:
+    placement_id: str
+    upn: str
+    name: str
+    expected: set = field(default_factory=set)    # {(weekday 0-4, 'AM'|'PM')}
+
+
+def return_filename(provider_id: str, monday: dt.date) -> str:
+    return f"{provider_id}_{monday.isoformat()}.xlsx"
+
+
+def _instructions(provider_name: str, monday: dt.date, return_by: dt.date, school: str) -> list[tuple[str, tuple]]:
+    return [
+        ("title", (f"Weekly attendance return for {school}",)),
+        ("text", (f"For {provider_name}, week commencing {monday:%A %d %B %Y}. Please send it back by "
+                  f"{return_by:%A %d %B %Y}.",)),
+        ("blank", ()),
+        ("heading", ("How to fill it in",)),
+        ("text", ("1. On the Attendance sheet, type one register code in each white cell: one per morning (AM) "
+                  "and afternoon (PM) session the pupil is expected with you. Pick from the dropdown if unsure.",)),
+        ("text", ("2. Grey cells with '-' are sessions the pupil is not expected: they are locked and stay as they are.",)),
+        ("text", ("3. A cell turns red if the code is not a valid one: correct it before you send the workbook back.",)),
+        ("text", ("4. Do not add or remove pupils, rename sheets, or change the Provider ID or the week: "
+                  "if a pupil is missing or should not be listed, say so in the Notes column or the e-mail.",)),
+        ("text", ("5. Record any serious behaviour, safeguarding concern or injury on the Incidents sheet, "
+                  "and tell the school's DSL about any safeguarding concern at once, by phone.",)),
+        ("text", ("6. Save the workbook and reply to the school's e-mail with it attached.",)),
+        ("blank", ()),
+        *code_key_lines(),
+    ]
+
+
+def write_provider_return(path: Path, provider_id: str, provider_name: str, monday: dt.date,
+                          pupils: list[ReturnPupil], school: str, return_by: dt.date, created: dt.date) -> None:
+    """Write one provider's pre-filled return for the week of `monday`; byte-identical for the same inputs."""
+    with atomic_path(Path(path)) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
+        wb.set_properties({"title": f"Attendance return {provider_id} {monday.isoformat()}",
+                           "created": pinned_datetime(created)})
+        fmt = Formats(wb)
+        look = _looks(wb)
+        attendance = wb.add_worksheet(schema.ATTENDANCE.name)
+        incidents = wb.add_worksheet(schema.INCIDENTS.name)
+        write_instructions(wb.add_worksheet("Instructions"), schema.RETURN_BOOK, fmt,
+                           _instructions(provider_name, monday, return_by, school))
+        lists = Lists(wb.add_worksheet(LISTS))
+        lists.ws.hide()
+        meta = wb.add_worksheet(META_SHEET)
+        meta.hide()
+        for r, (key, value) in enumerate((("provider_id", provider_id), ("week_commencing", monday.isoformat()),
+                                          ("template_version", TEMPLATE_VERSION))):
+            meta.write_string(r, 0, key)
+            meta.write_string(r, 1, value)
+        codes_range = lists.source(schema.Column("Register code", schema.CODE, choices=tuple(codes.valid_codes())))
+        ids_range = lists.source(schema.Column("Placement ID", schema.CHOICE,
+                                               choices=tuple(p.placement_id for p in pupils) or ("",)))
+        _attendance_sheet(attendance, provider_id, provider_name, monday, return_by, pupils, codes_range, look, fmt)
+        write_sheet(incidents, schema.INCIDENTS, [], {}, lists, fmt)
+        validate(incidents, 1, 200, 1, {"validate": "list", "source": ids_range, "error_type": "stop",
+                                        "error_title": "Placement ID",
+                                        "error_message": "Choose one of your pupils' Placement IDs from the list."})
+        attendance.activate()
+        wb.close()
+
+
+def _looks(wb) -> dict:
+    border = {"border": 1, "border_color": "#8C8C8C"}
+    return {
+        "label": wb.add_format({"bold": True}),
+        "value": wb.add_format({"bold": True, "locked": True}),
+        "date": wb.add_format({"bold": True, "num_format": "dd/mm/yyyy", "align": "left"}),
+        "header": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top", **border}),
+        "fixed": wb.add_format({"bg_color": "#F2F2F2", **border}),
+        "not_expected": wb.add_format({"bg_color": "#D9D9D9", "font_color": "#595959", "align": "center", **border}),
+        "expected": wb.add_format({"locked": False, "bg_color": "#FFFFFF", "align": "center", **border}),
+        "notes": wb.add_format({"locked": False, "text_wrap": True, **border}),
+        "invalid": wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006", "bold": True}),
+        "hint": wb.add_format({"italic": True, "font_color": "#595959"}),
+        "day": wb.add_format({"bold": True, "align": "center", "bg_color": "#DDEBF7", **border}),
+    }
+
+
+def _attendance_sheet(ws, provider_id, provider_name, monday, return_by, pupils, codes_range, look, fmt) -> None:
+    ws.write_string(0, 0, "Provider ID", look["label"])
+    ws.write_string(0, 1, provider_id, look["value"])
+    ws.write_string(0, 2, provider_name, look["hint"])
+    ws.write_string(1, 0, "Week commencing", look["label"])
+    ws.write_datetime(1, 1, dt.datetime(monday.year, monday.month, monday.day), look["date"])
+    ws.write_string(0, FIRST_SESSION_COL, "One code in each white cell; '-' means not expected. "
+                    "The key is on the Instructions sheet.", look["hint"])
+    ws.write_string(1, FIRST_SESSION_COL, f"Please return by {return_by:%A %d %B %Y}.", look["hint"])
+    for i in range(5):  # the day's date over its two sessions (headers themselves stay exactly as §5 says)
+        day = monday + dt.timedelta(days=i)
+        col = FIRST_SESSION_COL + 2 * i
+        ws.merge_range(HEADER_ROW - 1, col, HEADER_ROW - 1, col + 1, f"{day:%a %d/%m}", look["day"])
+    headers = [c.header for c in schema.ATTENDANCE.columns]
+    for c, header in enumerate(headers):
+        ws.write_string(HEADER_ROW, c, header, look["header"])
+    widths = [14, 16, 24] + [7] * 10 + [30]
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
+    expected_cells = []
+    for r, pupil in enumerate(pupils, start=HEADER_ROW + 1):
+        ws.write_string(r, 0, pupil.placement_id, look["fixed"])
+        ws.write_string(r, 1, pupil.upn, look["fixed"])
+        ws.write_string(r, 2, pupil.name, look["fixed"])
+        for i, key in enumerate(SESSION_KEYS):
+            col = FIRST_SESSION_COL + i
+            if key in pupil.expected:
+                ws.write_blank(r, col, None, look["expected"])
+                expected_cells.append(xl_rowcol_to_cell(r, col))
+            else:
+                ws.write_string(r, col, codes.NOT_EXPECTED, look["not_expected"])
+        ws.write_blank(r, FIRST_SESSION_COL + 10, None, look["notes"])
+    last = HEADER_ROW + max(len(pupils), 1)
+    if expected_cells:
+        validate(ws, HEADER_ROW + 1, last, FIRST_SESSION_COL, {
+            "validate": "list", "source": codes_range, "multi_range": " ".join(expected_cells),
+            "input_title": "Register code", "input_message": "One code, e.g. B present, I illness, N no reason yet.",
+            "error_type": "stop", "error_title": "Not a register code",
+            "error_message": "Choose a code from the list; the key is on the Instructions sheet.",
+        })
+    first_cell = xl_rowcol_to_cell(HEADER_ROW + 1, FIRST_SESSION_COL)
+    ws.conditional_format(HEADER_ROW + 1, FIRST_SESSION_COL, last, FIRST_SESSION_COL + 9, {
+        "type": "formula", "format": look["invalid"],
+        "criteria": f'=AND({first_cell}<>"",{first_cell}<>"{codes.NOT_EXPECTED}",'
+                    f'COUNTIF({codes_range.lstrip("=")},{first_cell})=0)',
+    })
+    ws.freeze_panes(HEADER_ROW + 1, 3)
+    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True,
+                    "format_rows": True})
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 1)
+    ws.print_area(0, 0, last, len(headers) - 1)
+    ws.set_header(f"&L{provider_id}&CAttendance return&R{monday:%d/%m/%Y}")
