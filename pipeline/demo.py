@@ -10,7 +10,8 @@ The school, Hilltop Infant School, has ten placements at four providers and the
 providers' weekly returns from the week of 7 September 2026 to the week of
 23 November 2026. A handful of problems a school really meets are planted on
 purpose (MISSING_RETURN, BLANK_SESSION, LEGACY_CODE, INCIDENT, PRV3's expired check, the
-low attender P004; the README written beside the data lists them); apart from those,
+low attender P004; the README written beside the data lists them), and gaps are left in the registers
+so that the reporting week has an action for every owner (DOCUMENTED_ACTIONS); apart from those,
 every return uses valid codes, so a weekly run's findings are exactly the
 documented ones.
 """
@@ -197,7 +198,7 @@ SPECIAL = {
     "P001": "Hand-checkable: all B except the five sessions listed below.",
     "P002": "SEND (details sent). The blank session is hers (Fri 27/11 PM).",
     "P003": "Arranged by the local authority, so the provider marks K, not B. Planned end 20/11/2026 has passed and no Actual end date is entered.",
-    "P004": "Looked after. The low attender (many N and I). Suspended 4 school days from 09/11 (marked E); the incident of 24/11 is his. PRV2's missing return (week of 16/11) leaves his sessions not reported.",
+    "P004": "Looked after. The low attender (many N and I). Suspended 4 school days from 09/11 (marked E); three formal progress reviews, all Not satisfactory; the incident of 24/11 is his. PRV2's missing return (week of 16/11) leaves his sessions not reported.",
     "P005": "PM only, Tue and Thu. No AP lead visit recorded.",
     "P006": "Starts on Wednesday 07/10/2026 (Mon and Tue of that week are '-'). Placed after a 3-day suspension in September. The legacy code H is his (Thu 05/11 AM).",
     "P007": "Ended on Thursday 19/11/2026. Final report, pupil views and reintegration plan recorded; Destination left blank.",
@@ -217,8 +218,12 @@ REVIEWS = [
     {"Placement ID": "P003", "Date": D(2026, 10, 1), "Type": "AP lead visit", "Outcome": "Satisfactory"},
     {"Placement ID": "P003", "Date": D(2026, 11, 12), "Type": "AP lead visit", "Outcome": "Satisfactory",
      "Notes": "Medical plan reviewed with the school nurse."},
+    {"Placement ID": "P004", "Date": D(2026, 9, 29), "Type": "Formal progress review", "Outcome": "Not satisfactory",
+     "Notes": "Not yet engaging with the outdoor sessions; targets reset."},
     {"Placement ID": "P004", "Date": D(2026, 10, 6), "Type": "AP lead visit", "Outcome": "Not satisfactory",
      "Notes": "Frequent absences; meeting with carers arranged."},
+    {"Placement ID": "P004", "Date": D(2026, 10, 20), "Type": "Formal progress review", "Outcome": "Not satisfactory",
+     "Notes": "Attendance still falling; carers and social worker informed."},
     {"Placement ID": "P004", "Date": D(2026, 11, 10), "Type": "Formal progress review", "Outcome": "Not satisfactory",
      "Notes": "Attendance well below target; social worker to attend the next review."},
     {"Placement ID": "P004", "Date": D(2026, 11, 19), "Type": "AP lead visit"},
@@ -232,6 +237,10 @@ REVIEWS = [
 
 SEPT_SUSPENSION = (D(2026, 9, 22), 3)        # P006's pupil, before his placement; work set
 NOV_SUSPENSION = (D(2026, 11, 9), 4)         # P004's pupil, while at Oak Farm; work not set
+# A pupil permanently excluded from Tue 17/11/2026, not on the Placements sheet: the local authority has
+# arranged no provision yet. Day 1 Tue 17/11; 17, 18, 19, 20, 23, 24 -> sixth school day Tue 24/11/2026.
+PERMANENT_EXCLUSION = (D(2026, 11, 17), D(2026, 11, 24))
+EXCLUDED_UPN = make_upn("999241720011")      # LA 999, year 20, serial 011: no placement has it
 
 
 def _by_id(pid: str) -> dict:
@@ -243,7 +252,39 @@ EXCLUSIONS = [
      "School days": SEPT_SUSPENSION[1], "Work set": "Y"},
     {"UPN": _by_id("P004")["UPN"], "Type": "Suspension", "First day": NOV_SUSPENSION[0],
      "School days": NOV_SUSPENSION[1], "Work set": "N"},
+    {"UPN": EXCLUDED_UPN, "Type": "Permanent exclusion", "First day": PERMANENT_EXCLUSION[0], "Work set": "Y"},
 ]
+
+# Every action of the weekly run for the reporting week (as-of Fri 27/11/2026), worked out by hand from the
+# registers above, with the gap that causes it: (rule, owner, key, status, due, why). The README lists them
+# and tests/test_demo.py checks the run against the README.
+DOCUMENTED_ACTIONS = [
+    ("provider-checks", "DSL", "PRV3", "overdue", "2026-09-01",
+     "PRV3's Safeguarding policy checked (01/09/2025) expired 12 months later"),
+    ("attainment-data", "Assessment lead", "P010", "overdue", "2026-09-07", "P010 has no Attainment data sent (due its start)"),
+    ("lead-visit", "AP lead", "P005", "overdue", "2026-10-20",
+     "P005 has had no AP lead visit: 30 school days after its start on 08/09"),
+    ("reintegration", "Governing board", "P007", "overdue", "2026-11-19", "P007 ended on 19/11 with no Destination"),
+    ("missing-return", "Attendance lead", "PRV2", "overdue", "2026-11-23",
+     "PRV2 sent no return for the week of 16/11 (due the Monday after)"),
+    ("sixth-day", "Local authority", EXCLUDED_UPN, "overdue", "2026-11-24",
+     "the pupil permanently excluded from 17/11 has no placement by the sixth school day, 24/11"),
+    ("lead-visit", "AP lead", "P002", "due", "2026-12-03", "P002's last AP lead visit was 14/10: 30 school days later"),
+    ("parent-letter", "Headteacher", "P008", "due", "2026-12-05", "P008 (starting 07/12) has no Parent letter sent"),
+    ("attainment-data", "Assessment lead", "P008", "due", "2026-12-07", "P008 has no Attainment data sent"),
+    ("dual-registration", "Attendance lead", "P008", "due", "2026-12-07", "P008 has no Dual registered from"),
+    ("intervention-plan", "AP lead", "P008", "due", "2026-12-07", "P008 has no Intervention plan agreed"),
+    ("send-details", "SENCO", "P008", "due", "2026-12-07", "P008 has SEND Y and no SEND details sent"),
+    ("lead-visit", "AP lead", "P010", "due", "2026-12-09", "P010's last AP lead visit was 20/10: 30 school days later"),
+    ("below-target", "Attendance lead", "P004", "alert", None, "P004's attendance is below the 96% target"),
+    ("formal-reviews", "Headteacher", "P004", "alert", None,
+     "P004's three formal progress reviews (29/09, 20/10, 10/11) were all Not satisfactory"),
+    ("incident", "AP lead", "P004", "alert", None, "the Serious behaviour incident of 24/11 in PRV2's return"),
+    ("past-planned-end", "AP lead", "P003", "alert", None, "P003's Planned end date 20/11 has passed with no Actual end date"),
+    ("work-set", "Headteacher", _by_id("P004")["UPN"], "alert", None, "P004's November suspension has Work set N"),
+]
+OWNERS = ("Headteacher", "AP lead", "DSL", "SENCO", "Attendance lead", "Assessment lead", "Governing board",
+          "Local authority")
 
 # --- the returns --------------------------------------------------------------------------------
 
@@ -468,6 +509,10 @@ def _readme(demo: Demo) -> str:
     p004_marks = [demo.marks[("P004", *k)] for k in p004 if monday_of(k[0]) != MISSING_RETURN[1]]
     p004_attended = sum(m in ("B", "L") for m in p004_marks)
     lines, week, year = _hand_check(demo)
+    fpr_dates = ", ".join(_d(r["Date"]) for r in REVIEWS
+                          if r["Placement ID"] == "P004" and r["Type"] == "Formal progress review")
+    actions = "\n".join(f"| `{rule}` | {owner} | {key} | {status} | {_d(dt.date.fromisoformat(due)) if due else ''} | {why} |"
+                        for rule, owner, key, status, due, why in DOCUMENTED_ACTIONS)
     pupils = [p['Placement ID'] for p in PLACEMENTS if expected(p, cal, cal.year_start(AS_OF), AS_OF)]
     missing_rel = f"returns/PRV2/{return_filename(*MISSING_RETURN)}"
     pct = f"{year['attended'] * 100 / year['possible']:.1f}"
@@ -520,9 +565,17 @@ All four are Active and Registered Y.
 {placements}
 
 The **Reviews** sheet has {len(REVIEWS)} events (AP lead visits, an agreement review for P001, a provider termly
-report for P005, formal progress reviews for P004 and P007). The **Exclusions** sheet has two suspensions:
-P006's pupil, {SEPT_SUSPENSION[1]} school days from {_d(SEPT_SUSPENSION[0])}, Work set Y; P004's pupil,
-{NOV_SUSPENSION[1]} school days from {_d(NOV_SUSPENSION[0])} (09-12/11; the 13th is the INSET day), Work set **N**.
+report for P005, three formal progress reviews for P004, all **Not satisfactory**
+({fpr_dates}), and one for P007).
+
+The **Exclusions** sheet has {len(EXCLUSIONS)} rows:
+
+- a suspension of P006's pupil, {SEPT_SUSPENSION[1]} school days from {_d(SEPT_SUSPENSION[0])}, Work set Y;
+- a suspension of P004's pupil, {NOV_SUSPENSION[1]} school days from {_d(NOV_SUSPENSION[0])} (09-12/11; the 13th is the INSET day),
+  Work set **N**;
+- a **permanent exclusion** from {PERMANENT_EXCLUSION[0]:%a} {_d(PERMANENT_EXCLUSION[0])} of a pupil who is not on the Placements
+  sheet (UPN {EXCLUDED_UPN}), Work set Y. Its school days are 17, 18, 19, 20, 23 and 24/11, so its sixth
+  school day is {PERMANENT_EXCLUSION[1]:%a} {_d(PERMANENT_EXCLUSION[1])}, and no placement has that UPN.
 
 ## Returns (`returns/<provider>/`)
 
@@ -561,8 +614,21 @@ error), and `summary.json` has:
 Gaps left in the registers on purpose, for the duty rules (contract §10) to find: P008 (starting 07/12/2026)
 has only Parents agreed, so its parent letter, intervention plan, dual registration, attainment data and SEND
 details are all outstanding; P010 has no Attainment data sent; P007 has ended with no Destination; P003's
-planned end date has passed with no actual end; P005 has no AP lead visit; P004 has a Not satisfactory formal
-progress review; the November suspension has Work set N.
+planned end date has passed with no actual end; P005 has no AP lead visit; P004's three formal progress
+reviews were all Not satisfactory; the November suspension has Work set N; the permanently excluded pupil has
+no placement.
+
+## Actions for `--week 2026-11-23` (as-of Friday 27/11/2026)
+
+`summary.json` has exactly these {len(DOCUMENTED_ACTIONS)} actions, in this order, at least one for each of the
+{len(OWNERS)} owners: {", ".join(OWNERS)}.
+The due window runs to the 10th school day after 27/11, Friday 11/12/2026.
+
+| Rule | Owner | Key | Status | Due | Why |
+|---|---|---|---|---|---|
+{actions}
+
+Rules that fire: {", ".join(f"`{r}`" for r in dict.fromkeys(a[0] for a in DOCUMENTED_ACTIONS))}.
 
 ## A placement to check by hand: P001
 

@@ -48,3 +48,42 @@ def test_the_weekly_run_finds_exactly_the_documented_problems(generated):
     assert summary["missing_returns"] == [{"provider_id": "PRV2", "week_commencing": "2026-11-16"}]
     assert [p["placement_id"] for p in summary["pupils"]] == ["P001", "P002", "P003", "P004", "P005", "P006", "P007", "P010"]
     assert [p["placement_id"] for p in summary["pupils"] if p["below_target"] or p["persistent_absence"]] == ["P004"]
+
+
+# The eight owner roles of contract §10: the demo's reporting week has at least one action for each.
+EIGHT_OWNERS = {"Headteacher", "AP lead", "DSL", "SENCO", "Attendance lead", "Assessment lead", "Governing board",
+                "Local authority"}
+
+
+def readme_actions(readme: str) -> tuple[list[tuple], list[str]]:
+    """The README's table of actions (rule, owner, key, status, due as ISO) and its 'Rules that fire' list."""
+    section = readme.split("## Actions for `--week 2026-11-23`", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 6 and cells[0].startswith("`"):
+            due = dt.datetime.strptime(cells[4], "%d/%m/%Y").date().isoformat() if cells[4] else None
+            rows.append((cells[0].strip("`"), cells[1], cells[2], cells[3], due))
+    listed = section.split("Rules that fire:", 1)[1].split("\n", 1)[0]
+    return rows, [r.strip(" `.") for r in listed.split(",")]
+
+
+def test_the_weekly_run_has_an_action_for_every_owner(generated):
+    # Governing board: reintegration (P007); Local authority: sixth-day for the permanent exclusion from
+    # Tue 17/11/2026, whose school days are 17, 18, 19, 20, 23, 24/11 -> due Tue 24/11, before as-of 27/11.
+    summary = compute_week(generated, week=dt.date(2026, 11, 23)).summary
+    assert {a["owner"] for a in summary["actions"]} >= EIGHT_OWNERS
+    [la] = [a for a in summary["actions"] if a["owner"] == "Local authority"]
+    assert (la["rule"], la["due"], la["status"], la["placement_id"]) == ("sixth-day", "2026-11-24", "overdue", None)
+    assert la["upn"] not in {p["UPN"] for p in demo.PLACEMENTS}
+    [fr] = [a for a in summary["actions"] if a["rule"] == "formal-reviews"]
+    assert (fr["owner"], fr["placement_id"], fr["status"]) == ("Headteacher", "P004", "alert")
+
+
+def test_the_actions_are_exactly_those_the_readme_lists(generated):
+    summary = compute_week(generated, week=dt.date(2026, 11, 23)).summary
+    rows, listed = readme_actions((COMMITTED / "README.md").read_text(encoding="utf-8"))
+    actual = [(a["rule"], a["owner"], a["placement_id"] or a["provider_id"] or a["upn"], a["status"], a["due"])
+              for a in summary["actions"]]
+    assert sorted(listed) == sorted({a[0] for a in actual}) and len(listed) == len(set(listed))
+    assert rows == actual
