@@ -59,7 +59,7 @@ def test_a_six_day_suspension_needs_provision_from_its_sixth_school_day(tmp_path
     folder = exclusion_school(tmp_path, [suspension(PUPIL, D(2026, 11, 16), 6)])
     [a] = rule_actions(folder, "sixth-day", NOV_23, NOV_27)
     assert {k: a[k] for k in ("rule", "section", "owner", "placement_id", "provider_id", "upn", "due", "status")} == {
-        "rule": "sixth-day", "section": "10.1-10.3", "owner": "Governing board", "placement_id": None,
+        "rule": "sixth-day", "section": "10.1–10.3", "owner": "Governing board", "placement_id": None,
         "provider_id": None, "upn": PUPIL, "due": "2026-11-23", "status": "overdue"}
     assert "23/11/2026" in a["message"] and "16/11/2026" in a["message"]
 
@@ -161,7 +161,7 @@ def test_a_permanent_exclusion_is_for_the_local_authority_from_its_own_sixth_day
     folder = exclusion_school(tmp_path, [permanent_exclusion(PUPIL, D(2026, 11, 16))])
     [a] = rule_actions(folder, "sixth-day", NOV_23, NOV_27)
     assert {k: a[k] for k in ("section", "owner", "placement_id", "provider_id", "upn", "due", "status")} == {
-        "section": "10.1-10.3", "owner": "Local authority", "placement_id": None, "provider_id": None,
+        "section": "10.1–10.3", "owner": "Local authority", "placement_id": None, "provider_id": None,
         "upn": PUPIL, "due": "2026-11-23", "status": "overdue"}
     assert "permanently excluded" in a["message"]
 

@@ -158,7 +158,7 @@ def test_reintegration_fires_after_the_end_with_nothing_recorded(tmp_path):
     folder = school(tmp_path, [ended(**{k: None for k in ALL_FOUR})])
     [action] = rules_of(summary_for(folder, NOV_23), "reintegration")
     assert {k: v for k, v in action.items() if k != "message"} == {
-        "rule": "reintegration", "section": "16.2-16.5", "placement_id": "P001", "provider_id": "PRV1",
+        "rule": "reintegration", "section": "16.2–16.5", "placement_id": "P001", "provider_id": "PRV1",
         "upn": None, "due": "2026-11-20", "status": "overdue", "owner": "Governing board"}
     message = action["message"]
     assert "P001" in message and "20/11/2026" in message

@@ -68,7 +68,7 @@ def provided_for(ctx: RuleContext, upn: str, sixth: dt.date) -> bool:
                for p in ctx.live_placements)
 
 
-@rule("sixth-day", "10.1-10.3", "Governing board", "upn",
+@rule("sixth-day", "10.1–10.3", "Governing board", "upn",
       "A pupil's run of consecutive suspension school days totals more than five (owner: Governing board), or a "
       "permanent exclusion (owner: Local authority), and no placement for that UPN starts on or before the 6th "
       "school day of the run and is active that day; due that 6th school day.")

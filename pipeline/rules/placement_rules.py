@@ -1,4 +1,4 @@
-"""Running and ending a placement: incidents (§13.4, §14.5), reintegration (§16.2-16.5), planned end (§3.4)."""
+"""Running and ending a placement: incidents (§13.4, §14.5), reintegration (§16.2–16.5), planned end (§3.4)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -32,7 +32,7 @@ def incident(ctx: RuleContext):
                          placement_id=inc["placement_id"], provider_id=inc["provider_id"])
 
 
-@rule("reintegration", "16.2-16.5", "Governing board", "placement",
+@rule("reintegration", "16.2–16.5", "Governing board", "placement",
       "Actual end date on or before as-of and any of Final report received, Pupil views recorded, Reintegration "
       "plan agreed or Destination blank; due the Actual end date.")
 def reintegration(ctx: RuleContext):

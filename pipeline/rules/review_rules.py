@@ -103,7 +103,7 @@ def lead_visit(ctx: RuleContext):
       "placement may be ended.")
 def formal_reviews(ctx: RuleContext):
     for p in ctx.live_placements:
-        if p.get("actual_end_date") and p["actual_end_date"] <= ctx.as_of:
+        if p.get("actual_end_date") and p["actual_end_date"] < ctx.as_of:
             continue  # already ended: nothing left to decide
         rated = [e for e in events(ctx, p["placement_id"], "Formal progress review") if e.get("outcome")]
         latest = rated[-3:]
