@@ -1,10 +1,14 @@
-"""The reference page `docs/reference.md`, generated from the schema, settings and codes.
+"""The reference pages, generated so they cannot drift from the code:
 
-`python -m pipeline.docs [PATH]` rewrites it (default docs/reference.md).
+- `docs/reference.md` from the schema, settings and register codes;
+- `docs/rules.md` from the rule catalogue (pipeline.rules.CATALOGUE) and the settings that change the rules.
+
+`python -m pipeline.docs [FOLDER]` rewrites both (default docs/).
 """
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import codes, schema
@@ -75,12 +79,110 @@ def _codes() -> list[str]:
     return lines + _table(("code", "meaning", "counts as", "legacy"), rows)
 
 
-def _rules() -> list[str]:
-    lines = ["## Rules (actions)", "",
-             "Each action names its rule, the policy section, who owns it and a status: `overdue` (not done, due date "
-             "before as-of), `due` (due within the next school days of the window) or `alert` (no deadline, a decision is needed).", ""]
-    return lines + _table(("rule", "policy §", "owner", "one per", "when it fires"), (
-        (_code(r.id), r.section, r.owner, r.key, r.summary) for r in sorted(CATALOGUE.values(), key=lambda r: r.id)))
+def _rules_link() -> list[str]:
+    return ["## Rules (actions)", "",
+            "The rules that produce the weekly report's actions, with their owners, statuses and the settings that "
+            "change them, are listed in [rules.md](rules.md).", ""]
+
+
+# --- docs/rules.md: the rule catalogue --------------------------------------------------------
+
+# Rules that only ever raise an alert (no due date), so the due window does not apply to them.
+# tests/test_docs.py checks this against each rule's code; register-mismatch is listed ahead of its arrival.
+ALERT_RULES = frozenset({"formal-reviews", "work-set", "below-target", "incident", "past-planned-end",
+                         "register-mismatch"})
+KEY_WORDS = {"placement": "placement", "provider": "provider", "upn": "pupil (UPN)"}
+DATED = "every rule with a due date"
+SCHOOL_DAYS = "every rule that counts school days"
+COUNTS_SCHOOL_DAYS = ("agreement-review", "provider-report", "lead-visit", "sixth-day", "missing-return", "below-target")
+
+
+@dataclass(frozen=True)
+class RuleSetting:
+    """A setting of school.toml and the rules it changes (rule ids, DATED or SCHOOL_DAYS)."""
+    name: str
+    default: str
+    rules: tuple[str, ...]
+    effect: str
+
+
+def _default(table: str, key: str) -> str:
+    value = next(s.default for s in SETTINGS if (s.table, s.key) == (table, key))
+    return _code(toml_value(value))
+
+
+RULE_SETTINGS: tuple[RuleSetting, ...] = (
+    RuleSetting("`[rules] due_window_school_days`", _default("rules", "due_window_school_days"), (DATED,),
+                "How far ahead `due` looks, in school days after as-of. It also sets which starting placements the "
+                "six start rules and provider-checks cover, and which terms agreement-review and provider-report look at."),
+    RuleSetting("`[rules] visit_interval_school_days`", _default("rules", "visit_interval_school_days"), ("lead-visit",),
+                "The school days allowed between AP lead visits (§14.4)."),
+    RuleSetting("`[rules] provider_check_months`", _default("rules", "provider_check_months"), ("provider-checks",),
+                "How many months a provider check stays current (§5.3); the report's Providers sheet uses it too."),
+    RuleSetting("`[rules] review_cadence`", _default("rules", "review_cadence"), ("agreement-review",),
+                '`"term"` (the policy, §8.4) or `"half-term"` (DfE 2025 guidance): how often the agreement is reviewed. '
+                "provider-report is always termly."),
+    RuleSetting("`[school] target_percent`", "`96.0`", ("below-target",),
+                "The school's attendance target (§15.5)."),
+    RuleSetting("`[[terms]]` and `[calendar] closures`", "none", (SCHOOL_DAYS, DATED),
+                "School days are the weekdays of the terms outside half-terms, closures and England bank holidays: "
+                "the due window, review periods, the visit interval, the sixth day and the weeks a return is expected "
+                "all count them."),
+)
+
+
+def settings_for(rule_id: str) -> list[str]:
+    """The settings that change one rule, as named in RULE_SETTINGS."""
+    found = []
+    for s in RULE_SETTINGS:
+        if (rule_id in s.rules or (DATED in s.rules and rule_id not in ALERT_RULES)
+                or (SCHOOL_DAYS in s.rules and rule_id in COUNTS_SCHOOL_DAYS)):
+            found.append(s.name)
+    return found
+
+
+def rules_markdown() -> str:
+    """The rules page as Markdown: statuses, owners, every rule of the catalogue and the settings that change them."""
+    from .render.wording import OWNER_ORDER
+
+    rules = list(CATALOGUE.values())          # in the order the rule modules document them (contract §10)
+    lines = ["# Rules: the actions in the weekly report", "",
+             f"<!-- Generated by `{COMMAND}` from pipeline/rules/ and pipeline/settings.py. "
+             "Do not edit by hand: change those and rerun the command. -->", "",
+             "Each week the pipeline checks the registers, the reviews, the exclusions and the attendance returns "
+             "against the rules below. Every action it lists names its rule, the section (§) of the school's "
+             "Alternative Provision Policy, the person who owns it, what it is about (a placement, a provider or a "
+             "pupil's UPN), a due date and a status.", "",
+             "## Statuses", "",
+             "- **overdue**: not done, and the due date is before the as-of date (the Friday of the reporting week, "
+             "unless `--as-of` is given).",
+             "- **due**: not done, and the due date is on or after the as-of date and no later than the 10th school "
+             "day after it (the as-of day itself not counted; the number is the `[rules] due_window_school_days` "
+             "setting).",
+             "- **alert**: no deadline; it needs someone's decision. An alert has no due date.", "",
+             "A date in the registers counts as done only if it is on or before the as-of date. Deadlines that fall "
+             "later than the window are not listed yet. The six start rules (parent-letter to send-details) cover "
+             "placements active on the as-of date or starting within the window. A placement whose parents refused "
+             "never runs and has no actions.", "",
+             "## Who owns the actions", "",
+             "The weekly report groups actions by owner, in this order: " + ", ".join(OWNER_ORDER) + ". "
+             "Within an owner, overdue actions come first, then due, then alerts, each by due date.", ""]
+    lines += _table(("owner", "rules"), (
+        (owner, ", ".join(_code(r.id) for r in rules if r.owner == owner))
+        for owner in OWNER_ORDER if any(r.owner == owner for r in rules)))
+    lines += ["Two rules can name another owner for some actions (the rule's text says when): `sixth-day` is the "
+              "Local authority's for a permanent exclusion, and `incident` is the DSL's for a safeguarding concern.", "",
+              "## The rules", ""]
+    lines += _table(("rule", "policy §", "owner", "one per", "kind", "when it fires", "settings that change it"), (
+        (_code(r.id), r.section, r.owner, KEY_WORDS.get(r.key, r.key),
+         "alert" if r.id in ALERT_RULES else "overdue or due", r.summary, ", ".join(settings_for(r.id)))
+        for r in rules))
+    lines += ["## Settings that change the rules", "",
+              "Set in the school's `school.toml` (see [reference.md](reference.md) for every setting).", ""]
+    lines += _table(("setting", "default", "rules it changes", "what it changes"), (
+        (s.name, s.default, ", ".join(_code(x) if x in CATALOGUE else x for x in s.rules), s.effect)
+        for s in RULE_SETTINGS))
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def reference_markdown() -> str:
@@ -90,18 +192,24 @@ def reference_markdown() -> str:
              "Do not edit by hand: change those and rerun the command. -->", "",
              f"This page is generated by `{COMMAND}`; blank templates are in `input_templates/` "
              "(`python -m pipeline.templates`).", ""]
-    lines += _workbooks() + _settings() + _codes() + _rules()
+    lines += _workbooks() + _settings() + _codes() + _rules_link()
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+PAGES = {"reference.md": reference_markdown, "rules.md": rules_markdown}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) > 1 or any(a.startswith("-") for a in args):
-        print(f"usage: {COMMAND} [PATH]   (default: docs/reference.md)", file=sys.stderr)
+        print(f"usage: {COMMAND} [FOLDER]   (default: docs/; writes reference.md and rules.md)", file=sys.stderr)
         return 2
-    path = Path(args[0]) if args else Path("docs/reference.md")
-    write_text(path, reference_markdown())
-    print(f"wrote {path}")
+    folder = Path(args[0]) if args else Path("docs")
+    if folder.suffix == ".md":          # the old form, `python -m pipeline.docs docs/reference.md`
+        folder = folder.parent
+    for name, page in PAGES.items():
+        write_text(folder / name, page())
+        print(f"wrote {folder / name}")
     return 0
 
 

@@ -41,13 +41,16 @@ class Action:
 @dataclass
 class WeeklyResult:
     """Everything the renderers need. `summary` is exactly what summary.json holds (contract §9);
-    the name maps are for the attendance lead's own reports only, never for summary.json."""
+    the name maps and the placement and provider tables are for the attendance lead's own reports
+    only, never for summary.json."""
     settings: Settings
     week: dt.date                 # Monday of the reporting week
     as_of: dt.date
     summary: dict
     pupil_names: dict[str, str] = field(default_factory=dict)      # placement_id -> "Forename Surname"
     provider_names: dict[str, str] = field(default_factory=dict)   # provider_id -> provider name
+    placements: list[dict] = field(default_factory=list)   # milestones.placement_milestones: one row per placement
+    providers: list[dict] = field(default_factory=list)    # milestones.provider_checks_table: one row per provider
 
     @property
     def error_count(self) -> int:

@@ -11,6 +11,7 @@ from .attendance import missing_returns, pupil_figures
 from .calendar import SchoolCalendar, monday_of
 from .errors import RunError
 from .findings import ERROR, Finding, Findings
+from .milestones import placement_milestones, provider_checks_table
 from .model import WeeklyResult
 from .output import write_text
 from .read.registers import read_registers
@@ -78,7 +79,8 @@ def compute_week(data_dir: Path, week: dt.date | None = None, as_of: dt.date | N
     names = {p["placement_id"]: " ".join(x for x in (p.get("forename"), p.get("surname")) if x)
              for p in registers.placements}
     provider_names = {pid: p.get("name") or pid for pid, p in registers.providers.items()}
-    return WeeklyResult(settings, monday, as_of, summary, names, provider_names)
+    return WeeklyResult(settings, monday, as_of, summary, names, provider_names,
+                        placements=placement_milestones(ctx, actions), providers=provider_checks_table(ctx))
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:

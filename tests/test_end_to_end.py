@@ -88,7 +88,7 @@ def test_summary_json_carries_no_pupil_names(run):
 
 def test_the_workbook_shows_the_same_figures(run):
     book = openpyxl.load_workbook(run["folder"] / "weekly_report.xlsx")
-    assert book.sheetnames == ["Summary", "Attendance", "Actions", "Missing returns", "Findings"]
+    assert book.sheetnames == ["Summary", "Attendance", "Actions", "Placements", "Providers", "Missing returns", "Findings"]
     sheet = book["Attendance"]
     header = [c.value for c in sheet[1]]
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "P001")

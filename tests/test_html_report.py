@@ -5,9 +5,9 @@ import datetime as dt
 import re
 
 from pipeline.render.html_report import render_html_report, uk_date, write_html_report
-from tests.test_xlsx_report import EVIL_NAME, make_result
+from tests.test_xlsx_report import EVIL_NAME, _action, make_result
 
-SECTIONS = ("What needs doing", "Actions", "Attendance", "Missing returns", "Findings")
+SECTIONS = ("What needs doing", "Actions", "Attendance", "Placements", "Providers", "Missing returns", "Findings")
 
 
 def _row(html: str, text: str) -> str:
@@ -17,11 +17,18 @@ def _row(html: str, text: str) -> str:
     return rows[0]
 
 
+def _section(html: str, heading: str) -> str:
+    """The text of one <section>, from its heading to the section's end."""
+    start = html.index(f"<h2>{heading}</h2>")
+    return html[start:html.index("</section>", start)]
+
+
 def test_names_are_escaped():
     html = render_html_report(make_result())
     assert EVIL_NAME not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script" not in html.lower()
+    assert "&lt;script&gt;" in _section(html, "Placements")      # the pupil's name in the milestones table too
 
 
 def test_self_contained():
@@ -57,17 +64,87 @@ def test_actions_overdue_first_with_text_badges():
     result = make_result()
     result.summary["actions"].reverse()                     # renderer must still put overdue first
     html = render_html_report(result)
-    section = html[html.index("<h2>Actions</h2>"):html.index("<h2>Attendance</h2>")]
-    order = [section.index(s) for s in ("Send the parents", "Dual register", "Make sure work")]
-    assert order == sorted(order)
+    section = _section(html, "Actions")
+    order = [section.index(s) for s in ("Send the parents", "Make sure work", "Dual register")]
+    assert order == sorted(order)                           # Headteacher's two, then the attendance lead's
     assert '<span class="badge badge-overdue">Overdue</span>' in _row(section, "Send the parents")
     assert "20 Nov 2026" in _row(section, "Send the parents")
     assert "No deadline" in _row(section, "Make sure work")
 
 
+def _owner_headings(html: str) -> list[str]:
+    return re.findall(r'<h3 class="owner">(.*?)</h3>', _section(html, "Actions"))
+
+
+def test_one_heading_per_owner_with_a_count():
+    html = render_html_report(make_result())
+    assert _owner_headings(html) == ["Headteacher: 2 actions", "Attendance lead: 1 action"]
+
+
+def test_owners_in_the_fixed_order_overdue_first_then_due_date():
+    actions = [
+        _action("missing-return", "Attendance lead", "overdue", "2026-11-09", provider_id="PRV2"),
+        _action("lead-visit", "AP lead", "overdue", "2026-11-20", placement_id="P001", provider_id="PRV1"),
+        _action("sixth-day", "Local authority", "due", "2026-12-01", upn="A123456789012"),
+        _action("intervention-plan", "AP lead", "due", "2026-12-04", placement_id="P002", provider_id="PRV2"),
+        _action("parents-agreement", "AP lead", "due", "2026-12-02", placement_id="P003", provider_id="PRV2"),
+        _action("incident", "AP lead", "alert", None, placement_id="P001", provider_id="PRV1"),
+        _action("formal-reviews", "Headteacher", "alert", None, placement_id="P001", provider_id="PRV1"),
+    ]
+    html = render_html_report(make_result(actions=actions))
+    assert _owner_headings(html) == ["Headteacher: 1 action", "AP lead: 4 actions", "Attendance lead: 1 action",
+                                     "Local authority: 1 action"]
+    section = _section(html, "Actions")
+    ap_lead = section[section.index("AP lead: 4 actions"):section.index("Attendance lead: 1 action")]
+    order = [ap_lead.index(f"{rule} message.") for rule in ("lead-visit", "parents-agreement", "intervention-plan",
+                                                            "incident")]
+    assert order == sorted(order)
+
+
+def test_action_items_show_days_overdue_subject_and_section():
+    section = _section(render_html_report(make_result()), "Actions")
+    overdue = _row(section, "Send the parents")
+    assert "7 days" in overdue                              # due 20/11, as of 27/11
+    assert "P003" in overdue                                # no name known: the placement ID
+    assert "§12.2" in overdue and "parent-letter" in overdue
+    due = _row(section, "Dual register")
+    assert "Ann Able" in due and "days" not in due          # a due action has no days overdue
+    assert "A123456789012" in _row(section, "Make sure work")   # an exclusion: the UPN
+
+
+def test_placement_milestones_in_words_with_colour():
+    section = _section(render_html_report(make_result()), "Placements")
+    row = _row(section, "Ann Able")
+    assert re.search(r'<td data-label="Latest AP lead visit" class="ms-overdue">OVERDUE \(due 20/10/2026\)</td>', row)
+    assert re.search(r'<td data-label="Parent letter sent" class="ms-done">done 28/08/2026</td>', row)
+    assert re.search(r'<td data-label="Dual registered from" class="ms-due">due 02/12/2026</td>', row)
+    assert re.search(r'<td data-label="SEND details sent" class="ms-na">n/a</td>', row)
+    assert '<td data-label="Final report received"></td>' in row          # blank: nothing recorded or due
+    assert "Start 07/09/2026, planned end 18/12/2026" in row
+    refused = _row(section, "P003")
+    assert "parents refused 10/09/2026" in refused and "ms-due" not in refused and "ms-overdue" not in refused
+    assert "ended 20/11/2026" in _row(section, "P002")
+    for header in ("Parent letter sent", "Latest agreement review", "Destination"):
+        assert f"<th>{header}</th>" in section
+
+
+def test_provider_checks_with_rag_words():
+    section = _section(render_html_report(make_result()), "Providers")
+    amber = _row(section, "PRV1")
+    assert '<td data-label="Overall" class="ms-amber">Amber: Staff checks confirmed expires 10/12/2026</td>' in amber
+    assert re.search(r'class="ms-amber"><strong>expires soon</strong><br>checked 10/12/2025<br>expires 10/12/2026', amber)
+    assert "<strong>current</strong>" in amber
+    red = _row(section, "PRV2")
+    assert 'class="ms-red">Red: Approved expired 01/11/2026' in red
+    assert "<strong>expired</strong><br>checked 01/11/2025<br>expired 01/11/2026" in red
+    assert re.search(r'data-label="Safeguarding policy checked" class="ms-red"><strong>missing</strong></td>', red)
+    assert '<td data-label="Registered" class="ms-red">N</td>' in red
+    assert "=cmd|&#39; /C calc&#39;!A0" in red                # the provider's name, escaped, never live
+
+
 def test_attendance_rows_carry_text_tags():
     html = render_html_report(make_result())
-    html = html[html.index("<h2>Attendance</h2>"):html.index("<h2>Missing returns</h2>")]
+    html = _section(html, "Attendance")
     below = _row(html, "P001")
     assert "Below target" in below and "Persistent absence" not in below and 'class="row-below"' in below
     assert "83.3%" in below and "92.5%" in below
@@ -87,8 +164,10 @@ def test_findings_grouped_by_file_with_sheet_and_cell():
 
 
 def test_empty_sections_say_so():
-    html = render_html_report(make_result(pupils=[], actions=[], missing_returns=[], findings=[]))
+    html = render_html_report(make_result(pupils=[], actions=[], missing_returns=[], findings=[],
+                                          placements=[], providers=[]))
     assert "No missing returns this week." in html
+    assert "No placements in the register." in html and "No providers in the register." in html
     assert "No actions: nothing is overdue, due soon or waiting for a decision." in html
     assert "No pupils in alternative provision so far this year." in html
     assert "No problems found in the workbooks." in html

@@ -7,12 +7,16 @@ import datetime as dt
 import openpyxl
 import pytest
 
+from pipeline.milestones import MILESTONE_HEADERS
 from pipeline.model import WeeklyResult
-from pipeline.render.xlsx_report import ATTENDANCE_HEADERS, write_xlsx_report
+from pipeline.render.xlsx_report import (ACTION_HEADERS, ATTENDANCE_HEADERS, PLACEMENT_HEADERS, PROVIDER_HEADERS,
+                                         write_xlsx_report)
+from pipeline.schema import PROVIDER_CHECKS
 from pipeline.settings import parse_settings
 
 FORMULA_VALUE = "=1+2"
 EVIL_NAME = "<script>alert(1)</script>"
+SHEETS = ["Summary", "Attendance", "Actions", "Placements", "Providers", "Missing returns", "Findings"]
 
 
 def _figures(possible, attended, authorised, unauthorised, not_reported, percent):
@@ -20,7 +24,54 @@ def _figures(possible, attended, authorised, unauthorised, not_reported, percent
             "unauthorised": unauthorised, "not_reported": not_reported, "percent": percent}
 
 
-def make_result(**overrides) -> WeeklyResult:
+def milestones(**cells) -> list[dict]:
+    """A placement's milestone cells in report order; cells={header: (text, state)}, the rest blank."""
+    return [{"milestone": h, "text": cells.get(h, ("", ""))[0], "state": cells.get(h, ("", ""))[1]}
+            for h in MILESTONE_HEADERS]
+
+
+def check(header, date, expiry, state) -> dict:
+    rag = {"missing": "red", "expired": "red", "expires soon": "amber", "current": "green"}[state]
+    return {"check": header, "date": date, "expiry": expiry, "state": state, "rag": rag}
+
+
+def make_placements() -> list[dict]:
+    """P001 with a done, a due and an overdue milestone; P002 named with markup; P003 refused."""
+    def row(pid, pupil, provider_id, provider, cells, **over):
+        return {"placement_id": pid, "pupil": pupil, "upn": "A123456789012", "provider_id": provider_id,
+                "provider": provider, "start_date": dt.date(2026, 9, 7), "planned_end_date": dt.date(2026, 12, 18),
+                "actual_end_date": None, "parents_refused": None, "milestones": milestones(**cells), **over}
+    return [
+        row("P001", "Ann Able", "PRV1", "Bright Futures", {
+            "Parent letter sent": ("done 28/08/2026", "done"), "SEND details sent": ("n/a", "n/a"),
+            "Dual registered from": ("due 02/12/2026", "due"),
+            "Latest AP lead visit": ("OVERDUE (due 20/10/2026)", "overdue")}),
+        row("P002", EVIL_NAME, "PRV2", "=cmd|' /C calc'!A0", {"Destination": (FORMULA_VALUE, "done")},
+            actual_end_date=dt.date(2026, 11, 20)),
+        row("P003", "", "PRV2", "=cmd|' /C calc'!A0",
+            {"Parents agreed": ("parents refused 10/09/2026", "refused")}, parents_refused=dt.date(2026, 9, 10)),
+    ]
+
+
+def make_providers() -> list[dict]:
+    """PRV1 amber (a check expires soon), PRV2 red (expired, missing, not registered)."""
+    current = dt.date(2026, 6, 1), dt.date(2027, 6, 1), "current"
+    prv1 = [check(h, *current) for h in PROVIDER_CHECKS]
+    prv1[3] = check(PROVIDER_CHECKS[3], dt.date(2025, 12, 10), dt.date(2026, 12, 10), "expires soon")
+    prv2 = [check(h, *current) for h in PROVIDER_CHECKS]
+    prv2[0] = check(PROVIDER_CHECKS[0], dt.date(2025, 11, 1), dt.date(2026, 11, 1), "expired")
+    prv2[1] = check(PROVIDER_CHECKS[1], None, None, "missing")
+    return [
+        {"provider_id": "PRV1", "name": "Bright Futures", "registered": "Y", "registered_ok": True,
+         "status": "Active", "status_ok": True, "placements": 1, "checks": prv1, "overall": "amber",
+         "overall_text": "Amber: Staff checks confirmed expires 10/12/2026"},
+        {"provider_id": "PRV2", "name": "=cmd|' /C calc'!A0", "registered": "N", "registered_ok": False,
+         "status": "Active", "status_ok": True, "placements": 2, "checks": prv2, "overall": "red",
+         "overall_text": "Red: Approved expired 01/11/2026; Safeguarding policy checked missing; Registered is N"},
+    ]
+
+
+def make_result(placements=None, providers=None, **overrides) -> WeeklyResult:
     """A small week: P001 below target, P002 persistently absent, P003 with nothing possible."""
     settings = parse_settings({"school": {"name": "Test School", "target_percent": 96.0},
                                "terms": [{"name": "Autumn 2026", "start": dt.date(2026, 9, 3),
@@ -57,7 +108,9 @@ def make_result(**overrides) -> WeeklyResult:
     return WeeklyResult(settings=settings, week=dt.date(2026, 11, 23), as_of=dt.date(2026, 11, 27),
                         summary=summary,
                         pupil_names={"P001": "Ann Able", "P002": EVIL_NAME},   # P003 has no name
-                        provider_names={"PRV1": "Bright Futures", "PRV2": "=cmd|' /C calc'!A0"})
+                        provider_names={"PRV1": "Bright Futures", "PRV2": "=cmd|' /C calc'!A0"},
+                        placements=make_placements() if placements is None else placements,
+                        providers=make_providers() if providers is None else providers)
 
 
 @pytest.fixture
@@ -71,8 +124,21 @@ def _headers(ws):
     return [c.value for c in next(ws.iter_rows(min_row=1, max_row=1))]
 
 
+def _rows(ws) -> list[dict]:
+    """The sheet's table rows as {header: value}."""
+    headers = _headers(ws)
+    return [dict(zip(headers, (c.value for c in row))) for row in ws.iter_rows(min_row=2) if row[0].value is not None]
+
+
+def _cell(ws, key: str, header: str):
+    """The cell in the row whose first column is `key`, under `header`."""
+    col = _headers(ws).index(header) + 1
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == key)
+    return ws.cell(row, col)
+
+
 def test_sheets_in_order(workbook):
-    assert workbook.sheetnames == ["Summary", "Attendance", "Actions", "Missing returns", "Findings"]
+    assert workbook.sheetnames == SHEETS
 
 
 def test_summary_sheet_states_the_week_and_counts(workbook):
@@ -96,7 +162,14 @@ def test_summary_sheet_states_the_week_and_counts(workbook):
 def test_tables_and_headers(workbook):
     expected = {
         "Attendance": ATTENDANCE_HEADERS,
-        "Actions": ["Status", "Due", "Rule", "Policy §", "Owner", "Placement ID", "Provider ID", "UPN", "What to do"],
+        "Actions": ["Owner", "Status", "Due", "Days overdue", "Pupil or provider", "What to do", "Policy §", "Rule",
+                    "Placement ID", "Provider ID", "UPN"],
+        "Placements": ["Placement ID", "Pupil", "Provider ID", "Provider", "Start date", "Planned end date",
+                       "Actual end date", "Parent letter sent", "Parents agreed", "Intervention plan agreed",
+                       "Dual registered from", "Attainment data sent", "SEND details sent", "Latest agreement review",
+                       "Latest provider termly report", "Latest AP lead visit", "Final report received",
+                       "Pupil views recorded", "Reintegration plan agreed", "Destination"],
+        "Providers": PROVIDER_HEADERS,
         "Missing returns": ["Provider ID", "Provider", "Week commencing"],
         "Findings": ["Severity", "File", "Sheet", "Cell", "Rule", "Value", "Message"],
     }
@@ -106,7 +179,7 @@ def test_tables_and_headers(workbook):
         assert len(ws.tables) == 1, name
         table = next(iter(ws.tables.values()))
         assert [c.name for c in table.tableColumns] == headers
-        assert ws.freeze_panes == "A2", name
+        assert ws.freeze_panes == ("C2" if name in ("Placements", "Providers") else "A2"), name
         assert ws.page_setup.orientation == "landscape", name
         assert int(ws.page_setup.paperSize) == 9, name
         assert ws.print_title_rows == "$1:$1", name
@@ -144,9 +217,14 @@ def test_formula_like_text_stays_text(workbook):
 
 def test_dates_are_real_dates(workbook):
     actions = workbook["Actions"]
-    due = actions.cell(2, 2)
+    due = _cell(actions, "Headteacher", "Due")              # the overdue parents' letter comes first
     assert due.value == dt.datetime(2026, 11, 20) and due.number_format == "dd/mm/yyyy"
-    assert actions.cell(4, 2).value is None                 # an alert has no due date
+    alert = next(r for r in _rows(actions) if r["Status"] == "Alert")
+    assert alert["Due"] is None                             # an alert has no due date
+    start = _cell(workbook["Placements"], "P001", "Start date")
+    assert start.value == dt.datetime(2026, 9, 7) and start.number_format == "dd/mm/yyyy"
+    expires = _cell(workbook["Providers"], "PRV1", "Approved expires")
+    assert expires.value == dt.datetime(2027, 6, 1) and expires.number_format == "dd/mm/yyyy"
     week = workbook["Missing returns"].cell(2, 3)
     assert week.value == dt.datetime(2026, 11, 23) and week.number_format == "dd/mm/yyyy"
 
@@ -175,7 +253,7 @@ def test_empty_week_still_writes_every_sheet(tmp_path):
     path = tmp_path / "empty.xlsx"
     write_xlsx_report(make_result(pupils=[], actions=[], missing_returns=[], findings=[]), path)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Summary", "Attendance", "Actions", "Missing returns", "Findings"]
+    assert wb.sheetnames == SHEETS
     assert _headers(wb["Missing returns"]) == ["Provider ID", "Provider", "Week commencing"]
     assert "No missing returns this week." in [c.value for row in wb["Missing returns"].iter_rows() for c in row]
     summary = wb["Summary"]
@@ -188,3 +266,133 @@ def test_inputs_are_not_changed(tmp_path):
     before = copy.deepcopy(result.summary)
     write_xlsx_report(result, tmp_path / "r.xlsx")
     assert result.summary == before
+
+
+# --- actions grouped by owner ------------------------------------------------------------------
+
+def _action(rule, owner, status, due, **key):
+    return {"rule": rule, "section": "1.1", "placement_id": key.get("placement_id"),
+            "provider_id": key.get("provider_id"), "upn": key.get("upn"), "due": due, "status": status,
+            "owner": owner, "message": f"{rule} message."}
+
+
+def test_actions_grouped_by_owner_then_status_then_due(tmp_path):
+    actions = [   # in summary.json's order (status, due, rule): the sheet regroups them
+        _action("missing-return", "Attendance lead", "overdue", "2026-11-09", provider_id="PRV2"),
+        _action("parent-letter", "Headteacher", "overdue", "2026-11-20", placement_id="P003", provider_id="PRV2"),
+        _action("provider-checks", "DSL", "overdue", "2026-11-25", provider_id="PRV1"),
+        _action("lead-visit", "AP lead", "due", "2026-11-30", placement_id="P001", provider_id="PRV1"),
+        _action("send-details", "SENCO", "due", "2026-12-01", placement_id="P002", provider_id="PRV2"),
+        _action("sixth-day", "Local authority", "due", "2026-12-01", upn="A123456789012"),
+        _action("intervention-plan", "AP lead", "due", "2026-12-04", placement_id="P002", provider_id="PRV2"),
+        _action("sixth-day", "Governing board", "due", "2026-12-04", upn="B123456789012"),
+        _action("attainment-data", "Assessment lead", "due", "2026-12-07", placement_id="P001", provider_id="PRV1"),
+        _action("work-set", "Headteacher", "alert", None, upn="A123456789012"),
+        _action("incident", "AP lead", "alert", None, placement_id="P001", provider_id="PRV1"),
+        _action("below-target", "Attendance lead", "alert", None, placement_id="P001", provider_id="PRV1"),
+    ]
+    result = make_result(actions=actions)
+    before = [dict(a) for a in actions]
+    path = tmp_path / "r.xlsx"
+    write_xlsx_report(result, path)
+    rows = _rows(openpyxl.load_workbook(path)["Actions"])
+    assert [(r["Owner"], r["Status"], r["Rule"]) for r in rows] == [
+        ("Headteacher", "Overdue", "parent-letter"), ("Headteacher", "Alert", "work-set"),
+        ("AP lead", "Due", "lead-visit"), ("AP lead", "Due", "intervention-plan"), ("AP lead", "Alert", "incident"),
+        ("DSL", "Overdue", "provider-checks"),
+        ("SENCO", "Due", "send-details"),
+        ("Attendance lead", "Overdue", "missing-return"), ("Attendance lead", "Alert", "below-target"),
+        ("Assessment lead", "Due", "attainment-data"),
+        ("Governing board", "Due", "sixth-day"),
+        ("Local authority", "Due", "sixth-day"),
+    ]
+    assert result.summary["actions"] == before               # summary.json's order is left alone
+
+
+def test_days_overdue_and_pupil_or_provider(workbook):
+    rows = {r["Rule"]: r for r in _rows(workbook["Actions"])}
+    assert rows["parent-letter"]["Days overdue"] == 7         # due Friday 20/11, as of Friday 27/11
+    assert rows["dual-registration"]["Days overdue"] is None  # due, not overdue
+    assert rows["work-set"]["Days overdue"] is None
+    assert rows["dual-registration"]["Pupil or provider"] == "Ann Able"          # the pupil's name
+    assert rows["parent-letter"]["Pupil or provider"] == "P003"                  # no name known: the placement
+    assert rows["work-set"]["Pupil or provider"] == "A123456789012"              # an exclusion: the UPN
+    assert rows["dual-registration"]["What to do"] == "Dual register the pupil."
+
+
+def test_provider_action_names_the_provider(tmp_path):
+    path = tmp_path / "r.xlsx"
+    write_xlsx_report(make_result(actions=[_action("missing-return", "Attendance lead", "overdue", "2026-11-16",
+                                                   provider_id="PRV2")]), path)
+    cell = _cell(openpyxl.load_workbook(path)["Actions"], "Attendance lead", "Pupil or provider")
+    assert cell.value == "=cmd|' /C calc'!A0" and cell.data_type == "s"   # the provider's name, as text
+    assert _cell(openpyxl.load_workbook(path)["Actions"], "Attendance lead", "Days overdue").value == 11
+
+
+def test_action_status_cells_are_coloured_with_words(workbook):
+    ws = workbook["Actions"]
+    fills = {r["Status"]: _cell(ws, r["Owner"], "Status").fill.fgColor.rgb for r in _rows(ws) if r["Status"] != "Alert"}
+    assert fills["Overdue"].endswith("FFC7CE")
+
+
+# --- placements and their milestones -----------------------------------------------------------
+
+def test_placement_milestone_cells_show_words_and_colour(workbook):
+    ws = workbook["Placements"]
+    assert len(ws.tables) == 1 and ws.freeze_panes == "C2"
+    letter = _cell(ws, "P001", "Parent letter sent")
+    assert letter.value == "done 28/08/2026" and letter.fill.fgColor.rgb.endswith("C6EFCE")       # green
+    visit = _cell(ws, "P001", "Latest AP lead visit")
+    assert visit.value == "OVERDUE (due 20/10/2026)" and visit.fill.fgColor.rgb.endswith("FFC7CE")  # red
+    dual = _cell(ws, "P001", "Dual registered from")
+    assert dual.value == "due 02/12/2026" and dual.fill.fgColor.rgb.endswith("FFEB9C")             # amber
+    assert _cell(ws, "P001", "SEND details sent").value == "n/a"
+    assert _cell(ws, "P001", "Final report received").value is None                                # blank
+    assert _cell(ws, "P001", "Pupil").value == "Ann Able"
+    assert _cell(ws, "P003", "Parents agreed").value == "parents refused 10/09/2026"
+    assert _cell(ws, "P002", "Actual end date").value == dt.datetime(2026, 11, 20)
+
+
+def test_placement_text_stays_text(workbook):
+    ws = workbook["Placements"]
+    for header, value in (("Destination", FORMULA_VALUE), ("Pupil", EVIL_NAME), ("Provider", "=cmd|' /C calc'!A0")):
+        cell = _cell(ws, "P002", header)
+        assert cell.value == value and cell.data_type == "s", header
+
+
+# --- providers and their checks ----------------------------------------------------------------
+
+def test_provider_checks_show_status_words_dates_and_colour(workbook):
+    ws = workbook["Providers"]
+    assert len(ws.tables) == 1
+    soon = _cell(ws, "PRV1", "Staff checks confirmed status")
+    assert soon.value == "expires soon" and soon.fill.fgColor.rgb.endswith("FFEB9C")
+    assert _cell(ws, "PRV1", "Staff checks confirmed expires").value == dt.datetime(2026, 12, 10)
+    current = _cell(ws, "PRV1", "Approved status")
+    assert current.value == "current" and current.fill.fgColor.rgb.endswith("C6EFCE")
+    expired = _cell(ws, "PRV2", "Approved status")
+    assert expired.value == "expired" and expired.fill.fgColor.rgb.endswith("FFC7CE")
+    missing = _cell(ws, "PRV2", "Safeguarding policy checked status")
+    assert missing.value == "missing" and _cell(ws, "PRV2", "Safeguarding policy checked date").value is None
+    registered = _cell(ws, "PRV2", "Registered")
+    assert registered.value == "N" and registered.fill.fgColor.rgb.endswith("FFC7CE")
+    assert _cell(ws, "PRV1", "Overall").value.startswith("Amber: ")
+    overall = _cell(ws, "PRV2", "Overall")
+    assert overall.value.startswith("Red: ") and "Registered is N" in overall.value
+    assert overall.fill.fgColor.rgb.endswith("FFC7CE")
+    assert _cell(ws, "PRV2", "Pupils now or starting soon").value == 2
+
+
+def test_empty_registers_say_so(tmp_path):
+    path = tmp_path / "r.xlsx"
+    write_xlsx_report(make_result(placements=[], providers=[]), path)
+    wb = openpyxl.load_workbook(path)
+    assert _headers(wb["Placements"]) == PLACEMENT_HEADERS
+    assert "No placements in the register." in [c.value for row in wb["Placements"].iter_rows() for c in row]
+    assert "No providers in the register." in [c.value for row in wb["Providers"].iter_rows() for c in row]
+
+
+def test_header_lists_match_the_module():
+    assert ACTION_HEADERS[:5] == ["Owner", "Status", "Due", "Days overdue", "Pupil or provider"]
+    assert PLACEMENT_HEADERS[7:] == list(MILESTONE_HEADERS)
+    assert PROVIDER_HEADERS[5:8] == ["Approved date", "Approved expires", "Approved status"]

@@ -10,13 +10,14 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader
 
+from ..milestones import MILESTONE_HEADERS
 from ..model import WeeklyResult
 from ..output import write_text
-from .wording import as_date, first_step, plural, summary_counts
+from ..schema import PROVIDER_CHECKS
+from .wording import as_date, first_step, plural, report_actions, summary_counts
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-STATUS_ORDER = {"overdue": 0, "due": 1, "alert": 2}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -29,13 +30,19 @@ def uk_date(value, weekday: bool = False) -> str:
     return f"{DAYS[d.weekday()]} {text}" if weekday else text
 
 
+def short_date(value) -> str:
+    """'07/09/2026', as the registers write dates; '' for no date."""
+    d = as_date(value)
+    return "" if d is None else f"{d:%d/%m/%Y}"
+
+
 def percent(value) -> str:
     return "n/a" if value is None else f"{value:.1f}%"
 
 
 _ENV = Environment(loader=PackageLoader("pipeline.render", "templates"), autoescape=True,
                    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-_ENV.filters.update(uk_date=uk_date, percent=percent)
+_ENV.filters.update(uk_date=uk_date, short_date=short_date, percent=percent)
 _ENV.globals.update(plural=plural)
 
 
@@ -43,7 +50,7 @@ def _context(result: WeeklyResult) -> dict:
     s = result.summary
     pupils = [dict(p, name=result.pupil_names.get(p["placement_id"], ""),
                    provider=result.provider_names.get(p.get("provider_id"), "")) for p in s["pupils"]]
-    actions = sorted(s["actions"], key=lambda a: STATUS_ORDER.get(a["status"], 9))
+    by_owner = [(owner, list(group)) for owner, group in groupby(report_actions(result), key=lambda a: a.get("owner"))]
     missing = [dict(m, provider=result.provider_names.get(m["provider_id"], "")) for m in s["missing_returns"]]
     findings = sorted(s["findings"], key=lambda x: (x["file"], SEVERITY_ORDER.get(x["severity"], 9)))
     by_file = [(file, list(group)) for file, group in groupby(findings, key=lambda x: x["file"])]
@@ -51,7 +58,9 @@ def _context(result: WeeklyResult) -> dict:
             "target": result.settings.target_percent,
             "window": result.settings.options.get(("rules", "due_window_school_days"), 10),
             "counts": summary_counts(result), "first_step": first_step(result),
-            "pupils": pupils, "actions": actions, "missing": missing, "findings_by_file": by_file}
+            "pupils": pupils, "actions_by_owner": by_owner, "missing": missing, "findings_by_file": by_file,
+            "placements": result.placements, "milestone_headers": MILESTONE_HEADERS,
+            "providers": result.providers, "check_headers": PROVIDER_CHECKS}
 
 
 def render_html_report(result: WeeklyResult) -> str:

@@ -51,3 +51,45 @@ def first_step(result: WeeklyResult) -> str:
     if c["alert"]:
         return f"Look at the {plural(c['alert'], 'alert')} in the Actions list: each needs a decision."
     return "Nothing needs doing this week: all returns are in and no actions are open."
+
+
+# --- actions as the reports show them: grouped by the person who owns them --------------------
+
+OWNER_ORDER = ("Headteacher", "AP lead", "DSL", "SENCO", "Attendance lead", "Assessment lead",
+               "Governing board", "Local authority")
+STATUS_ORDER = {"overdue": 0, "due": 1, "alert": 2}
+
+
+def owner_rank(owner: str | None) -> tuple:
+    """The fixed order of owners in the reports; an owner not in the list comes after, by name."""
+    owner = owner or ""
+    return (OWNER_ORDER.index(owner), "") if owner in OWNER_ORDER else (len(OWNER_ORDER), owner)
+
+
+def days_overdue(action: dict, as_of: dt.date) -> int | None:
+    """Calendar days from the due date to as-of, for an overdue action only."""
+    due = as_date(action.get("due"))
+    if action.get("status") != "overdue" or due is None:
+        return None
+    return (as_of - due).days
+
+
+def action_subject(result: WeeklyResult, action: dict) -> str:
+    """Who or what an action is about: the pupil for a placement, else the provider, else the UPN.
+
+    For the attendance lead's own reports only: summary.json never carries names."""
+    if action.get("placement_id"):
+        return result.pupil_names.get(action["placement_id"]) or action["placement_id"]
+    if action.get("provider_id"):
+        return result.provider_names.get(action["provider_id"]) or action["provider_id"]
+    return action.get("upn") or ""
+
+
+def report_actions(result: WeeklyResult) -> list[dict]:
+    """The summary's actions in report order: by owner (OWNER_ORDER), then status, then due date.
+
+    Each is a copy with `days_overdue` and `subject` added; summary.json's own order is untouched."""
+    rows = [dict(a, days_overdue=days_overdue(a, result.as_of), subject=action_subject(result, a))
+            for a in result.summary["actions"]]
+    return sorted(rows, key=lambda a: (owner_rank(a.get("owner")), STATUS_ORDER.get(a["status"], 9),
+                                       as_date(a.get("due")) or dt.date.max))

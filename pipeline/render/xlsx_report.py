@@ -6,13 +6,16 @@ Written cell by cell with xlsxwriter so that every text from the inputs stays te
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import xlsxwriter
 
+from ..milestones import MILESTONE_HEADERS
 from ..model import WeeklyResult
 from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime
-from .wording import as_date, first_step, summary_counts
+from ..schema import PROVIDER_CHECKS
+from .wording import as_date, first_step, report_actions, summary_counts
 
 FIGURES = ("possible", "attended", "authorised", "unauthorised", "not_reported", "percent")
 FIGURE_LABELS = ("possible", "attended", "authorised", "unauthorised", "not reported", "%")
@@ -20,10 +23,27 @@ ATTENDANCE_HEADERS = (["Placement ID", "Pupil", "Provider ID", "Provider"]
                       + [f"Week {x}" for x in FIGURE_LABELS]
                       + [f"Year to date {x}" for x in FIGURE_LABELS]
                       + ["Below target", "Persistent absence"])
-ACTION_HEADERS = ["Status", "Due", "Rule", "Policy §", "Owner", "Placement ID", "Provider ID", "UPN", "What to do"]
+ACTION_HEADERS = ["Owner", "Status", "Due", "Days overdue", "Pupil or provider", "What to do", "Policy §", "Rule",
+                  "Placement ID", "Provider ID", "UPN"]
+PLACEMENT_HEADERS = (["Placement ID", "Pupil", "Provider ID", "Provider", "Start date", "Planned end date",
+                      "Actual end date"] + list(MILESTONE_HEADERS))
+PROVIDER_HEADERS = (["Provider ID", "Name", "Registered", "Status", "Pupils now or starting soon"]
+                    + [f"{check} {part}" for check in PROVIDER_CHECKS for part in ("date", "expires", "status")]
+                    + ["Overall"])
 MISSING_HEADERS = ["Provider ID", "Provider", "Week commencing"]
 FINDING_HEADERS = ["Severity", "File", "Sheet", "Cell", "Rule", "Value", "Message"]
-WIDE = {"What to do": 70, "Message": 70, "Value": 30, "File": 35}   # wrapped text columns
+WIDE = {"What to do": 70, "Message": 70, "Value": 30, "File": 35, "Overall": 50,
+        **{h: 18 for h in MILESTONE_HEADERS}}                        # wrapped text columns
+# colour of a cell by its state (the words are always in the cell too): milestones, provider checks, actions
+STATE_FORMAT = {"done": "green", "overdue": "red", "due": "amber", "refused": "grey",
+                "green": "green", "red": "red", "amber": "amber"}
+
+
+@dataclass(frozen=True)
+class Styled:
+    """A value written with its own format (a coloured status cell) instead of its column's."""
+    value: object
+    fmt: str
 
 
 def write_xlsx_report(result: WeeklyResult, path) -> None:
@@ -35,6 +55,8 @@ def write_xlsx_report(result: WeeklyResult, path) -> None:
         _summary_sheet(wb, f, result)
         _attendance_sheet(wb, f, result)
         _actions_sheet(wb, f, result)
+        _placements_sheet(wb, f, result)
+        _providers_sheet(wb, f, result)
         _missing_sheet(wb, f, result)
         _findings_sheet(wb, f, result)
         wb.close()
@@ -54,6 +76,10 @@ def _formats(wb) -> dict:
         "first": wb.add_format({"bold": True, "text_wrap": True, "bg_color": "#FFF2CC", "border": 1, "valign": "top"}),
         "amber": wb.add_format({"bg_color": "#FFEB9C", "font_color": "#7F4F00"}),
         "red": wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
+        # static fills for status cells (Excel tables keep them; the words say the same)
+        **{f"cell_{name}": wb.add_format({"bg_color": bg, "font_color": fg, "text_wrap": True, "valign": "top"})
+           for name, bg, fg in (("green", "#C6EFCE", "#006100"), ("amber", "#FFEB9C", "#7F4F00"),
+                                ("red", "#FFC7CE", "#9C0006"), ("grey", "#E7E6E6", "#3A3838"))},
     }
 
 
@@ -87,14 +113,17 @@ def _table_sheet(wb, f, result, name: str, headers: list[str], rows: list[list],
     formats = formats or {}
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
-            _put(ws, r, c, value, f[formats.get(c, "top")])
+            if isinstance(value, Styled):
+                _put(ws, r, c, value.value, f[value.fmt])
+            else:
+                _put(ws, r, c, value, f[formats.get(c, "top")])
     ws.add_table(0, 0, max(len(rows), 1), len(headers) - 1, {
         "name": name.replace(" ", ""), "style": "Table Style Medium 2",
         "columns": [{"header": h} for h in headers]})
     if not rows and empty:
         ws.write_string(3, 0, empty)
     for c, h in enumerate(headers):
-        longest = max([len(h) + 4] + [len(str(row[c])) + 2 for row in rows if row[c] is not None])
+        longest = max([len(h) + 4] + [len(str(_plain(row[c]))) + 2 for row in rows if _plain(row[c]) is not None])
         if h in WIDE:
             ws.set_column(c, c, min(longest, WIDE[h]), f["wrap"])
         else:
@@ -103,6 +132,16 @@ def _table_sheet(wb, f, result, name: str, headers: list[str], rows: list[list],
     ws.repeat_rows(0)
     _page_setup(ws, result, name)
     return ws
+
+
+def _plain(value):
+    return value.value if isinstance(value, Styled) else value
+
+
+def _coloured(text: str, state: str):
+    """A status cell: its words, on the colour of its state (no colour for blank or n/a)."""
+    fmt = STATE_FORMAT.get(state)
+    return Styled(text, f"cell_{fmt}") if fmt and text else (text or None)
 
 
 def _summary_sheet(wb, f, result: WeeklyResult) -> None:
@@ -166,11 +205,44 @@ def _attendance_sheet(wb, f, result: WeeklyResult) -> None:
 
 
 def _actions_sheet(wb, f, result: WeeklyResult) -> None:
-    rows = [[a["status"].capitalize(), as_date(a.get("due")), a["rule"], a.get("section"), a.get("owner"),
-             a.get("placement_id"), a.get("provider_id"), a.get("upn"), a.get("message")]
-            for a in result.summary["actions"]]
-    _table_sheet(wb, f, result, "Actions", ACTION_HEADERS, rows, {1: "date"},
+    """Grouped by owner (wording.OWNER_ORDER), then overdue, due, alert, then due date."""
+    rows = [[a.get("owner"), _coloured(a["status"].capitalize(), a["status"]), as_date(a.get("due")),
+             a["days_overdue"], a["subject"], a.get("message"), a.get("section"), a["rule"],
+             a.get("placement_id"), a.get("provider_id"), a.get("upn")]
+            for a in report_actions(result)]
+    _table_sheet(wb, f, result, "Actions", ACTION_HEADERS, rows,
+                 {ACTION_HEADERS.index("Due"): "date", ACTION_HEADERS.index("Days overdue"): "int_left"},
                  "No actions: nothing is overdue, due soon or waiting for a decision.")
+
+
+def _placements_sheet(wb, f, result: WeeklyResult) -> None:
+    """One row per placement: its dates and where each milestone stands (done, overdue, due, n/a)."""
+    rows = [[p["placement_id"], p.get("pupil"), p["provider_id"], p.get("provider"),
+             p["start_date"], p.get("planned_end_date"), p.get("actual_end_date")]
+            + [_coloured(m["text"], m["state"]) for m in p["milestones"]]
+            for p in result.placements]
+    dates = {PLACEMENT_HEADERS.index(h): "date" for h in ("Start date", "Planned end date", "Actual end date")}
+    ws = _table_sheet(wb, f, result, "Placements", PLACEMENT_HEADERS, rows, dates,
+                      "No placements in the register.")
+    ws.freeze_panes(1, 2)      # keep the placement and the pupil in view while scrolling across
+
+
+def _providers_sheet(wb, f, result: WeeklyResult) -> None:
+    """One row per provider: registration, status and each dated check with its expiry and status."""
+    rows = []
+    for p in result.providers:
+        row = [p["provider_id"], p.get("name"),
+               _coloured(p.get("registered") or "blank", "green" if p["registered_ok"] else "red"),
+               _coloured(p.get("status") or "blank", "green" if p["status_ok"] else "red"),
+               p.get("placements", 0)]
+        for c in p["checks"]:
+            row += [c["date"], c["expiry"], _coloured(c["state"], c["rag"])]
+        rows.append(row + [_coloured(p["overall_text"], p["overall"])])
+    dates = {i: "date" for i, h in enumerate(PROVIDER_HEADERS) if h.endswith((" date", " expires"))}
+    ws = _table_sheet(wb, f, result, "Providers", PROVIDER_HEADERS, rows,
+                      {**dates, PROVIDER_HEADERS.index("Pupils now or starting soon"): "int_left"},
+                      "No providers in the register.")
+    ws.freeze_panes(1, 2)
 
 
 def _missing_sheet(wb, f, result: WeeklyResult) -> None:

@@ -1,0 +1,202 @@
+"""The e-mail to one provider with its own pre-filled return attached, and the outbox of .eml files.
+
+A message is addressed to the provider's Contact email only: no Cc, no Bcc. Its body says how
+many pupils the return covers but never who they are; the names are in the attachment, which is
+encrypted when the school has agreed a password with that provider.
+
+Without encryption the same inputs give the same bytes: the Date header is the as-of day at
+07:00 UK time, and the Message-ID and the MIME boundary are hashes of provider, week and school.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import email.policy
+import email.utils
+import hashlib
+import io
+import re
+import textwrap
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+from ..errors import RunError
+from ..output import write_bytes
+
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+# Used in the outbox copy when [email] from is not set (sending needs it and refuses without it).
+# ".invalid" is reserved (RFC 2606), so a reply to it can never reach a real mailbox.
+OUTBOX_SENDER = "noreply@school.invalid"
+SEND_HOUR = 7
+# The SMTP policy (CRLF line ends) but headers are not folded below RFC 5322's 998-character limit:
+# folding at 78 puts a subject ending in "(School name)" on a line of its own after "Subject:",
+# which some readers then show with a leading space. smtplib sends a message with its own policy,
+# so the outbox file holds exactly the bytes that are sent.
+POLICY = email.policy.SMTP.clone(max_line_length=998)
+WIDTH = 72
+
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One provider's e-mail: who, which workbook, which week, and the password if it is encrypted."""
+    provider_id: str
+    provider_name: str
+    to: str | None          # the Contact email from providers.xlsx
+    attachment: Path        # returns_to_send/<Provider ID>_<Monday>.xlsx
+    week: dt.date           # the Monday the return covers
+    pupils: int
+    return_by: dt.date
+    password: str | None = None
+
+
+def long_date(day: dt.date, weekday: bool = False) -> str:
+    """'30 November 2026', or 'Monday 30 November 2026'; English names whatever the locale."""
+    text = f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return f"{DAYS[day.weekday()]} {text}" if weekday else text
+
+
+def one_line(text) -> str:
+    """Header-safe text: runs of white space (new lines included) become one space."""
+    return re.sub(r"\s+", " ", str(text or "")).strip()
+
+
+def single_address(text: str | None) -> str | None:
+    """The bare address if `text` is exactly one e-mail address ('a@b.org' or 'Name <a@b.org>'), else None."""
+    text = one_line(text)
+    if not text or any(sep in text for sep in ";,"):
+        return None
+    name, addr = email.utils.parseaddr(text)
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", addr or ""):
+        return None
+    return addr
+
+
+def sender(settings) -> str:
+    """The From header: [email] from, or the school's name at the outbox placeholder address."""
+    configured = one_line(settings.get("email", "from"))
+    if configured:
+        return configured
+    return email.utils.formataddr((one_line(settings.school_name), OUTBOX_SENDER))
+
+
+def uk_datetime(day: dt.date, hour: int = SEND_HOUR) -> dt.datetime:
+    """`hour`:00 on `day` in UK time (GMT, or BST from the last Sunday of March to the last Sunday
+    of October); worked out here so that it needs no time-zone database (none on Windows by default)."""
+    def last_sunday(month: int) -> dt.date:
+        last = dt.date(day.year, month, 31)
+        return last - dt.timedelta(days=(last.weekday() + 1) % 7)
+    summer = last_sunday(3) <= day < last_sunday(10)   # the change is at 01:00 UTC, before 07:00
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.timezone(dt.timedelta(hours=1 if summer else 0)))
+
+
+def _digest(item: Outgoing, school: str) -> str:
+    key = "\x1f".join((item.provider_id, item.week.isoformat(), school))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _body(settings, item: Outgoing, from_header: str) -> str:
+    school = one_line(settings.school_name)
+    pupils = f"{item.pupils} pupil" if item.pupils == 1 else f"{item.pupils} pupils"
+    reply_to = email.utils.parseaddr(from_header)[1]
+    contact = (f"reply to this e-mail ({reply_to})" if reply_to and reply_to != OUTBOX_SENDER
+               else "contact the school office")
+    where = f", {one_line(settings.address)}" if one_line(settings.address) else ""
+    paragraphs = [
+        f"Dear colleagues at {one_line(item.provider_name) or item.provider_id},",
+        f"Attached is the attendance return for the week commencing {long_date(item.week, True)}. "
+        f"It lists the {pupils} from {school} expected at your provision that week.",
+        f"Please send it back by {long_date(item.return_by, True)}.",
+        "How to fill it in:",
+    ]
+    steps = [
+        f"1. Open the attached workbook, {item.attachment.name}.",
+        "2. On the Attendance sheet, type one register code in each white (unlocked) session cell: "
+        "AM is the morning, PM the afternoon.",
+        "3. A session showing '-' means the pupil is not expected then. Leave it as it is.",
+        "4. The key to the codes is on the Instructions sheet.",
+        "5. Record any incident (serious behaviour, a safeguarding concern, an injury) on the Incidents "
+        "sheet. A safeguarding concern must still be reported to our Designated Safeguarding Lead "
+        "straight away, as usual: do not wait for this return.",
+        "6. Save the workbook and reply to this e-mail with it attached.",
+    ]
+    after = [
+        "Please do not rename the sheets, and do not change the Provider ID or the week at the top of "
+        "the Attendance sheet: we use them to match your return to our records.",
+    ]
+    if item.password:
+        after.append("The workbook is protected with the password we agreed with you separately. "
+                     "The password is not in this e-mail. If you do not have it, please phone us: "
+                     "do not ask for it by e-mail.")
+    after += [
+        f"If anything is unclear, {contact} and the attendance lead at {school}{where} will help.",
+        f"Thank you,\n{school}",
+        f"Provider ID: {item.provider_id}\nWeek commencing: {item.week.isoformat()}",
+    ]
+    # Never break inside a word: not at the hyphen of "e-mail", nor inside an address or file name.
+    fill = lambda text, indent="": textwrap.fill(text, WIDTH, subsequent_indent=indent,  # noqa: E731
+                                                 break_long_words=False, break_on_hyphens=False)
+    wrap = lambda p: "\n".join(fill(line) for line in p.split("\n"))  # noqa: E731
+    step_text = "\n".join(fill(s, "   ") for s in steps)
+    return "\n\n".join([*map(wrap, paragraphs), step_text, *map(wrap, after)]) + "\n"
+
+
+def attachment_bytes(item: Outgoing) -> bytes:
+    """The workbook's bytes, encrypted with the provider's password when there is one."""
+    try:
+        data = item.attachment.read_bytes()
+    except OSError as exc:
+        raise RunError(f"The return for {item.provider_id} cannot be read to attach it "
+                       f"({exc.strerror or exc}): {item.attachment}.") from None
+    if not item.password:
+        return data
+    import msoffcrypto.format.ooxml  # imported here: only needed when a password is set
+    out = io.BytesIO()
+    try:
+        msoffcrypto.format.ooxml.OOXMLFile(io.BytesIO(data)).encrypt(item.password, out)
+    except Exception as exc:  # the library raises plain exceptions for a file it cannot handle
+        raise RunError(f"The return for {item.provider_id} could not be encrypted ({exc}): "
+                       f"{item.attachment}.") from None
+    return out.getvalue()
+
+
+def build_message(settings, item: Outgoing, as_of: dt.date) -> EmailMessage:
+    """The e-mail to one provider: To its Contact email only, the workbook attached."""
+    school = one_line(settings.school_name)
+    from_header = sender(settings)
+    domain = email.utils.parseaddr(from_header)[1].rpartition("@")[2] or "school.invalid"
+    digest = _digest(item, school)
+    msg = EmailMessage(policy=POLICY)
+    msg["From"] = from_header
+    to = single_address(item.to)
+    if to:  # without a usable address the outbox copy has no To; sending reports it as not sent
+        msg["To"] = to
+    msg["Subject"] = f"Attendance return: week commencing {long_date(item.week)} ({school})"
+    msg["Date"] = email.utils.format_datetime(uk_datetime(as_of))
+    msg["Message-ID"] = f"<{digest[:32]}@{domain}>"
+    msg.set_content(_body(settings, item, from_header))
+    msg.add_attachment(attachment_bytes(item), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1],
+                       filename=item.attachment.name)
+    msg.set_boundary(f"=_{digest[32:56]}")
+    return msg
+
+
+def outbox_name(provider_id: str, week: dt.date, suffix: str = ".eml") -> str:
+    """'<Provider ID>_<Monday>.eml'; characters a file name cannot hold become '_'."""
+    safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", str(provider_id)).strip(" .") or "_"
+    return f"{safe}_{week.isoformat()}{suffix}"
+
+
+def write_outbox(messages: dict[str, tuple[Outgoing, EmailMessage]], folder: Path) -> list[Path]:
+    """Write each message as outbox/<Provider ID>_<Monday>.eml, byte for byte as smtplib sends it
+    (email.policy.SMTP, CRLF line ends, with the message's own header line length); the paths written."""
+    folder = Path(folder)
+    paths = []
+    for provider_id, (item, msg) in messages.items():
+        path = folder / outbox_name(provider_id, item.week)
+        write_bytes(path, msg.as_bytes(policy=msg.policy.clone(linesep="\r\n")))
+        paths.append(path)
+    return paths

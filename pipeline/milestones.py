@@ -1,0 +1,188 @@
+"""Where each placement and each provider stands: the Placements and Providers tables of the weekly reports.
+
+Built once in `compute_week` from the registers and the week's actions, and carried on WeeklyResult
+(`placements`, `providers`) for the attendance lead's own reports. They hold pupils' names, so they
+never go into summary.json.
+
+A placement milestone cell is one of:
+- `done`: its date is on or before as-of ("done 07/09/2026"; a Destination shows its own text);
+- `overdue` / `due`: an action of the matching rule is open for the placement ("OVERDUE (due 07/09/2026)");
+- `refused`: the Parents agreed cell of a placement whose parents refused ("parents refused 01/09/2026");
+- `n/a`: the duty does not apply (SEND details for a pupil without SEND or an EHC plan, a parents'
+  letter for a placement the local authority arranged);
+- blank: nothing recorded and nothing open yet.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+from .model import Action
+from .rules import RuleContext, starting_or_active
+from .rules.provider_rules import check_expiry
+from .rules.review_rules import events
+from .schema import PROVIDER_CHECKS
+
+# A provider check whose expiry falls within this many calendar days after as-of is amber, "expires soon":
+# about a month's notice to redo it before the provider-checks rule makes it overdue.
+EXPIRES_SOON_DAYS = 30
+
+DONE, OVERDUE, DUE, REFUSED, NOT_APPLICABLE, BLANK = "done", "overdue", "due", "refused", "n/a", ""
+MISSING, EXPIRED, EXPIRES_SOON, CURRENT = "missing", "expired", "expires soon", "current"
+RED, AMBER, GREEN = "red", "amber", "green"
+CHECK_RAG = {MISSING: RED, EXPIRED: RED, EXPIRES_SOON: AMBER, CURRENT: GREEN}
+
+
+def _is_send(p: dict) -> bool:
+    return p.get("send") == "Y" or p.get("ehc_plan") == "Y"
+
+
+def _school_arranged(p: dict) -> bool:
+    return p.get("arranged_by") == "School"
+
+
+@dataclass(frozen=True)
+class Milestone:
+    header: str                          # the column heading in both reports
+    rule: str                            # the rule whose open action means it is not done yet
+    column: str | None = None            # placements.xlsx column holding its date (or text, for Destination)
+    event: str | None = None             # or: the Reviews sheet Type whose latest date is shown
+    applies: Callable[[dict], bool] = lambda p: True
+
+
+MILESTONES: tuple[Milestone, ...] = (
+    Milestone("Parent letter sent", "parent-letter", "parent_letter_sent", applies=_school_arranged),
+    Milestone("Parents agreed", "parents-agreement", "parents_agreed"),
+    Milestone("Intervention plan agreed", "intervention-plan", "intervention_plan_agreed"),
+    Milestone("Dual registered from", "dual-registration", "dual_registered_from"),
+    Milestone("Attainment data sent", "attainment-data", "attainment_data_sent"),
+    Milestone("SEND details sent", "send-details", "send_details_sent", applies=_is_send),
+    Milestone("Latest agreement review", "agreement-review", event="Agreement review"),
+    Milestone("Latest provider termly report", "provider-report", event="Provider termly report"),
+    Milestone("Latest AP lead visit", "lead-visit", event="AP lead visit"),
+    Milestone("Final report received", "reintegration", "final_report_received"),
+    Milestone("Pupil views recorded", "reintegration", "pupil_views_recorded"),
+    Milestone("Reintegration plan agreed", "reintegration", "reintegration_plan_agreed"),
+    Milestone("Destination", "reintegration", "destination"),
+)
+MILESTONE_HEADERS = tuple(m.header for m in MILESTONES)
+
+
+def _cell(text: str, state: str, milestone: Milestone) -> dict:
+    return {"milestone": milestone.header, "text": text, "state": state}
+
+
+def _open_action(actions: list[Action], rule: str, placement_id: str) -> Action | None:
+    """The most pressing open (overdue or due) action of one rule for one placement."""
+    found = [a for a in actions
+             if a.rule == rule and a.placement_id == placement_id and a.status in (OVERDUE, DUE) and a.due]
+    return min(found, key=Action.sort_key) if found else None
+
+
+def _pending_text(action: Action) -> tuple[str, str]:
+    if action.status == OVERDUE:
+        return f"OVERDUE (due {action.due:%d/%m/%Y})", OVERDUE
+    return f"due {action.due:%d/%m/%Y}", DUE
+
+
+def _milestone(ctx: RuleContext, p: dict, m: Milestone, actions: list[Action]) -> dict:
+    refused = p.get("parents_refused")
+    if m.column == "parents_agreed" and refused:
+        return _cell(f"parents refused {refused:%d/%m/%Y}", REFUSED, m)
+    if not m.applies(p):
+        value = p.get(m.column) if m.column else None
+        if m.column != "send_details_sent" and ctx.done(value):
+            return _cell(f"done {value:%d/%m/%Y}", DONE, m)        # e.g. a letter sent anyway
+        return _cell("n/a", NOT_APPLICABLE, m)
+    pending = None if refused else _open_action(actions, m.rule, p["placement_id"])
+    if m.event:                                                    # a recurring duty: the latest, and what is open
+        dated = events(ctx, p["placement_id"], m.event)
+        last = dated[-1]["date"] if dated else None
+        if pending:
+            text, state = _pending_text(pending)
+            return _cell(text + (f"; last {last:%d/%m/%Y}" if last else ""), state, m)
+        return _cell(f"done {last:%d/%m/%Y}", DONE, m) if last else _cell("", BLANK, m)
+    value = p.get(m.column)
+    if m.column == "destination":
+        text = str(value or "").strip()
+        if text:
+            return _cell(text, DONE, m)
+    elif ctx.done(value):
+        return _cell(f"done {value:%d/%m/%Y}", DONE, m)
+    if pending:
+        return _cell(*_pending_text(pending), m)
+    return _cell("", BLANK, m)
+
+
+def placement_milestones(ctx: RuleContext, actions: list[Action]) -> list[dict]:
+    """One row per placement in the register (by Placement ID): its dates and each milestone's cell."""
+    rows = []
+    for p in sorted(ctx.registers.placements, key=lambda p: p["placement_id"]):
+        provider_id = p["provider_id"]
+        rows.append({
+            "placement_id": p["placement_id"],
+            "pupil": " ".join(x for x in (p.get("forename"), p.get("surname")) if x),
+            "upn": p.get("upn"),
+            "provider_id": provider_id,
+            "provider": ctx.registers.providers.get(provider_id, {}).get("name") or provider_id,
+            "start_date": p["start_date"],
+            "planned_end_date": p.get("planned_end_date"),
+            "actual_end_date": p.get("actual_end_date"),
+            "parents_refused": p.get("parents_refused"),
+            "milestones": [_milestone(ctx, p, m, actions) for m in MILESTONES],
+        })
+    return rows
+
+
+def _check(ctx: RuleContext, header: str, checked: dt.date | None, months: int) -> dict:
+    """One dated check: its date, its expiry (the last day it is current) and its status."""
+    if not ctx.done(checked):          # blank, or dated after as-of: not a check that has been done
+        state, expiry = MISSING, None
+    else:
+        expiry = check_expiry(checked, months)
+        if expiry < ctx.as_of:
+            state = EXPIRED
+        elif expiry <= ctx.as_of + dt.timedelta(days=EXPIRES_SOON_DAYS):
+            state = EXPIRES_SOON
+        else:
+            state = CURRENT
+    return {"check": header, "date": checked, "expiry": expiry, "state": state, "rag": CHECK_RAG[state]}
+
+
+def provider_checks_table(ctx: RuleContext) -> list[dict]:
+    """One row per provider in the register (by Provider ID): Registered, Status, the five dated checks
+    (policy §5.3, §7.6) each red (expired or missing), amber (expires soon) or green (current), and an overall
+    red/amber/green with the reasons in words."""
+    months = int(ctx.settings.get("rules", "provider_check_months"))
+    in_use: dict[str, int] = {}
+    for p in starting_or_active(ctx):
+        in_use[p["provider_id"]] = in_use.get(p["provider_id"], 0) + 1
+    rows = []
+    for provider_id, provider in sorted(ctx.registers.providers.items()):
+        checks = [_check(ctx, h, provider.get(h.lower().replace(" ", "_")), months) for h in PROVIDER_CHECKS]
+        registered = provider.get("registered") or ""
+        status = provider.get("status") or ""
+        red = [f"{c['check']} expired {c['expiry']:%d/%m/%Y}" if c["state"] == EXPIRED else f"{c['check']} missing"
+               for c in checks if c["rag"] == RED]
+        if registered != "Y":
+            red.append(f"Registered is {registered or 'blank'}")
+        if status != "Active":
+            red.append(f"Status is {status or 'blank'}")
+        amber = [f"{c['check']} expires {c['expiry']:%d/%m/%Y}" for c in checks if c["rag"] == AMBER]
+        if red:
+            overall, words = RED, "Red: " + "; ".join(red + amber)
+        elif amber:
+            overall, words = AMBER, "Amber: " + "; ".join(amber)
+        else:
+            overall, words = GREEN, "Green: all checks current"
+        rows.append({
+            "provider_id": provider_id,
+            "name": provider.get("name") or provider_id,
+            "registered": registered, "registered_ok": registered == "Y",
+            "status": status, "status_ok": status == "Active",
+            "placements": in_use.get(provider_id, 0),
+            "checks": checks,
+            "overall": overall, "overall_text": words,
+        })
+    return rows

@@ -1,0 +1,72 @@
+"""docs/rules.md: generated from the rule catalogue, committed, and up to date."""
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+
+from pipeline import docs
+from pipeline.rules import CATALOGUE
+from pipeline.settings import SETTINGS
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES_PAGE = ROOT / "docs" / "rules.md"
+
+
+def test_rules_page_is_up_to_date():
+    assert RULES_PAGE.is_file(), "docs/rules.md is missing: run `python -m pipeline.docs`"
+    assert RULES_PAGE.read_text(encoding="utf-8") == docs.rules_markdown(), (
+        "docs/rules.md is out of date: run `python -m pipeline.docs`")
+
+
+@pytest.mark.parametrize("rule", CATALOGUE.values(), ids=lambda r: r.id)
+def test_every_rule_is_on_the_page(rule):
+    row = next((line for line in docs.rules_markdown().splitlines() if line.startswith(f"| `{rule.id}` |")), None)
+    assert row is not None, f"{rule.id} is not in docs/rules.md: run `python -m pipeline.docs`"
+    assert f"| {rule.section} | {rule.owner} |" in row
+    assert docs._cell(rule.summary) in row
+
+
+def test_page_gives_the_status_definitions_and_owners():
+    page = docs.rules_markdown()
+    assert "python -m pipeline.docs" in page.splitlines()[2]
+    for status in ("**overdue**", "**due**", "**alert**"):
+        assert status in page
+    assert "on or before the as-of date" in page
+    assert "Headteacher, AP lead, DSL, SENCO, Attendance lead, Assessment lead, Governing board, Local authority" in page
+
+
+def test_rule_settings_are_real_settings_and_rules():
+    keys = {f"`[{s.table}] {s.key}`" for s in SETTINGS}
+    for setting in docs.RULE_SETTINGS:
+        if setting.name.startswith("`[rules]"):
+            assert setting.name in keys, setting.name
+        for rule_id in setting.rules:
+            assert rule_id in CATALOGUE or rule_id in (docs.DATED, docs.SCHOOL_DAYS), rule_id
+    rules_settings = {f"`[{s.table}] {s.key}`" for s in SETTINGS if s.table == "rules"}
+    assert rules_settings <= {s.name for s in docs.RULE_SETTINGS}, "a [rules] setting is missing from RULE_SETTINGS"
+    assert docs.settings_for("lead-visit") == ["`[rules] due_window_school_days`", "`[rules] visit_interval_school_days`",
+                                               "`[[terms]]` and `[calendar] closures`"]
+    assert docs.settings_for("work-set") == []
+
+
+@pytest.mark.parametrize("rule", CATALOGUE.values(), ids=lambda r: r.id)
+def test_alert_rules_are_declared(rule):
+    """docs.ALERT_RULES (rules the due window does not touch) matches what each rule's code raises."""
+    raises_alert = '"alert"' in inspect.getsource(rule.check)
+    assert (rule.id in docs.ALERT_RULES) == raises_alert, (
+        f"{rule.id}: update pipeline.docs.ALERT_RULES, then run `python -m pipeline.docs`")
+
+
+def test_reference_page_links_to_the_rules_page():
+    assert "[rules.md](rules.md)" in docs.reference_markdown()
+
+
+def test_main_writes_both_pages(tmp_path, capsys):
+    assert docs.main([str(tmp_path)]) == 0
+    assert (tmp_path / "rules.md").read_text(encoding="utf-8") == docs.rules_markdown()
+    assert (tmp_path / "reference.md").read_text(encoding="utf-8") == docs.reference_markdown()
+    assert docs.main([str(tmp_path / "other" / "reference.md")]) == 0        # the old form: a path to reference.md
+    assert (tmp_path / "other" / "rules.md").is_file()
+    assert docs.main(["--help"]) == 2
