@@ -31,6 +31,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", dest="as_of", help="count up to this date (default: that week's Friday)")
     p.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR", help="where reports are written (default: reports/)")
     p.add_argument("--init", type=Path, metavar="DIR", help="create a new school folder from the templates")
+    p.add_argument("--send", action="store_true", help="e-mail each provider its return through the SMTP server in school.toml")
+    p.add_argument("--resend", action="store_true", help="with --send: send again to providers the send log says were sent")
     return p
 
 
@@ -49,7 +51,9 @@ def main(argv: list[str] | None = None, today: dt.date | None = None) -> int:
         if not args.data:
             raise RunError("Say which school folder to use with --data DIR (or create one with --init DIR).")
         from .run import console_summary, run_week
-        outcome = run_week(args.data, args.out, args.week, args.as_of, today)
+        if args.resend and not args.send:
+            raise RunError("--resend only works together with --send.")
+        outcome = run_week(args.data, args.out, args.week, args.as_of, today, send=args.send, resend=args.resend)
         print(console_summary(outcome))
         return outcome.exit_code
     except RunError as exc:

@@ -51,6 +51,7 @@ class WeeklyResult:
     provider_names: dict[str, str] = field(default_factory=dict)   # provider_id -> provider name
     placements: list[dict] = field(default_factory=list)   # milestones.placement_milestones: one row per placement
     providers: list[dict] = field(default_factory=list)    # milestones.provider_checks_table: one row per provider
+    returns_to_send: list = field(default_factory=list)    # provider_week.PlannedReturn: next school week's returns
 
     @property
     def error_count(self) -> int:

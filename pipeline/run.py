@@ -18,6 +18,9 @@ from .read.registers import read_registers
 from .read.returns import read_returns
 from .rules import RuleContext, run_rules
 from .sessions import build_sessions
+from .delivery import LOG_NAME, SendReport, load_passwords, send_messages, single_address, warn_unencrypted
+from .delivery.prepare import OUTBOX_FOLDER, RETURNS_FOLDER, prepare_deliveries
+from .provider_week import plan_returns
 from .settings import load_settings
 
 
@@ -26,9 +29,14 @@ class RunOutcome:
     result: WeeklyResult
     folder: Path
     files: list = field(default_factory=list)
+    deliveries: list = field(default_factory=list)       # (Outgoing, EmailMessage) per provider
+    sent: SendReport | None = None                       # set when --send was given
+    warnings: list = field(default_factory=list)         # plain-English lines for the console
 
     @property
     def exit_code(self) -> int:
+        if self.sent is not None and not self.sent.ok:
+            return 3
         return 1 if self.result.error_count else 0
 
 
@@ -59,13 +67,15 @@ def compute_week(data_dir: Path, week: dt.date | None = None, as_of: dt.date | N
     count_to = min(as_of, friday)
     findings = Findings()
     registers = read_registers(data_dir, findings)
-    returns = read_returns(data_dir, registers, findings)
+    returns = read_returns(data_dir, registers, findings, tuple(load_passwords(settings, data_dir).values()))
     year_start = calendar.year_start(count_to)
     sessions = build_sessions(registers.placements, calendar, returns, year_start, monday, count_to, findings)
     pupils = pupil_figures(sessions, monday, year_start, count_to, settings.target_percent)
     missing = missing_returns(sessions, monday)
     ctx = RuleContext(settings, calendar, monday, as_of, registers, sessions, pupils, missing, returns)
     actions = run_rules(ctx)
+    plans = plan_returns(settings, calendar, registers, monday)
+    _check_addresses(plans, registers, findings)
     summary = {
         "school": settings.school_name,
         "week_commencing": monday.isoformat(),
@@ -80,7 +90,21 @@ def compute_week(data_dir: Path, week: dt.date | None = None, as_of: dt.date | N
              for p in registers.placements}
     provider_names = {pid: p.get("name") or pid for pid, p in registers.providers.items()}
     return WeeklyResult(settings, monday, as_of, summary, names, provider_names,
-                        placements=placement_milestones(ctx, actions), providers=provider_checks_table(ctx))
+                        placements=placement_milestones(ctx, actions), providers=provider_checks_table(ctx),
+                        returns_to_send=plans)
+
+
+def _check_addresses(plans, registers, findings: Findings) -> None:
+    """A warning for each provider with pupils next week and no single usable Contact email."""
+    for plan in plans:
+        if single_address(plan.contact_email):
+            continue
+        provider = registers.providers.get(plan.provider_id, {})
+        cell = provider.get("_cells", {}).get("contact_email") or str(provider.get("_row", ""))
+        findings.warning("providers.xlsx", "Providers", cell, "no-contact-email", plan.contact_email,
+                         f"{plan.provider_id} has pupils expected next week but no single e-mail address in Contact "
+                         f"email, so its return cannot be e-mailed. Enter one address; until then send "
+                         f"{RETURNS_FOLDER}/{plan.filename} by hand.")
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
@@ -112,10 +136,24 @@ def write_reports(result: WeeklyResult, out_dir: Path) -> RunOutcome:
 
 
 def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | None = None,
-             as_of: dt.date | None = None, today: dt.date | None = None) -> RunOutcome:
-    """The whole weekly job. Raises RunError when it cannot be done (exit 2)."""
+             as_of: dt.date | None = None, today: dt.date | None = None,
+             send: bool = False, resend: bool = False, env=None) -> RunOutcome:
+    """The whole weekly job: reports, next week's returns and e-mails (sent only with `send`).
+    Raises RunError when it cannot be done (exit 2)."""
+    import os
+
     result = compute_week(data_dir, week, as_of, today)
-    return write_reports(result, out_dir)
+    outcome = write_reports(result, out_dir)
+    passwords = load_passwords(result.settings, Path(data_dir))
+    try:
+        outcome.deliveries = prepare_deliveries(result, outcome.folder, passwords)
+    except OSError as exc:
+        raise RunError(f"Cannot write next week's returns to {outcome.folder} ({exc.strerror or exc}).") from None
+    if send:
+        outcome.warnings = warn_unencrypted(outcome.deliveries)
+        outcome.sent = send_messages(result.settings, outcome.deliveries, outcome.folder / LOG_NAME,
+                                     resend=resend, env=os.environ if env is None else env)
+    return outcome
 
 
 def console_summary(outcome: RunOutcome) -> str:
@@ -134,4 +172,15 @@ def console_summary(outcome: RunOutcome) -> str:
         "  Reports:",
     ]
     lines += [f"    {p}" for p in outcome.files]
+    if outcome.deliveries:
+        lines.append(f"  Next week's returns: {len(outcome.deliveries)} (in {outcome.folder / RETURNS_FOLDER}); "
+                     f"e-mails in {outcome.folder / OUTBOX_FOLDER}" + ("" if outcome.sent else " (not sent: use --send)"))
+    lines += [f"  Warning: {w}" for w in outcome.warnings]
+    if outcome.sent is not None:
+        s = outcome.sent
+        lines.append(f"  E-mail: {len(s.sent)} sent, {len(s.skipped)} already sent"
+                     + (" (add --resend to send them again)" if s.skipped else "") + f", {len(s.failed)} not sent")
+        lines += [f"    NOT SENT to {pid}: {why}" for pid, why in sorted(s.failed.items())]
+        if s.failed:
+            lines.append(f"  See {outcome.folder / LOG_NAME}; run again with --send to send the rest.")
     return "\n".join(lines)

@@ -40,8 +40,13 @@ def test_exit_status_is_1_because_the_demo_has_an_error_finding(run):
 
 
 def test_every_report_is_written(run):
-    names = sorted(p.name for p in run["folder"].iterdir())
-    assert names == ["summary.json", "weekly_report.html", "weekly_report.xlsx"]
+    names = sorted(p.relative_to(run["folder"]).as_posix() for p in run["folder"].rglob("*") if p.is_file())
+    # next week (30/11): PRV1 (P001, P002), PRV2 (P004, P010), PRV3 (P003, P005, P006); PRV4 has none
+    # (P007 ended 19/11, P008 starts 07/12), so no return and no e-mail for PRV4.
+    assert names == ["outbox/PRV1_2026-11-30.eml", "outbox/PRV2_2026-11-30.eml", "outbox/PRV3_2026-11-30.eml",
+                     "returns_to_send/PRV1_2026-11-30.xlsx", "returns_to_send/PRV2_2026-11-30.xlsx",
+                     "returns_to_send/PRV3_2026-11-30.xlsx",
+                     "summary.json", "weekly_report.html", "weekly_report.xlsx"]
 
 
 def test_p001_figures_match_the_hand_count(run):

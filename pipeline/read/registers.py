@@ -93,7 +93,7 @@ def read_providers(path: Path, findings: Findings) -> dict:
                            f"Provider ID {pid} appears twice. Give each provider its own ID; this later row is left out.")
             continue
         required_blank(row, "name", "Name", "providers.xlsx", sheet_name, findings, "the provider's name is used in reports and e-mails.")
-        providers[pid] = dict(row.values, _row=row.number)
+        providers[pid] = dict(row.values, _row=row.number, _cells=dict(row.cells))
     return providers
 
 

@@ -50,13 +50,13 @@ def return_files(data_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(data_dir).as_posix())
 
 
-def read_returns(data_dir: Path, regs: Registers, findings: Findings) -> list[Return]:
-    """Every accepted return, one per provider and week."""
+def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=()) -> list[Return]:
+    """Every accepted return, one per provider and week. `passwords` open returns sent back encrypted."""
     candidates, own_findings = [], {}
     for path in return_files(data_dir):
         rel = path.relative_to(data_dir).as_posix()
         own = Findings()
-        ret = read_return(path, rel, regs, own)
+        ret = read_return(path, rel, regs, own, passwords)
         if ret is None:
             findings.extend(own)
         else:
@@ -88,8 +88,8 @@ def _reject(findings: Findings, rel: str, rule: str, message: str) -> None:
     findings.error(rel, None, None, rule, None, message + " The whole file is left out until then.")
 
 
-def read_return(path: Path, rel: str, regs: Registers, findings: Findings) -> Return | None:
-    book = open_workbook(path)
+def read_return(path: Path, rel: str, regs: Registers, findings: Findings, passwords=()) -> Return | None:
+    book = open_workbook(path, passwords)
     if isinstance(book, Unreadable):
         _reject(findings, rel, book.rule, book.message)
         return None

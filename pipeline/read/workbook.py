@@ -42,9 +42,10 @@ def sniff(path: Path) -> str:
 class Book:
     """A readable xlsx workbook."""
 
-    def __init__(self, path: Path, calamine_book):
+    def __init__(self, path: Path, calamine_book, data: bytes = b""):
         self.path = Path(path)
         self._book = calamine_book
+        self._data = data            # the (decrypted) xlsx bytes
         self.sheet_names: list[str] = list(calamine_book.sheet_names)
 
     def find_sheet(self, name: str) -> str | None:
@@ -62,7 +63,7 @@ class Book:
     def modified(self) -> dt.datetime | None:
         """When the workbook says it was last saved (docProps/core.xml), if it says."""
         try:
-            with zipfile.ZipFile(self.path) as z:
+            with zipfile.ZipFile(io.BytesIO(self._data) if self._data else self.path) as z:
                 xml = z.read("docProps/core.xml").decode("utf-8", "replace")
         except (KeyError, OSError, zipfile.BadZipFile):
             return None
@@ -78,14 +79,38 @@ class Book:
         return saved.replace(tzinfo=None)
 
 
-def open_workbook(path: Path) -> Book | Unreadable:
+def decrypt(path: Path, passwords) -> bytes | None:
+    """The decrypted xlsx bytes, with the first of `passwords` that opens the file; None if none does."""
+    import msoffcrypto
+
+    for password in passwords:
+        try:
+            with open(path, "rb") as f:
+                office = msoffcrypto.OfficeFile(f)
+                office.load_key(password=password)
+                out = io.BytesIO()
+                office.decrypt(out)
+            return out.getvalue()
+        except Exception:  # a wrong password or a damaged file: try the next one
+            continue
+    return None
+
+
+def open_workbook(path: Path, passwords=()) -> Book | Unreadable:
+    """Open an xlsx by its bytes; an encrypted one is opened with the first of `passwords` that fits."""
     path = Path(path)
     try:
         kind = sniff(path)
     except OSError as exc:
         return Unreadable("unreadable-file", f"The file cannot be opened ({exc.strerror or exc}). Close it in Excel or check its permissions, then run again.")
+    data = None
     if kind == "encrypted":
-        return Unreadable("password-protected", "The workbook is protected with a password, so it cannot be read. Save it again without a password (File > Info > Protect Workbook) and run again.")
+        data = decrypt(path, passwords) if passwords else None
+        if data is None:
+            known = " None of the providers' passwords in the secrets file opens it." if passwords else ""
+            return Unreadable("password-protected", "The workbook is protected with a password, so it cannot be read."
+                              f"{known} Save it again without a password (File > Info > Protect Workbook) and run again.")
+        kind = "xlsx" if data.startswith(ZIP_MAGIC) else "other"
     if kind == "xls":
         return Unreadable("xls-file", "This is an old Excel 97-2003 (.xls) file. Open it in Excel, save it as an Excel Workbook (.xlsx), and run again.")
     if kind != "xlsx":
@@ -93,7 +118,8 @@ def open_workbook(path: Path) -> Book | Unreadable:
     try:
         # From the bytes, not from_path: calamine picks the format from the extension, and a return
         # may have any file name (an xlsx renamed .xls, no extension, .xlsx.download).
-        return Book(path, python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes())))
+        data = data if data is not None else path.read_bytes()
+        return Book(path, python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)), data)
     except Exception as exc:  # calamine raises its own error types for every kind of damage
         if "password" in type(exc).__name__.lower():
             return Unreadable("password-protected", "The workbook is protected with a password, so it cannot be read. Save it again without a password and run again.")

@@ -1,0 +1,25 @@
+"""The week's deliveries: each provider's pre-filled return and the e-mail that carries it."""
+from __future__ import annotations
+
+from email.message import EmailMessage
+from pathlib import Path
+
+from ..model import WeeklyResult
+from ..provider_week import write_returns
+from .messages import Outgoing, build_message, write_outbox
+
+RETURNS_FOLDER, OUTBOX_FOLDER = "returns_to_send", "outbox"
+
+
+def prepare_deliveries(result: WeeklyResult, folder: Path, passwords: dict[str, str]) -> list[tuple[Outgoing, EmailMessage]]:
+    """Write returns_to_send/ and outbox/ in the week's folder; the messages, ready to send."""
+    folder = Path(folder)
+    plans = result.returns_to_send
+    paths = write_returns(plans, folder / RETURNS_FOLDER, result.settings.school_name, result.as_of)
+    messages = {}
+    for plan, path in zip(plans, paths):
+        item = Outgoing(plan.provider_id, plan.provider_name, plan.contact_email, path, plan.monday,
+                        len(plan.pupils), plan.return_by, passwords.get(plan.provider_id))
+        messages[plan.provider_id] = (item, build_message(result.settings, item, result.as_of))
+    write_outbox(messages, folder / OUTBOX_FOLDER)
+    return list(messages.values())
