@@ -1,0 +1,52 @@
+"""What the governor pack holds: sections of tables and charts, no personal data.
+
+Every value is a number, a short text, or None; counts that small-number suppression
+hides are the text '<N'. Renderers (xlsx with native charts, html with inline SVG)
+draw any pack from this shape alone.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[list]                       # one list per row, aligned with columns
+    note: str = ""                         # one plain sentence under the table, if needed
+    rag_column: str | None = None          # a column whose values are 'Red', 'Amber' or 'Green'
+
+
+@dataclass
+class Chart:
+    title: str
+    kind: str                              # 'bar' (categories side by side) or 'line' (a trend)
+    categories: list[str]                  # x axis labels
+    series: list[tuple[str, list]]         # (name, one value per category; None = no value)
+    y_title: str = ""
+    target: float | None = None            # drawn as a horizontal line, e.g. the attendance target
+    percent: bool = False                  # values are percentages (axis 0-100)
+
+
+@dataclass
+class Section:
+    id: str                                # short slug, e.g. 'attendance'
+    title: str
+    intro: str = ""
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+
+
+@dataclass
+class GovernorPack:
+    school: str
+    term: str
+    start: dt.date                         # the term's first day
+    end: dt.date                           # the earlier of the term's last day and as-of
+    as_of: dt.date
+    target_percent: float
+    summary: str                           # a short plain-English paragraph from the figures
+    sections: list[Section] = field(default_factory=list)
+    suppress_below: int = 0
