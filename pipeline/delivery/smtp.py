@@ -100,6 +100,11 @@ def _server(settings, env) -> tuple[_Server, str]:
     return _Server(host, port, settings.get("email", "security"), username, password), from_addr
 
 
+def check_send_settings(settings, env) -> None:
+    """Raise RunError now, before anything is written, if sending could not even start."""
+    _server(settings, env)
+
+
 def _server_text(code, text) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")

@@ -1,0 +1,75 @@
+"""Small shared helpers for the governor pack's figures: which placements count, labels, money, percent.
+
+Nothing here returns a pupil's name, UPN or date of birth: placements are identified by Placement ID only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from .context import TermContext
+
+TOTAL = "Total"
+
+
+def counted(tc: TermContext) -> list[dict]:
+    """Placements that can count at all: a refused placement never runs (contract §3)."""
+    return [p for p in tc.registers.placements if not p.get("parents_refused")]
+
+
+def active_in_term(tc: TermContext) -> list[dict]:
+    """Placements active on at least one day from the term's start to `end`."""
+    return [p for p in counted(tc)
+            if p["start_date"] <= tc.end and (p.get("actual_end_date") is None or p["actual_end_date"] >= tc.start)]
+
+
+def started_in_term(tc: TermContext) -> list[dict]:
+    return [p for p in counted(tc) if tc.start <= p["start_date"] <= tc.end]
+
+
+def ended_in_term(tc: TermContext) -> list[dict]:
+    return [p for p in counted(tc) if p.get("actual_end_date") and tc.start <= p["actual_end_date"] <= tc.end]
+
+
+def done_by(p: dict, key: str, day: dt.date) -> bool:
+    """A dated duty counts as done only if its date is on or before `day`."""
+    value = p.get(key)
+    return value is not None and value <= day
+
+
+def pupil_count(placements: list[dict]) -> int:
+    """Distinct pupils (by UPN, which is never shown; a blank UPN counts as its own pupil)."""
+    return len({(p.get("upn") or "").strip().upper() or f"placement:{p['placement_id']}" for p in placements})
+
+
+def provider_name(tc: TermContext, provider_id: str) -> str:
+    return (tc.registers.providers.get(provider_id) or {}).get("name") or provider_id
+
+
+def provider_ids(placements: list[dict]) -> list[str]:
+    return sorted({p["provider_id"] for p in placements})
+
+
+def is_yes(value) -> bool:
+    return str(value or "").strip().upper() == "Y"
+
+
+def money(value) -> float:
+    """Pounds as a float rounded to 2 dp, half up."""
+    return float(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def share(part, whole) -> float | None:
+    """part / whole x 100 to 1 dp, half up; None when whole is 0."""
+    if not whole:
+        return None
+    return float((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def week_label(monday: dt.date) -> str:
+    return f"w/c {monday:%d/%m}"
+
+
+def count_row(tc: TermContext, labels: list, groups: list[list], keep=lambda p: True) -> list:
+    """labels + the suppressed number of items of each group that `keep` accepts."""
+    return [*labels, *(tc.suppress(sum(1 for p in g if keep(p))) for g in groups)]

@@ -1,0 +1,93 @@
+"""What provision cost (policy §7.3): booked sessions ÷ 2 × Cost per day, for the term and the year so far.
+
+Booked sessions are every session expected from a placement's weekly pattern, whatever the register code
+(the school pays for the place); an AM-only day is half a day. A placement without a Cost per day is never
+counted as free: it goes on its own 'cost not recorded' line.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+from ..sessions import expected_sessions
+from .context import TermContext
+from .figures_base import TOTAL, money, provider_name, share
+from .model import Section, Table
+
+NO_BUDGET = "no budget set"
+NOT_RECORDED = "Cost not recorded"
+
+
+def _booked(tc: TermContext, start) -> Counter:
+    """placement_id -> booked sessions from `start` to `end`."""
+    return Counter(pid for pid, _, _, _ in expected_sessions(tc.registers.placements, tc.calendar, start, tc.end))
+
+
+def cost_figures(tc: TermContext) -> dict:
+    """Per provider and in total, for 'term' and 'year': sessions and cost (Decimal) of costed placements;
+    'unknown': placements with booked sessions and no Cost per day; 'budget': the year's budget or None."""
+    term, year = _booked(tc, tc.start), _booked(tc, tc.year_start)
+    providers: dict[str, dict] = {}
+    unknown = {"placements": 0, "term_sessions": 0, "year_sessions": 0}
+    for p in tc.registers.placements:
+        pid = p["placement_id"]
+        if not year[pid]:
+            continue
+        if p.get("cost_per_day") is None:
+            unknown["placements"] += 1
+            unknown["term_sessions"] += term[pid]
+            unknown["year_sessions"] += year[pid]
+            continue
+        rate = Decimal(str(p["cost_per_day"])) / 2
+        f = providers.setdefault(p["provider_id"], {"placements": 0, "term_sessions": 0, "term_cost": Decimal(0),
+                                                    "year_sessions": 0, "year_cost": Decimal(0)})
+        f["placements"] += 1
+        f["term_sessions"] += term[pid]
+        f["term_cost"] += rate * term[pid]
+        f["year_sessions"] += year[pid]
+        f["year_cost"] += rate * year[pid]
+    total = {k: sum((f[k] for f in providers.values()), Decimal(0) if k.endswith("cost") else 0)
+             for k in ("placements", "term_sessions", "term_cost", "year_sessions", "year_cost")}
+    budget = tc.settings.get("budget", "ap_budget")
+    return {"providers": dict(sorted(providers.items())), "total": total, "unknown": unknown,
+            "budget": None if budget is None else Decimal(str(budget))}
+
+
+def _row(tc: TermContext, labels: list, f: dict) -> list:
+    return [*labels, tc.suppress(f["placements"]), f["term_sessions"], money(f["term_cost"]),
+            f["year_sessions"], money(f["year_cost"])]
+
+
+def cost_section(tc: TermContext) -> Section:
+    fig = cost_figures(tc)
+    rows = [_row(tc, [pid, provider_name(tc, pid)], f) for pid, f in fig["providers"].items()]
+    rows.append(_row(tc, [TOTAL, ""], fig["total"]))
+    unknown = fig["unknown"]
+    if unknown["placements"]:
+        rows.append([NOT_RECORDED, "not in the total", tc.suppress(unknown["placements"]), unknown["term_sessions"],
+                     None, unknown["year_sessions"], None])
+    by_provider = Table("Cost by provider", ["Provider ID", "Provider", "Placements", "Sessions booked this term",
+                                             "Cost this term (£)", "Sessions booked this year", "Cost this year (£)"],
+                        rows, note="Cost = booked sessions ÷ 2 × Cost per day; every expected session is booked "
+                                   "whatever the register code. Placements with no Cost per day are on the "
+                                   f"'{NOT_RECORDED}' line, not in the total.")
+    intro = (f"The term from {tc.start:%d/%m/%Y} and the academic year from {tc.year_start:%d/%m/%Y}, both to "
+             f"{tc.end:%d/%m/%Y}, against the AP budget (policy §7.3).")
+    return Section("cost", "Cost", intro, [by_provider, _budget_table(fig)])
+
+
+def budget_figures(fig: dict) -> dict:
+    """spent, budget, remaining (Decimal or None) and percent used (float or None)."""
+    spent, budget = fig["total"]["year_cost"], fig["budget"]
+    return {"spent": spent, "budget": budget, "remaining": None if budget is None else budget - spent,
+            "percent_used": None if budget is None else share(spent, budget)}
+
+
+def _budget_table(fig: dict) -> Table:
+    b = budget_figures(fig)
+    rows = [["Spent so far this academic year (£)", money(b["spent"])],
+            ["AP budget for the year (£)", NO_BUDGET if b["budget"] is None else money(b["budget"])],
+            ["Remaining (£)", None if b["remaining"] is None else money(b["remaining"])],
+            ["Budget used (%)", b["percent_used"]]]
+    note = "Set [budget] ap_budget in school.toml to compare spending with the budget." if b["budget"] is None else ""
+    return Table("AP budget", ["Measure", "Value"], rows, note=note)
