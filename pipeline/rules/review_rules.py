@@ -18,6 +18,9 @@ class Period:
     end: dt.date
     last_day: dt.date          # the period's last school day
 
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
 
 def review_periods(ctx: RuleContext, cadence: str) -> list[Period]:
     """The academic year's terms, or half-terms (each term split at its break)."""
@@ -41,18 +44,24 @@ def events(ctx: RuleContext, placement_id: str, type_: str) -> list[dict]:
     return sorted(found, key=lambda r: (r["date"], r["_row"]))
 
 
+def qualifying_placements(ctx: RuleContext, period: Period) -> list[dict]:
+    """Live placements active on the period's last school day that started at least
+    QUALIFYING_SCHOOL_DAYS school days before it: those that owe a review or report for the period."""
+    cutoff = ctx.calendar.subtract_school_days(period.last_day, QUALIFYING_SCHOOL_DAYS)
+    if cutoff is None:
+        return []
+    return [p for p in ctx.live_placements if is_active(p, period.last_day) and p["start_date"] <= cutoff]
+
+
 def _periodic(ctx: RuleContext, rule_id: str, event_type: str, cadence: str, what: str):
     for period in review_periods(ctx, cadence):
         if period.last_day > ctx.window_end:
             continue
         status = ctx.status(period.last_day)
-        cutoff = ctx.calendar.subtract_school_days(period.last_day, QUALIFYING_SCHOOL_DAYS)
-        if status is None or cutoff is None:
+        if status is None:
             continue
-        for p in ctx.live_placements:
-            if not is_active(p, period.last_day) or p["start_date"] > cutoff:
-                continue
-            if any(period.start <= e["date"] <= period.end for e in events(ctx, p["placement_id"], event_type)):
+        for p in qualifying_placements(ctx, period):
+            if any(period.covers(e["date"]) for e in events(ctx, p["placement_id"], event_type)):
                 continue
             yield action(rule_id, status, period.last_day,
                          f"No {event_type} for placement {p['placement_id']} at {ctx.provider_label(p['provider_id'])} "
@@ -77,17 +86,28 @@ def provider_report(ctx: RuleContext):
                      "Ask the provider for its termly report on progress, behaviour and welfare")
 
 
+def visit_interval(ctx: RuleContext) -> int:
+    """The AP lead visit interval in school days (the visit_interval_school_days setting, §14.4)."""
+    return int(ctx.settings.get("rules", "visit_interval_school_days"))
+
+
+def next_visit_due(ctx: RuleContext, since: dt.date) -> dt.date | None:
+    """The next visit's due date: the interval's school day after `since` (a visit, or the Start date),
+    not counting that day; None past the last term."""
+    return ctx.calendar.add_school_days(since, visit_interval(ctx))
+
+
 @rule("lead-visit", "14.4", "AP lead", "placement",
       "A placement active on as-of; due the 30th school day (the visit interval) after its latest AP lead visit, "
       "or after its Start date if it has had none.")
 def lead_visit(ctx: RuleContext):
-    interval = int(ctx.settings.get("rules", "visit_interval_school_days"))
+    interval = visit_interval(ctx)
     for p in ctx.live_placements:
         if not is_active(p, ctx.as_of):
             continue
         visits = events(ctx, p["placement_id"], "AP lead visit")
         since = visits[-1]["date"] if visits else p["start_date"]
-        due = ctx.calendar.add_school_days(since, interval)
+        due = next_visit_due(ctx, since)
         status = ctx.status(due) if due else None
         if status is None:
             continue
