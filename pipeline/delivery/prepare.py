@@ -21,5 +21,19 @@ def prepare_deliveries(result: WeeklyResult, folder: Path, passwords: dict[str, 
         item = Outgoing(plan.provider_id, plan.provider_name, plan.contact_email, path, plan.monday,
                         len(plan.pupils), plan.return_by, passwords.get(plan.provider_id))
         messages[plan.provider_id] = (item, build_message(result.settings, item, result.as_of))
-    write_outbox(messages, folder / OUTBOX_FOLDER)
+    written = write_outbox(messages, folder / OUTBOX_FOLDER)
+    _remove_stale(folder / RETURNS_FOLDER, ".xlsx", paths)
+    _remove_stale(folder / OUTBOX_FOLDER, ".eml", written)
     return list(messages.values())
+
+
+def _remove_stale(folder: Path, suffix: str, keep: list[Path]) -> None:
+    """Delete the returns and e-mails an earlier run of the same week wrote for providers that have none now
+    (a pupil moved or ended): left beside the new ones, they could be sent with pupils no longer theirs.
+    Only names of the pipeline's own form, <Provider ID>_<YYYY-MM-DD><suffix>, are touched."""
+    if not folder.is_dir():
+        return
+    names = {Path(p).name for p in keep}
+    for path in folder.glob(f"?*_????-??-??{suffix}"):
+        if path.is_file() and path.name not in names and not path.name.startswith("."):
+            path.unlink()

@@ -152,8 +152,10 @@ def _attendance_sheet(ws, provider_id, provider_name, monday, return_by, pupils,
     first_cell = xl_rowcol_to_cell(HEADER_ROW + 1, FIRST_SESSION_COL)
     ws.conditional_format(HEADER_ROW + 1, FIRST_SESSION_COL, last, FIRST_SESSION_COL + 9, {
         "type": "formula", "format": look["invalid"],
-        "criteria": f'=AND({first_cell}<>"",{first_cell}<>"{codes.NOT_EXPECTED}",'
-                    f'COUNTIF({codes_range.lstrip("=")},{first_cell})=0)',
+        # an exact (case-insensitive, trimmed) comparison with every code: COUNTIF would read '*', '?',
+        # '<' and '>' as wildcards or comparisons and let them through
+        "criteria": f'=AND(TRIM({first_cell})<>"",TRIM({first_cell})<>"{codes.NOT_EXPECTED}",'
+                    f'SUMPRODUCT(--(TRIM({first_cell})={codes_range.lstrip("=")}))=0)',
     })
     ws.freeze_panes(HEADER_ROW + 1, 3)
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True,
