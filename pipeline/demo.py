@@ -10,7 +10,8 @@ The school, Hilltop Infant School, has ten placements at four providers and the
 providers' weekly returns from the week of 7 September 2026 to the week of
 23 November 2026. A handful of problems a school really meets are planted on
 purpose (MISSING_RETURN, BLANK_SESSION, LEGACY_CODE, INCIDENT, PRV3's expired check, the
-low attender P004; the README written beside the data lists them), and gaps are left in the registers
+low attender P004, and two disagreements between the school's own register export and the returns,
+REGISTER_SAFEGUARDING and REGISTER_DISAGREEMENT; the README written beside the data lists them), and gaps are left in the registers
 so that the reporting week has an action for every owner (DOCUMENTED_ACTIONS); apart from those,
 every return uses valid codes, so a weekly run's findings are exactly the
 documented ones.
@@ -27,7 +28,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import schema
 from .calendar import SchoolCalendar, monday_of
-from .output import write_text
+from .output import write_bytes, write_text
 from .settings import load_settings
 from .templates import header_row, write_workbook
 from .upn import make_upn
@@ -281,6 +282,10 @@ DOCUMENTED_ACTIONS = [
      "P004's three formal progress reviews (29/09, 20/10, 10/11) were all Not satisfactory"),
     ("incident", "AP lead", "P004", "alert", None, "the Serious behaviour incident of 24/11 in PRV2's return"),
     ("past-planned-end", "AP lead", "P003", "alert", None, "P003's Planned end date 20/11 has passed with no Actual end date"),
+    ("register-mismatch", "Attendance lead", "P002", "alert", None,
+     "safeguarding risk: the school's register has P002 at Riverside (B) on Fri 27/11 PM, where the return is blank"),
+    ("register-mismatch", "Attendance lead", "P006", "alert", None,
+     "the school's register has N for P006 on Thu 26/11 AM, where the Nurture Hub's return has B"),
     ("work-set", "Headteacher", _by_id("P004")["UPN"], "alert", None, "P004's November suspension has Work set N"),
 ]
 OWNERS = ("Headteacher", "AP lead", "DSL", "SENCO", "Attendance lead", "Assessment lead", "Governing board",
@@ -299,6 +304,13 @@ P001_EXCEPTIONS = {
 
 MISSING_RETURN = ("PRV2", D(2026, 11, 16))
 BLANK_SESSION = ("P002", D(2026, 11, 27), "PM")
+# The school's own register export for the reporting week (register/mis_export.csv, contract §6) agrees with the
+# returns except on these two sessions: (placement, date, session, the school's code).
+REGISTER_EXPORT = "register/mis_export.csv"
+REGISTER_SAFEGUARDING = (*BLANK_SESSION, "B")     # school B, the provider left the cell blank: safeguarding risk
+REGISTER_DISAGREEMENT = ("P006", D(2026, 11, 26), "AM", "N")   # school N, the provider B: a plain disagreement
+# Pupils on the school's roll who are not in alternative provision: in the export, ignored by the reconciliation.
+IN_SCHOOL_ONLY = [(_upn(21, "21"), "Poppy", "Ashdown"), (_upn(22, "20"), "Jacob", "Whitcombe")]
 LEGACY_CODE = ("P006", D(2026, 11, 5), "AM", "H", "Family wedding, leave agreed by the head")
 INCIDENT = {"Date": D(2026, 11, 24), "Placement ID": "P004", "Category": "Serious behaviour",
             "Reported to DSL": D(2026, 11, 24),
@@ -328,6 +340,7 @@ class Demo:
     notes: dict = field(default_factory=dict)      # (placement id, date, 'AM'|'PM') -> note
     cells: dict = field(default_factory=dict)      # (placement id, date, session) -> (relative file, cell)
     files: list = field(default_factory=list)      # (provider, monday, relative path)
+    register_lines: dict = field(default_factory=dict)   # (UPN, date, session) -> line of register/mis_export.csv
 
 
 def pattern(p: dict) -> dict[int, tuple[str, ...]]:
@@ -457,6 +470,46 @@ def _write_returns(demo: Demo, folder: Path) -> None:
             demo.files.append((provider, monday, rel))
 
 
+def _school_marks(demo: Demo) -> dict[tuple, str]:
+    """The school's own mark for each session of the reporting week of every pupil in the export:
+    B (K for the LA placement) where the provider's return has the pupil attending, the provider's own
+    code where it has them absent, / and \\ for a pupil in school, then the two planted disagreements."""
+    attended = {"B", "K", "L", "/", "\\"}
+    marks = {}
+    for p in PLACEMENTS:
+        pid = p["Placement ID"]
+        at_provider = set(expected(p, demo.calendar, LAST_WEEK, AS_OF))
+        for day in demo.calendar.school_days(LAST_WEEK, AS_OF):
+            for s in ("AM", "PM"):
+                if (day, s) not in at_provider:
+                    marks[(p["UPN"], day, s)] = "/" if s == "AM" else "\\"
+                    continue
+                code = demo.marks[(pid, day, s)]
+                marks[(p["UPN"], day, s)] = ATTENDED_CODE[p["Arranged by"]] if code in attended or not code else code
+    for upn, _, _ in IN_SCHOOL_ONLY:
+        for day in demo.calendar.school_days(LAST_WEEK, AS_OF):
+            marks.update({(upn, day, "AM"): "/", (upn, day, "PM"): "\\"})
+    for (pid, day, s, code), provider_has in ((REGISTER_SAFEGUARDING, ("", "N")), (REGISTER_DISAGREEMENT, ("B",))):
+        assert demo.marks[(pid, day, s)] in provider_has, "the seed changed the return under a planted disagreement"
+        marks[(_by_id(pid)["UPN"], day, s)] = code
+    return marks
+
+
+def _write_register(demo: Demo, folder: Path) -> None:
+    """register/mis_export.csv as a school's MIS saves it: CSV UTF-8 with a byte-order mark, CRLF line ends,
+    one row per pupil-session of the reporting week, by surname, forename, date and session."""
+    pupils = sorted([(p["Surname"], p["Forename"], p["UPN"]) for p in PLACEMENTS]
+                    + [(surname, forename, upn) for upn, forename, surname in IN_SCHOOL_ONLY])
+    marks = _school_marks(demo)
+    lines = ["UPN,Surname,Forename,Date,Session,Code"]
+    for surname, forename, upn in pupils:
+        for day in demo.calendar.school_days(LAST_WEEK, AS_OF):
+            for s in ("AM", "PM"):
+                lines.append(f"{upn},{surname},{forename},{day:%d/%m/%Y},{s},{marks[(upn, day, s)]}")
+                demo.register_lines[(upn, day, s)] = len(lines)
+    write_bytes(folder / REGISTER_EXPORT, ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+
+
 # --- README -------------------------------------------------------------------------------------
 
 def _d(day: dt.date | None) -> str:
@@ -509,6 +562,9 @@ def _readme(demo: Demo) -> str:
     p004_marks = [demo.marks[("P004", *k)] for k in p004 if monday_of(k[0]) != MISSING_RETURN[1]]
     p004_attended = sum(m in ("B", "L") for m in p004_marks)
     lines, week, year = _hand_check(demo)
+    safeguarding_line, disagreement_line = (demo.register_lines[(_by_id(pid)["UPN"], day, s)]
+                                            for pid, day, s, _ in (REGISTER_SAFEGUARDING, REGISTER_DISAGREEMENT))
+    export_rows = len(demo.register_lines)
     fpr_dates = ", ".join(_d(r["Date"]) for r in REVIEWS
                           if r["Placement ID"] == "P004" and r["Type"] == "Formal progress review")
     actions = "\n".join(f"| `{rule}` | {owner} | {key} | {status} | {_d(dt.date.fromisoformat(due)) if due else ''} | {why} |"
@@ -592,6 +648,19 @@ are `-`. Expected sessions are `B` (`K` for P003, arranged by the local authorit
 of `I`, `M`, `N` and the odd `L`, each explained in the Notes column. Apart from the problems below, only
 valid codes are used, and every pupil except P004 stays at or above the 96% target.
 
+## The school's register export (`{REGISTER_EXPORT}`)
+
+The school's own attendance register for the reporting week (23-27/11/2026), as its MIS exports it
+(contract §6): CSV UTF-8 with a byte-order mark, the columns `UPN`, `Surname`, `Forename`, `Date` (dd/mm/yyyy),
+`Session` and `Code`, one row per pupil-session ({export_rows} rows) for the ten pupils of the Placements sheet
+and two pupils who are in school only. The weekly run compares it, session by session, with the providers'
+returns (rule `register-mismatch`, policy §15.4). Where a pupil is expected at a provider the school marks `B`
+(`K` for P003, whose provision the local authority arranged), agreeing with the return; a pupil in school that
+session is marked `/` (AM) or `\\` (PM), and those sessions, like the two pupils not in provision, are not
+compared (the export covers the whole school). Two sessions disagree on purpose, problems 7 and 8 below, so the
+weekly report's Reconciliation sheet and its "Reconciliation with the school's register" section list two rows,
+the safeguarding risk first.
+
 ## Deliberate problems
 
 | # | Problem | File | Sheet | Cell | What a weekly run reports (contract §7, §10, §11) |
@@ -602,6 +671,8 @@ valid codes are used, and every pupil except P004 stays at or above the 96% targ
 | 4 | Legacy code `{LEGACY_CODE[3]}` (pre-2024): {LEGACY_CODE[0]}, {LEGACY_CODE[1]:%a} {_d(LEGACY_CODE[1])} {LEGACY_CODE[2]} | `{legacy_file}` | Attendance | {legacy_cell} | warning finding `legacy-code` (counts as authorised absence) |
 | 5 | An incident: Serious behaviour, P004, {_d(INCIDENT['Date'])} | `{incident_file}` | Incidents | row 2 | `incident` alert for the reporting week |
 | 6 | PRV3's Safeguarding policy checked is 01/09/2025, more than 12 months before 27/11/2026 | `providers.xlsx` | Providers | {expired_cell} | `provider-checks` action |
+| 7 | The school's register has P002 attending (`{REGISTER_SAFEGUARDING[3]}`) on {REGISTER_SAFEGUARDING[1]:%a} {_d(REGISTER_SAFEGUARDING[1])} {REGISTER_SAFEGUARDING[2]}, the session the provider left blank (problem 3) | `{REGISTER_EXPORT}` | | line {safeguarding_line} | `register-mismatch` alert for P002: **safeguarding risk** (school B, provider blank, counted as N) |
+| 8 | The school's register has P006 absent (`{REGISTER_DISAGREEMENT[3]}`) on {REGISTER_DISAGREEMENT[1]:%a} {_d(REGISTER_DISAGREEMENT[1])} {REGISTER_DISAGREEMENT[2]}, where the provider's return has `B` | `{REGISTER_EXPORT}` | | line {disagreement_line} | `register-mismatch` alert for P006: a disagreement (school N, provider B) |
 
 So `python run_weekly.py --data examples/demo_school --week 2026-11-23` exits **1** (problem 3 is an
 error), and `summary.json` has:
@@ -665,9 +736,10 @@ def generate(folder: Path) -> list[Path]:
     demo = Demo(calendar)
     _mark_sessions(demo, random.Random(SEED))
     _write_returns(demo, folder)
+    _write_register(demo, folder)
     write_text(folder / "README.md", _readme(demo))
     return [folder / n for n in ("school.toml", "providers.xlsx", "placements.xlsx")] + \
-        [folder / rel for _, _, rel in demo.files] + [folder / "README.md"]
+        [folder / rel for _, _, rel in demo.files] + [folder / REGISTER_EXPORT, folder / "README.md"]
 
 
 def main(argv: list[str] | None = None) -> int:

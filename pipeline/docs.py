@@ -88,7 +88,7 @@ def _rules_link() -> list[str]:
 # --- docs/rules.md: the rule catalogue --------------------------------------------------------
 
 # Rules that only ever raise an alert (no due date), so the due window does not apply to them.
-# tests/test_docs.py checks this against each rule's code; register-mismatch is listed ahead of its arrival.
+# tests/test_docs.py checks this against each rule's code.
 ALERT_RULES = frozenset({"formal-reviews", "work-set", "below-target", "incident", "past-planned-end",
                          "register-mismatch"})
 KEY_WORDS = {"placement": "placement", "provider": "provider", "upn": "pupil (UPN)"}

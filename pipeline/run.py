@@ -14,14 +14,18 @@ from .findings import ERROR, Finding, Findings
 from .milestones import placement_milestones, provider_checks_table
 from .model import WeeklyResult
 from .output import write_text
+from .read.register_export import read_register
 from .read.registers import read_registers
 from .read.returns import read_returns
 from .rules import RuleContext, run_rules
+from .rules.register_rules import reconcile, report_rows
 from .sessions import build_sessions
 from .delivery import LOG_NAME, SendReport, load_passwords, send_messages, single_address, warn_unencrypted
 from .delivery.prepare import OUTBOX_FOLDER, RETURNS_FOLDER, prepare_deliveries
 from .provider_week import plan_returns
 from .settings import load_settings
+from .letters import letters_for, write_letters
+from .register_import import FILENAME as REGISTER_IMPORT, register_rows, write_register_import
 
 
 @dataclass
@@ -72,8 +76,11 @@ def compute_week(data_dir: Path, week: dt.date | None = None, as_of: dt.date | N
     sessions = build_sessions(registers.placements, calendar, returns, year_start, monday, count_to, findings)
     pupils = pupil_figures(sessions, monday, year_start, count_to, settings.target_percent)
     missing = missing_returns(sessions, monday)
-    ctx = RuleContext(settings, calendar, monday, as_of, registers, sessions, pupils, missing, returns)
+    register = read_register(data_dir, findings)      # the school's own MIS export, optional (contract §6)
+    ctx = RuleContext(settings, calendar, monday, as_of, registers, sessions, pupils, missing, returns,
+                      register_marks=register)
     actions = run_rules(ctx)
+    letters = letters_for(ctx, actions, findings, data_dir)   # before the summary: it may add findings
     plans = plan_returns(settings, calendar, registers, monday)
     _check_addresses(plans, registers, findings)
     summary = {
@@ -89,9 +96,12 @@ def compute_week(data_dir: Path, week: dt.date | None = None, as_of: dt.date | N
     names = {p["placement_id"]: " ".join(x for x in (p.get("forename"), p.get("surname")) if x)
              for p in registers.placements}
     provider_names = {pid: p.get("name") or pid for pid, p in registers.providers.items()}
+    mismatches, compared = reconcile(ctx)
     return WeeklyResult(settings, monday, as_of, summary, names, provider_names,
                         placements=placement_milestones(ctx, actions), providers=provider_checks_table(ctx),
-                        returns_to_send=plans)
+                        returns_to_send=plans, letters=letters, register_import=register_rows(ctx),
+                        reconciliation=report_rows(ctx, mismatches), register_files=list(register.files),
+                        register_compared=compared)
 
 
 def _check_addresses(plans, registers, findings: Findings) -> None:
@@ -142,8 +152,19 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
     Raises RunError when it cannot be done (exit 2)."""
     import os
 
+    from .delivery.smtp import check_send_settings
+
+    env = os.environ if env is None else env
+    if send:
+        check_send_settings(load_settings(Path(data_dir) / "school.toml"), env)
     result = compute_week(data_dir, week, as_of, today)
     outcome = write_reports(result, out_dir)
+    try:
+        outcome.files += write_letters(result.letters, outcome.folder)
+        outcome.files.append(write_register_import(result.register_import, outcome.folder / REGISTER_IMPORT))
+    except OSError as exc:
+        raise RunError(f"Cannot write the letters or {REGISTER_IMPORT} to {outcome.folder} ({exc.strerror or exc}): "
+                       "close any letter open in another program or choose another folder with --out.") from None
     passwords = load_passwords(result.settings, Path(data_dir))
     try:
         outcome.deliveries = prepare_deliveries(result, outcome.folder, passwords)
@@ -152,7 +173,7 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
     if send:
         outcome.warnings = warn_unencrypted(outcome.deliveries)
         outcome.sent = send_messages(result.settings, outcome.deliveries, outcome.folder / LOG_NAME,
-                                     resend=resend, env=os.environ if env is None else env)
+                                     resend=resend, env=env)
     return outcome
 
 

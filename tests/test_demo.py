@@ -87,3 +87,27 @@ def test_the_actions_are_exactly_those_the_readme_lists(generated):
               for a in summary["actions"]]
     assert sorted(listed) == sorted({a[0] for a in actual}) and len(listed) == len(set(listed))
     assert rows == actual
+
+
+def test_the_register_export_has_exactly_the_two_documented_disagreements(generated):
+    # register/mis_export.csv: P002 Fri 27/11 PM school B, return blank (safeguarding risk); P006 Thu 26/11 AM
+    # school N, return B. Every other session of the week agrees, and the export adds no finding.
+    result = compute_week(generated, week=dt.date(2026, 11, 23))
+    alerts = [a for a in result.summary["actions"] if a["rule"] == "register-mismatch"]
+    assert [(a["placement_id"], a["provider_id"], a["owner"], a["status"]) for a in alerts] == [
+        ("P002", "PRV1", "Attendance lead", "alert"), ("P006", "PRV3", "Attendance lead", "alert")]
+    assert alerts[0]["message"].startswith("Safeguarding risk:")
+    assert "Safeguarding" not in alerts[1]["message"]
+    assert [(r["risk"], r["placement_id"], r["date"], r["session"]) for r in result.reconciliation] == [
+        ("Safeguarding risk", "P002", demo.REGISTER_SAFEGUARDING[1], "PM"),
+        ("Disagreement", "P006", demo.REGISTER_DISAGREEMENT[1], "AM")]
+    assert result.register_files == [demo.REGISTER_EXPORT]
+    assert not [f for f in result.summary["findings"] if f["file"].startswith("register/")]
+
+
+def test_p008_has_every_fact_its_parents_letter_needs():
+    p008 = next(p for p in demo.PLACEMENTS if p["Placement ID"] == "P008")
+    for fact in ("Start time", "Hours per day", "Provider contact", "Planned end date", "Objectives"):
+        assert p008.get(fact), fact
+    assert not p008.get("Parent letter sent")
+    assert next(p for p in demo.PROVIDERS if p["Provider ID"] == p008["Provider ID"]).get("Address")

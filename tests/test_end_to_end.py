@@ -43,7 +43,10 @@ def test_every_report_is_written(run):
     names = sorted(p.relative_to(run["folder"]).as_posix() for p in run["folder"].rglob("*") if p.is_file())
     # next week (30/11): PRV1 (P001, P002), PRV2 (P004, P010), PRV3 (P003, P005, P006); PRV4 has none
     # (P007 ended 19/11, P008 starts 07/12), so no return and no e-mail for PRV4.
-    assert names == ["outbox/PRV1_2026-11-30.eml", "outbox/PRV2_2026-11-30.eml", "outbox/PRV3_2026-11-30.eml",
+    # P008 (starting 07/12, Parent letter sent blank) has every fact its parents' letter needs: one letter.
+    assert names == ["letters/P008_letter.html",
+                     "outbox/PRV1_2026-11-30.eml", "outbox/PRV2_2026-11-30.eml", "outbox/PRV3_2026-11-30.eml",
+                     "register_import.csv",
                      "returns_to_send/PRV1_2026-11-30.xlsx", "returns_to_send/PRV2_2026-11-30.xlsx",
                      "returns_to_send/PRV3_2026-11-30.xlsx",
                      "summary.json", "weekly_report.html", "weekly_report.xlsx"]
@@ -93,7 +96,8 @@ def test_summary_json_carries_no_pupil_names(run):
 
 def test_the_workbook_shows_the_same_figures(run):
     book = openpyxl.load_workbook(run["folder"] / "weekly_report.xlsx")
-    assert book.sheetnames == ["Summary", "Attendance", "Actions", "Placements", "Providers", "Missing returns", "Findings"]
+    assert book.sheetnames == ["Summary", "Attendance", "Actions", "Placements", "Providers", "Missing returns",
+                              "Reconciliation", "Findings"]
     sheet = book["Attendance"]
     header = [c.value for c in sheet[1]]
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "P001")
@@ -111,3 +115,20 @@ def test_no_input_file_is_changed(run):
 def test_a_rerun_writes_byte_identical_reports(run, tmp_path):
     main(["--data", str(run["data"]), "--week", "2026-11-23", "--out", str(tmp_path)])
     assert digest(tmp_path / "2026-11-23") == digest(run["folder"])
+
+
+def test_the_school_register_is_reconciled_with_the_returns(run):
+    # register/mis_export.csv agrees with the returns but for two sessions (the demo README, problems 7 and 8):
+    # P002 Fri 27/11 PM, school B where PRV1 left the cell blank (a safeguarding risk, listed first), and
+    # P006 Thu 26/11 AM, school N where PRV3 has B.
+    import datetime as dt
+
+    book = openpyxl.load_workbook(run["folder"] / "weekly_report.xlsx")
+    rows = [r for r in book["Reconciliation"].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert [(r[0], r[1], r[4].date(), r[5], r[6], r[7]) for r in rows] == [
+        ("Safeguarding risk", "P002", dt.date(2026, 11, 27), "PM", "B", "blank, counted as N"),
+        ("Disagreement", "P006", dt.date(2026, 11, 26), "AM", "N", "B"),
+    ]
+    html = (run["folder"] / "weekly_report.html").read_text(encoding="utf-8")
+    section = html[html.index("<h2>Reconciliation with the school's register</h2>"):]
+    assert section.index("Safeguarding risk") < section.index("Disagreement")

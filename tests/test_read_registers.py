@@ -116,7 +116,8 @@ def test_an_unreadable_optional_date_is_an_error_and_the_row_is_kept_with_the_ce
 
     result = run(tmp_path)
 
-    assert where(result) == [(FILE, SHEET, cell, "bad-date")]
+    # a blank Parent letter sent also makes a letter due; its own findings belong to test_letters.py
+    assert [w for w in where(result) if not w[3].startswith("letter-")] == [(FILE, SHEET, cell, "bad-date")]
     finding = result.summary["findings"][0]
     assert (finding["severity"], finding["value"]) == ("error", typed)
     assert typed in finding["message"] and cell in finding["message"] and "Correct" in finding["message"]

@@ -16,7 +16,7 @@ from pipeline.settings import parse_settings
 
 FORMULA_VALUE = "=1+2"
 EVIL_NAME = "<script>alert(1)</script>"
-SHEETS = ["Summary", "Attendance", "Actions", "Placements", "Providers", "Missing returns", "Findings"]
+SHEETS = ["Summary", "Attendance", "Actions", "Placements", "Providers", "Missing returns", "Reconciliation", "Findings"]
 
 
 def _figures(possible, attended, authorised, unauthorised, not_reported, percent):
@@ -171,6 +171,8 @@ def test_tables_and_headers(workbook):
                        "Pupil views recorded", "Reintegration plan agreed", "Destination"],
         "Providers": PROVIDER_HEADERS,
         "Missing returns": ["Provider ID", "Provider", "Week commencing"],
+        "Reconciliation": ["Risk", "Placement ID", "Pupil", "Provider", "Date", "Session", "School code",
+                           "Provider code", "What to do"],
         "Findings": ["Severity", "File", "Sheet", "Cell", "Rule", "Value", "Message"],
     }
     for name, headers in expected.items():

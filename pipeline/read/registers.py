@@ -23,7 +23,7 @@ SESSIONS_OF = {"Full day": ("AM", "PM"), "AM": ("AM",), "PM": ("PM",)}
 @dataclass
 class Registers:
     providers: dict = field(default_factory=dict)    # provider_id -> dict of provider columns
-    placements: list = field(default_factory=list)   # dicts of placement columns, plus 'pattern' and '_row'
+    placements: list = field(default_factory=list)   # dicts of placement columns, plus 'pattern', '_row' and '_cells'
     reviews: list = field(default_factory=list)
     exclusions: list = field(default_factory=list)
 
@@ -112,7 +112,7 @@ def _placements(rows: list[Row], sheet: str, providers: dict, findings: Findings
             continue
         seen.add(pid.casefold())
         if _placement_ok(row, sheet, provider_ids, findings):
-            values = dict(row.values, _row=row.number)
+            values = dict(row.values, _row=row.number, _cells=dict(row.cells))  # _cells: key -> 'P7', for findings
             values["provider_id"] = provider_ids[row["provider_id"].casefold()]
             values["pattern"] = {i: SESSIONS_OF[row[day.lower()]] for i, day in enumerate(schema.WEEKDAYS)
                                  if row[day.lower()]}

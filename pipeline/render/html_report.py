@@ -15,6 +15,7 @@ from ..model import WeeklyResult
 from ..output import write_text
 from ..schema import PROVIDER_CHECKS
 from .wording import as_date, first_step, plural, report_actions, summary_counts
+from .xlsx_report import reconciliation_note, safeguarding_first
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -60,7 +61,9 @@ def _context(result: WeeklyResult) -> dict:
             "counts": summary_counts(result), "first_step": first_step(result),
             "pupils": pupils, "actions_by_owner": by_owner, "missing": missing, "findings_by_file": by_file,
             "placements": result.placements, "milestone_headers": MILESTONE_HEADERS,
-            "providers": result.providers, "check_headers": PROVIDER_CHECKS}
+            "providers": result.providers, "check_headers": PROVIDER_CHECKS,
+            "reconciliation": safeguarding_first(result), "reconciliation_note": reconciliation_note(result),
+            "register_files": result.register_files}
 
 
 def render_html_report(result: WeeklyResult) -> str:

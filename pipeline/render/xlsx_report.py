@@ -15,7 +15,7 @@ from ..milestones import MILESTONE_HEADERS
 from ..model import WeeklyResult
 from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime
 from ..schema import PROVIDER_CHECKS
-from .wording import as_date, first_step, report_actions, summary_counts
+from .wording import as_date, first_step, plural, report_actions, summary_counts
 
 FIGURES = ("possible", "attended", "authorised", "unauthorised", "not_reported", "percent")
 FIGURE_LABELS = ("possible", "attended", "authorised", "unauthorised", "not reported", "%")
@@ -32,6 +32,10 @@ PROVIDER_HEADERS = (["Provider ID", "Name", "Registered", "Status", "Pupils now 
                     + ["Overall"])
 MISSING_HEADERS = ["Provider ID", "Provider", "Week commencing"]
 FINDING_HEADERS = ["Severity", "File", "Sheet", "Cell", "Rule", "Value", "Message"]
+RECONCILIATION_HEADERS = ["Risk", "Placement ID", "Pupil", "Provider", "Date", "Session", "School code",
+                          "Provider code", "What to do"]
+NO_REGISTER_EXPORT = "No register export in register/: reconciliation not done."
+REGISTER_AGREES = "The school's register and the providers' returns agree."
 WIDE = {"What to do": 70, "Message": 70, "Value": 30, "File": 35, "Overall": 50,
         **{h: 18 for h in MILESTONE_HEADERS}}                        # wrapped text columns
 # colour of a cell by its state (the words are always in the cell too): milestones, provider checks, actions
@@ -58,6 +62,7 @@ def write_xlsx_report(result: WeeklyResult, path) -> None:
         _placements_sheet(wb, f, result)
         _providers_sheet(wb, f, result)
         _missing_sheet(wb, f, result)
+        _reconciliation_sheet(wb, f, result)
         _findings_sheet(wb, f, result)
         wb.close()
 
@@ -250,6 +255,30 @@ def _missing_sheet(wb, f, result: WeeklyResult) -> None:
             for m in result.summary["missing_returns"]]
     _table_sheet(wb, f, result, "Missing returns", MISSING_HEADERS, rows, {2: "date"},
                  "No missing returns this week.")
+
+
+def reconciliation_note(result: WeeklyResult) -> str:
+    """What the reconciliation found when there is no disagreement to list, in plain English."""
+    if not result.register_files:
+        return NO_REGISTER_EXPORT
+    if not result.register_compared:
+        return (f"The register export ({', '.join(result.register_files)}) has no marks for the pupils in provision "
+                "in this week's sessions: nothing to compare.")
+    return f"{REGISTER_AGREES} {plural(result.register_compared, 'session')} compared."
+
+
+def safeguarding_first(result: WeeklyResult) -> list[dict]:
+    """The reconciliation rows, safeguarding risks first (otherwise in the order given: by date and session)."""
+    return sorted(result.reconciliation, key=lambda r: r["risk"] != "Safeguarding risk")
+
+
+def _reconciliation_sheet(wb, f, result: WeeklyResult) -> None:
+    """The school's register export against the providers' returns: one row per session, safeguarding first."""
+    rows = [[_coloured(r["risk"], "red" if r["risk"] == "Safeguarding risk" else "amber"), r["placement_id"],
+             r.get("pupil"), r.get("provider"), as_date(r["date"]), r["session"], r["school_code"],
+             r["provider_code"], r["what_to_do"]] for r in safeguarding_first(result)]
+    _table_sheet(wb, f, result, "Reconciliation", RECONCILIATION_HEADERS, rows,
+                 {RECONCILIATION_HEADERS.index("Date"): "date"}, reconciliation_note(result))
 
 
 def _findings_sheet(wb, f, result: WeeklyResult) -> None:

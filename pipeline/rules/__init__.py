@@ -29,6 +29,7 @@ class RuleContext:
     pupils: list = field(default_factory=list)
     missing_returns: list = field(default_factory=list)
     returns: list = field(default_factory=list)
+    register_marks: list = field(default_factory=list)   # read.register_export.RegisterMark: the school's MIS export
 
     @property
     def window_end(self) -> dt.date:
@@ -98,3 +99,4 @@ def run_rules(ctx: RuleContext) -> list[Action]:
 
 # each module registers its rules, in the order they are documented
 from . import start_rules, review_rules, provider_rules, exclusion_rules, placement_rules, attendance_rules  # noqa: E402,F401
+from . import register_rules  # noqa: E402,F401

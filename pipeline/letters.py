@@ -1,0 +1,338 @@
+"""Letters to parents about school-arranged provision (policy §12.1–12.4; contract §9 `letters/`, §10 `parent-letter`).
+
+Exactly the placements that the `parent-letter` rule lists as due or overdue, and that have no
+Parent letter sent date, get a letter: one HTML page per pupil, printable on A4, on the school's
+letterhead, dated with the as-of date and signed by the Headteacher.
+
+The wording is a jinja2 template. The package ships `pipeline/render/templates/parent_letter.html.j2`;
+a school may use its own by putting `letter.html.j2` in the school folder, or by naming a file in
+`[paths] letter_template` (a relative path is taken from the school folder). Every value is
+escaped, and a variable the template does not know stops the letters (StrictUndefined).
+
+Never a half-filled letter:
+- a fact the letter needs that is blank (Start time, Hours per day, ...) is an error finding on the
+  cell to fill (rule `letter-missing-fact`), and that placement gets no letter until it is filled;
+- a custom template that cannot be read or filled is ONE error finding naming the file
+  (rule `letter-template`), and no letter is written at all.
+
+Letters are deterministic: the same inputs give byte-identical files.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import FileSystemLoader, PackageLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+
+from .findings import Findings
+from .model import Action
+from .output import write_text
+
+LETTERS_FOLDER = "letters"
+DEFAULT_TEMPLATE = "parent_letter.html.j2"
+CUSTOM_TEMPLATE = "letter.html.j2"          # in the school folder
+LETTER_SUFFIX = "_letter.html"
+SIGNATORY = "Headteacher"
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SESSION_WORDS = {("AM", "PM"): "full day", ("AM",): "morning only", ("PM",): "afternoon only"}
+
+# The purpose of the provision when the placement has no Objectives, by Reason (contract §3).
+PURPOSE_OF_REASON = {
+    "Directed off-site to improve behaviour":
+        "To help your child improve their behaviour, so that they can return successfully to full-time lessons at school.",
+    "Suspension over five days":
+        "To give your child full-time education from the sixth school day of their suspension, "
+        "so that their learning continues while they cannot attend school.",
+    "Permanent exclusion":
+        "To give your child full-time education following their permanent exclusion, so that their learning continues.",
+    "Illness or medical need":
+        "To give your child suitable education while their health needs mean they cannot attend school full-time.",
+    "Personalised curriculum":
+        "To give your child a personalised curriculum suited to their needs and interests.",
+    "Other":
+        "To give your child education suited to their needs, as the school has agreed with the provider.",
+}
+
+# The facts of §12.4 (and the names the letter is built on), with where each is kept.
+PLACEMENT_FACTS = (
+    ("forename", "Forename", "the pupil's first name"),
+    ("surname", "Surname", "the pupil's last name"),
+    ("planned_end_date", "Planned end date", "the last date the pupil is to attend"),
+    ("start_time", "Start time", "the time the provision starts each day"),
+    ("hours_per_day", "Hours per day", "the time the pupil spends at the provision each day"),
+    ("provider_contact", "Provider contact", "the person responsible for the provision"),
+)
+PROVIDER_FACTS = (
+    ("name", "Name", "the provider's name"),
+    ("address", "Address", "the address the pupil will attend"),
+)
+
+
+@dataclass(frozen=True)
+class Letter:
+    placement_id: str
+    filename: str          # '<Placement ID>_letter.html': never the pupil's name
+    html: str
+
+
+# --- wording helpers (also available to templates as filters) ----------------------------------
+
+def long_date(value: dt.date | None) -> str:
+    """'Monday 7 December 2026'; '' for no date. Independent of the locale."""
+    if value is None:
+        return ""
+    return f"{DAYS[value.weekday()]} {value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def clock_time(value: dt.time | None) -> str:
+    """'9:00am', '12:30pm'; '' for no time."""
+    if value is None:
+        return ""
+    hour = value.hour % 12 or 12
+    return f"{hour}:{value.minute:02d}{'am' if value.hour < 12 else 'pm'}"
+
+
+def duration(hours: float | None) -> str:
+    """'5 hours', '1 hour', '4 hours 30 minutes'; '' for none."""
+    if hours is None:
+        return ""
+    minutes = int(round(float(hours) * 60))
+    h, m = divmod(minutes, 60)
+    parts = []
+    if h:
+        parts.append(f"{h} hour{'s' if h != 1 else ''}")
+    if m:
+        parts.append(f"{m} minute{'s' if m != 1 else ''}")
+    return " ".join(parts) or "0 hours"
+
+
+def address_lines(text: str | None) -> list[str]:
+    """An address typed on one line with commas, or on several lines in one cell, as its lines."""
+    return [part.strip() for part in re.split(r"[\n\r,]+", text or "") if part.strip()]
+
+
+def days_text(pattern: dict) -> str:
+    """'Monday to Friday, full days' or 'Monday (full day), Wednesday (morning only)'."""
+    days = sorted(pattern)
+    if not days:
+        return ""
+    sessions = {tuple(pattern[d]) for d in days}
+    if days == [0, 1, 2, 3, 4] and sessions == {("AM", "PM")}:
+        return "Monday to Friday, full days"
+    return ", ".join(f"{DAYS[d]} ({SESSION_WORDS.get(tuple(pattern[d]), ' and '.join(pattern[d]))})" for d in days)
+
+
+def safe_filename(placement_id: str) -> str:
+    """The letter's file name: the Placement ID with characters no file system accepts replaced."""
+    stem = re.sub(r'[<>:"/\\|?*\x00-\x1f]', "_", placement_id.strip()).rstrip(". ") or "placement"
+    return f"{stem}{LETTER_SUFFIX}"
+
+
+# --- which placements, and their facts ------------------------------------------------------------
+
+def letters_due(ctx, actions: list[Action]) -> list[dict]:
+    """The placements the `parent-letter` rule lists as due or overdue and that have no Parent letter
+    sent date, sorted by Placement ID."""
+    ids = {a.placement_id for a in actions
+           if a.rule == "parent-letter" and a.status in ("due", "overdue") and a.placement_id}
+    out = []
+    for pid in sorted(ids):
+        p = ctx.registers.placement(pid)
+        if p is not None and p.get("arranged_by") == "School" and p.get("parent_letter_sent") is None:
+            out.append(p)
+    return out
+
+
+def _cell(record: dict, key: str) -> str:
+    return (record.get("_cells") or {}).get(key) or str(record.get("_row", ""))
+
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value <= 0
+    return False
+
+
+def missing_facts(placement: dict, provider: dict, findings: Findings) -> bool:
+    """Add a `letter-missing-fact` finding for each fact the letter needs that is blank; True if any."""
+    pid = placement["placement_id"]
+    missing = False
+    for file, sheet, record, facts in (("placements.xlsx", "Placements", placement, PLACEMENT_FACTS),
+                                       ("providers.xlsx", "Providers", provider, PROVIDER_FACTS)):
+        for key, header, meaning in facts:
+            if not _missing(record.get(key)):
+                continue
+            missing = True
+            state = "not more than 0" if isinstance(record.get(key), (int, float)) else "blank"
+            cell = _cell(record, key)
+            has_cell = bool((record.get("_cells") or {}).get(key))
+            where = (f"Fill in {header} in cell {cell}" if has_cell
+                     else f"Add a '{header}' column to the {sheet} sheet and fill it in for row {cell}")
+            whose = f" of provider {record.get('provider_id') or placement['provider_id']}" if record is provider else ""
+            findings.error(file, sheet, cell, "letter-missing-fact", record.get(key),
+                           f"The letter to the parents about placement {pid} needs the {header}{whose} ({meaning}), "
+                           f"which is {state}. {where}; the letter for placement {pid} will be written once it is filled.")
+    return missing
+
+
+def _purpose(placement: dict) -> str:
+    objectives = (placement.get("objectives") or "").strip()
+    return objectives or PURPOSE_OF_REASON.get(placement.get("reason"), PURPOSE_OF_REASON["Other"])
+
+
+def letter_context(ctx, placement: dict, provider: dict) -> dict:
+    """The variables a letter template can use (documented at the top of parent_letter.html.j2)."""
+    settings = ctx.settings
+    forename, surname = (placement.get("forename") or "").strip(), (placement.get("surname") or "").strip()
+    return {
+        "school_name": settings.school_name,
+        "school_address": settings.address,
+        "school_address_lines": address_lines(settings.address),
+        "letter_date": long_date(ctx.as_of),
+        "placement_id": placement["placement_id"],
+        "pupil_name": f"{forename} {surname}".strip(),
+        "forename": forename,
+        "surname": surname,
+        "purpose": _purpose(placement),
+        "objectives": (placement.get("objectives") or "").strip(),
+        "reason": placement.get("reason") or "",
+        "start_date": long_date(placement["start_date"]),
+        "end_date": long_date(placement.get("planned_end_date")),
+        "days": days_text(placement.get("pattern") or {}),
+        "start_time": clock_time(placement.get("start_time")),
+        "hours_per_day": duration(placement.get("hours_per_day")),
+        "provider_name": (provider.get("name") or "").strip(),
+        "provider_address": (provider.get("address") or "").strip(),
+        "provider_address_lines": address_lines(provider.get("address")),
+        "provider_contact": (placement.get("provider_contact") or "").strip(),
+        "signatory": SIGNATORY,
+    }
+
+
+# --- the template ----------------------------------------------------------------------------------
+
+def _environment(loader) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(loader=loader, autoescape=True, undefined=StrictUndefined,
+                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(long_date=long_date, clock_time=clock_time, duration=duration, address_lines=address_lines)
+    return env
+
+
+def template_path(settings, data_dir: Path | None) -> tuple[Path | None, bool]:
+    """(the school's own template, whether it was named in [paths] letter_template); (None, False) for the default."""
+    configured = settings.options.get(("paths", "letter_template"))
+    if configured:
+        path = Path(str(configured)).expanduser()
+        if not path.is_absolute() and data_dir is not None:
+            path = Path(data_dir) / path
+        return path, True
+    if data_dir is not None and (Path(data_dir) / CUSTOM_TEMPLATE).is_file():
+        return Path(data_dir) / CUSTOM_TEMPLATE, False
+    return None, False
+
+
+def _shown(path: Path, data_dir: Path | None) -> str:
+    """The template's path as findings give paths: relative to the school folder, with '/'."""
+    if data_dir is not None:
+        try:
+            return path.resolve().relative_to(Path(data_dir).resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+def _template_problem(exc: BaseException) -> str:
+    if isinstance(exc, TemplateSyntaxError):
+        return f"line {exc.lineno}: {exc.message}"
+    if isinstance(exc, TemplateError):
+        return exc.message or type(exc).__name__
+    if isinstance(exc, UnicodeDecodeError):
+        return "it is not saved as UTF-8 text"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _template_finding(findings: Findings, shown: str, exc: BaseException) -> None:
+    findings.error(shown, None, None, "letter-template", None,
+                   f"The school's letter template {shown} cannot be used ({_template_problem(exc)}), so no letter to "
+                   f"parents has been written this run. Correct the template (the variables it may use are listed "
+                   f"at the top of the default template, pipeline/render/templates/{DEFAULT_TEMPLATE}), or remove "
+                   f"it to use the default letter, and run again.")
+
+
+# --- the letters -------------------------------------------------------------------------------------
+
+def letters_for(ctx, actions: list[Action], findings: Findings, data_dir: Path | None = None) -> list[Letter]:
+    """The week's letters to parents (sorted by Placement ID), with findings for what stops one.
+
+    `ctx` is the run's RuleContext and `actions` its rule actions; `data_dir` is the school folder,
+    where the school's own letter.html.j2 (or [paths] letter_template) is looked for."""
+    custom, named = template_path(ctx.settings, data_dir)
+    template, shown = None, None
+    if custom is not None:
+        shown = _shown(custom, data_dir)
+        try:
+            if named and not custom.is_file():
+                raise FileNotFoundError(2, "the file does not exist; check [paths] letter_template in school.toml")
+            source = custom.read_text(encoding="utf-8-sig")
+            template = _environment(FileSystemLoader(str(custom.parent))).from_string(source)
+        except Exception as exc:  # any problem with the school's own file: one finding, no letters
+            _template_finding(findings, shown, exc)
+            return []
+    due = letters_due(ctx, actions)
+    if not due:
+        return []
+    if not address_lines(ctx.settings.address):
+        findings.error("school.toml", None, None, "letter-missing-fact", None,
+                       "[school] address is blank in school.toml, and the letters to parents are printed on the "
+                       "school's letterhead. Add the school's address there; the letters for placements "
+                       f"{', '.join(p['placement_id'] for p in due)} will be written once it is filled.")
+        return []
+    complete = []
+    for p in due:
+        provider = ctx.registers.providers.get(p["provider_id"], {})
+        if not missing_facts(p, provider, findings):
+            complete.append((p, provider))
+    if template is None:
+        template = _environment(PackageLoader("pipeline.render", "templates")).get_template(DEFAULT_TEMPLATE)
+    letters = []
+    for p, provider in complete:
+        try:
+            html = template.render(**letter_context(ctx, p, provider))
+        except Exception as exc:
+            if shown is None:
+                raise                      # the package's own template is broken: a bug, not the school's
+            _template_finding(findings, shown, exc)
+            return []                      # never some letters and not others, never a half-filled one
+        letters.append(Letter(p["placement_id"], safe_filename(p["placement_id"]), html))
+    return letters
+
+
+def write_letters(letters: list[Letter], folder: Path) -> list[Path]:
+    """Write each letter to `folder`/letters/ (folder is the week's output folder, OUT/<Monday>).
+
+    Letters written by an earlier run of the same week that are no longer due (the letter has
+    been sent, the placement changed) are removed, so the folder holds exactly this run's letters."""
+    target = Path(folder) / LETTERS_FOLDER
+    wanted = {letter.filename for letter in letters}
+    if target.is_dir():
+        for old in target.glob(f"*{LETTER_SUFFIX}"):
+            if old.name not in wanted and old.is_file():
+                old.unlink()
+    paths = []
+    for letter in letters:
+        path = target / letter.filename
+        write_text(path, letter.html)
+        paths.append(path)
+    return paths
