@@ -187,3 +187,16 @@ def test_uk_date():
     assert uk_date("2026-11-23") == "23 Nov 2026"
     assert uk_date(dt.date(2026, 11, 23), weekday=True) == "Monday 23 Nov 2026"
     assert uk_date(None) == ""
+
+
+def test_a_safeguarding_risk_in_the_reconciliation_is_the_first_thing_to_do():
+    from pipeline.render.wording import first_step
+
+    calm = make_result()
+    risky = make_result()
+    risky.reconciliation = [{"risk": "Safeguarding risk", "placement_id": "P001"},
+                            {"risk": "Disagreement", "placement_id": "P002"}]
+    assert "safeguarding" not in first_step(calm).lower()
+    step = first_step(risky)
+    assert step.startswith("First check the 1 session ") and "safeguarding risk" in step
+    assert "First check the 1 session" in render_html_report(risky)

@@ -37,6 +37,11 @@ def summary_counts(result: WeeklyResult) -> dict[str, int]:
 def first_step(result: WeeklyResult) -> str:
     """One plain-English sentence: what the attendance lead should do first."""
     c = summary_counts(result)
+    risks = sum(1 for row in result.reconciliation if row.get("risk") == "Safeguarding risk")
+    if risks:
+        return (f"First check the {plural(risks, 'session')} where the school's register has a pupil at "
+                "provision but the provider does not (see Reconciliation): a safeguarding risk until "
+                "someone knows where the pupil was.")
     if c["overdue"]:
         return (f"Start with the {plural(c['overdue'], 'overdue action')} in the Actions list: "
                 "each is a duty whose deadline has passed.")
