@@ -79,7 +79,7 @@ from = "ap.lead@hilltop-infant.example.org"     # sender of the weekly returns (
 return_by = "Monday"                            # providers send the filled return back by the Monday after the week
 
 [budget]
-ap_budget = 18000                               # AP budget for 2026-27 in pounds, policy §7.3
+ap_budget = 60000                               # AP budget for 2026-27 in pounds, policy §7.3
 '''
 
 # --- providers.xlsx -----------------------------------------------------------------------------
@@ -604,7 +604,7 @@ python run_weekly.py --data examples/demo_school --week 2026-11-23 --out /tmp/de
 Hilltop Infant School (Reception to Year 2), attendance target 96.0%. `school.toml` holds the three
 terms of 2026-27 (Autumn 03/09-18/12/2026, half term 26-30/10; Spring 05/01-25/03/2027, half term
 15-19/02; Summer 12/04-21/07/2027, half term 31/05-04/06), one INSET day (Friday 13/11/2026), the
-e-mail sender and return day, and an AP budget of £18,000.
+e-mail sender and return day, and an AP budget of £60,000.
 
 ## Providers (`providers.xlsx`)
 
