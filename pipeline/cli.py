@@ -31,6 +31,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", dest="as_of", help="count up to this date (default: that week's Friday)")
     p.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR", help="where reports are written (default: reports/)")
     p.add_argument("--init", type=Path, metavar="DIR", help="create a new school folder from the templates")
+    p.add_argument("--governor-pack", metavar="TERM_NAME", dest="governor_pack",
+                   help="write the termly governor pack for this term instead (--as-of defaults to today)")
     p.add_argument("--send", action="store_true", help="e-mail each provider its return through the SMTP server in school.toml")
     p.add_argument("--resend", action="store_true", help="with --send: send again to providers the send log says were sent")
     return p
@@ -50,6 +52,10 @@ def main(argv: list[str] | None = None, today: dt.date | None = None) -> int:
             return EXIT_OK
         if not args.data:
             raise RunError("Say which school folder to use with --data DIR (or create one with --init DIR).")
+        if args.governor_pack:
+            from .governors.run import pack_summary, run_governor_pack
+            print(pack_summary(run_governor_pack(args.data, args.governor_pack, args.as_of, args.out, today)))
+            return EXIT_OK
         from .run import console_summary, run_week
         if args.resend and not args.send:
             raise RunError("--resend only works together with --send.")
