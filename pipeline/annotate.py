@@ -1,0 +1,284 @@
+"""Annotated copies of the staff's own workbooks (contract §9, `annotated/`).
+
+For each input workbook with findings, `OUT/<Monday>/annotated/<same relative path>` is a copy in
+which every bad cell is filled (red for an error, amber for a warning) and carries its messages as
+a comment, with a first sheet "Findings" that lists every finding of the file and links to its cell.
+
+The original is only ever read (its bytes, once). The copy is saved by openpyxl, which drops some
+Excel 2010+ extensions (x14 data validations, some conditional formats), so it is for reading,
+never a new master; its first sheet says so. Only plain xlsx files are annotated: an encrypted,
+.xls or damaged file already has a whole-file finding and gets no copy.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import warnings
+import zipfile
+from collections import defaultdict
+from pathlib import Path, PurePosixPath
+
+from .errors import RunError
+from .findings import ERROR, WARNING
+from .output import pinned_datetime, write_bytes
+from .read.workbook import sniff
+
+FOLDER = "annotated"
+AUTHOR = "AP monitor"
+FINDINGS_SHEET = "Findings"
+FILLS = {ERROR: "FFFFC7CE", WARNING: "FFFFEB9C"}   # Excel's own "Bad" red and "Neutral" amber
+FONTS = {ERROR: "FF9C0006", WARNING: "FF9C5700"}
+SEVERITY_WORDS = {ERROR: "Error", WARNING: "Warning"}
+SEVERITY_RANK = {ERROR: 0, WARNING: 1}
+HEADERS = ("Severity", "Sheet", "Cell", "Rule", "Value found", "Message")
+WIDTHS = (10, 16, 10, 24, 18, 110)
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_CELL = re.compile(r"^([A-Z]{1,3})(\d+)$")
+_ROW = re.compile(r"^(\d+)$")
+
+
+def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None = None) -> list[Path]:
+    """Write an annotated copy of each input xlsx that has findings under `folder`/annotated/.
+
+    `findings` are summary["findings"] dicts (or Finding objects), `folder` is the week's output
+    folder OUT/<Monday>; `week` pins the copies' saved time (default: the folder's name as a date).
+    Copies left by an earlier run of the same week that are not written again are removed.
+    Returns the paths written, sorted. Raises RunError if the folder cannot be written."""
+    data_dir, target = Path(data_dir), Path(folder) / FOLDER
+    stamp = pinned_datetime(week or _date_of(Path(folder).name))
+    by_file: dict[str, list[dict]] = defaultdict(list)
+    for f in findings:
+        f = f if isinstance(f, dict) else f.to_dict()
+        by_file[f["file"]].append(f)
+    written = []
+    try:
+        for rel in sorted(by_file):
+            source = _source(data_dir, rel)
+            data = _annotated_bytes(source, rel, by_file[rel], stamp) if source else None
+            if data is None:
+                continue
+            path = target / copy_name(rel)
+            write_bytes(path, data)
+            written.append(path)
+        _remove_stale(target, written)
+    except OSError as exc:
+        raise RunError(f"Cannot write the annotated copies to {target} ({exc.strerror or exc}): close any annotated "
+                       "copy open in Excel or choose another folder with --out.") from None
+    return written
+
+
+def copy_name(rel: str) -> str:
+    """The copy's path under annotated/: the same relative path; '.xlsx' is added to any other ending
+    (a return saved as 'prv1.xls' that is really an xlsx), so Excel opens the copy without complaint."""
+    return rel if rel.lower().endswith(".xlsx") else rel + ".xlsx"
+
+
+def _date_of(name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(name)
+    except ValueError:
+        return dt.date(2000, 1, 1)
+
+
+def _source(data_dir: Path, rel: str) -> Path | None:
+    """The input file a finding names, if it is a plain xlsx inside the school folder."""
+    pure = PurePosixPath(rel)
+    if not rel or pure.is_absolute() or ".." in pure.parts or pure.name.startswith("~$"):
+        return None
+    path = data_dir.joinpath(*pure.parts)
+    try:
+        return path if path.is_file() and sniff(path) == "xlsx" else None
+    except OSError:
+        return None
+
+
+def _annotated_bytes(source: Path, rel: str, findings: list[dict], stamp: dt.datetime) -> bytes | None:
+    """The annotated copy as xlsx bytes, or None when openpyxl cannot load or save the workbook."""
+    import openpyxl
+
+    try:
+        original = source.read_bytes()           # read once; the original is never opened for writing
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)   # "Data Validation extension is not supported ..."
+            wb = openpyxl.load_workbook(io.BytesIO(original), rich_text=False)
+            _mark_cells(wb, findings)
+            _findings_sheet(wb, rel, findings, stamp)
+            wb.properties.created = wb.properties.modified = stamp
+            wb.properties.lastModifiedBy = AUTHOR
+            return _save(wb)
+    except Exception:  # openpyxl raises many kinds of error on a workbook it cannot handle: no copy, no crash
+        return None
+
+
+# --- the bad cells --------------------------------------------------------------------------------------
+
+def _sheet(wb, name: str | None):
+    if not name:
+        return None
+    if name in wb.sheetnames:
+        return wb[name]
+    want = name.strip().casefold()
+    return next((ws for ws in wb.worksheets if ws.title.strip().casefold() == want), None)
+
+
+def target_cell(cell: str | None) -> str | None:
+    """The cell a finding marks: 'E7' itself, column A for a row ('7' -> 'A7'), None for a whole sheet or file."""
+    cell = (cell or "").strip().upper()
+    if _CELL.match(cell):
+        return cell
+    if _ROW.match(cell) and int(cell) > 0:
+        return f"A{int(cell)}"
+    return None
+
+
+def _mark_cells(wb, findings: list[dict]) -> None:
+    from openpyxl.cell.cell import MergedCell
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    marks: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for f in findings:
+        ws, ref = _sheet(wb, f.get("sheet")), target_cell(f.get("cell"))
+        if ws is not None and ref is not None:
+            marks[(ws.title, ref)].append(f)
+    for (title, ref), found in marks.items():
+        ws = wb[title]
+        try:
+            cell = ws[ref]
+        except (ValueError, IndexError):          # beyond Excel's last row or column: listed, not marked
+            continue
+        if isinstance(cell, MergedCell):          # mark the merged range's top-left cell, the one Excel shows
+            cell = next((ws.cell(r.min_row, r.min_col) for r in ws.merged_cells.ranges if ref in r), None)
+            if cell is None:
+                continue
+        worst = min((f["severity"] for f in found), key=lambda s: SEVERITY_RANK.get(s, 9))
+        if worst in FILLS:
+            cell.fill = PatternFill("solid", fgColor=FILLS[worst])
+        text = "\n\n".join(f"{SEVERITY_WORDS.get(f['severity'], f['severity'].capitalize())} ({f['rule']}): "
+                           f"{f['message']}" for f in found)
+        if cell.comment is not None and cell.comment.text and cell.comment.author != AUTHOR:
+            text += f"\n\n(The cell's own comment, by {cell.comment.author or 'someone'}:)\n{cell.comment.text}"
+        lines = sum(1 + len(part) // 60 for part in text.split("\n"))
+        cell.comment = Comment(text, AUTHOR, height=min(600, 20 + 15 * lines), width=360)
+
+
+# --- the first sheet ----------------------------------------------------------------------------------
+
+def note_lines(rel: str, stamp: dt.datetime) -> list[str]:
+    """The note at the top of the Findings sheet."""
+    return [
+        f"ANNOTATED COPY FOR READING ONLY: {rel}",
+        f"Made by the weekly run for the week commencing {stamp:%d/%m/%Y}. The original file in the school folder "
+        "has not been changed: make your corrections there, then run the weekly report again.",
+        "Do not use this copy as the new master. It was saved by a program (openpyxl) that drops some Excel 2010 "
+        "and later features, such as extension data validations (some drop-down lists) and some conditional "
+        "formatting, so the copy may not behave like the original.",
+        "Red cells have errors and amber cells have warnings: point at a marked cell to read its comment. Click a "
+        "cell below to go to it. docs/troubleshooting.md explains each rule and how to fix it.",
+    ]
+
+
+def location(sheet: str, ref: str) -> str:
+    """An internal hyperlink location: 'Sheet name'!E7 (quotes doubled inside the name)."""
+    return "'" + sheet.replace("'", "''") + "'!" + ref
+
+
+def _findings_sheet_name(wb) -> str:
+    taken = {s.casefold() for s in wb.sheetnames}
+    for name in (FINDINGS_SHEET, f"{FINDINGS_SHEET} ({AUTHOR})"):
+        if name.casefold() not in taken:
+            return name
+    n = 2
+    while f"{FINDINGS_SHEET} {n}".casefold() in taken:
+        n += 1
+    return f"{FINDINGS_SHEET} {n}"
+
+
+def _findings_sheet(wb, rel: str, findings: list[dict], stamp: dt.datetime) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    for ws in wb.worksheets:                    # only the new sheet selected: never several grouped tabs
+        ws.sheet_view.tabSelected = False
+    ws = wb.create_sheet(_findings_sheet_name(wb), 0)
+    wb.active = 0
+    ws.sheet_view.tabSelected = True
+    ws.sheet_properties.tabColor = FILLS[ERROR][2:]
+    notes = note_lines(rel, stamp)
+    for i, line in enumerate(notes, start=1):
+        _put(ws, i, 1, line).font = Font(bold=True, size=14 if i == 1 else 11, color="FF9C0006" if i == 1 else None)
+    header_row = len(notes) + 2
+    for j, (header, width) in enumerate(zip(HEADERS, WIDTHS), start=1):
+        _put(ws, header_row, j, header).font = Font(bold=True)
+        ws.column_dimensions[get_column_letter(j)].width = width
+    for i, f in enumerate(findings, start=header_row + 1):
+        sheet_ws, ref, shown = _sheet(wb, f.get("sheet")), target_cell(f.get("cell")), _shown_cell(f)
+        severity = f["severity"]
+        row = (SEVERITY_WORDS.get(severity, severity.capitalize()), f.get("sheet") or "(whole file)",
+               shown, f["rule"], f.get("value") or "", f["message"])
+        for j, value in enumerate(row, start=1):
+            _put(ws, i, j, value).alignment = Alignment(vertical="top", wrap_text=(j == len(row)))
+        if severity in FILLS:
+            ws.cell(i, 1).fill = PatternFill("solid", fgColor=FILLS[severity])
+            ws.cell(i, 1).font = Font(color=FONTS[severity])
+        if sheet_ws is not None:
+            link = ws.cell(i, 3)
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=location(sheet_ws.title, ref or "A1"),
+                                       tooltip=f"Go to {sheet_ws.title} {ref or 'A1'}")
+            link.font = Font(color="FF0563C1", underline="single")
+    ws.freeze_panes = f"A{header_row + 1}"
+    last = header_row + max(len(findings), 1)
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(HEADERS))}{last}"
+
+
+def _shown_cell(f: dict) -> str:
+    """The Cell column: 'E7', 'row 7', '(whole sheet)' or '' for a whole file."""
+    cell = (f.get("cell") or "").strip()
+    if _ROW.match(cell):
+        return f"row {int(cell)}"
+    return cell or ("(whole sheet)" if f.get("sheet") else "")
+
+
+def _put(ws, row: int, col: int, value):
+    """Write a value as text (never a formula, whatever a provider typed) and return the cell."""
+    cell = ws.cell(row, col)
+    cell.value = value
+    if isinstance(value, str) and value:
+        cell.data_type = "s"
+    return cell
+
+
+# --- saving -------------------------------------------------------------------------------------------
+
+def _save(wb) -> bytes:
+    """The workbook's bytes, the same on every run: openpyxl's save stamps the time twice (core.xml's
+    modified, and each zip entry's time), so write without the first and re-pack with a fixed time."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+def _remove_stale(target: Path, keep: list[Path]) -> None:
+    """Remove what an earlier run of the same week left in annotated/ and is not written now."""
+    if not target.is_dir():
+        return
+    wanted = {Path(p) for p in keep}
+    for path in sorted(target.rglob("*"), reverse=True):
+        if path.is_symlink() or path.is_file():
+            if path not in wanted:
+                path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    if not any(target.iterdir()):
+        target.rmdir()
