@@ -159,6 +159,8 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
         check_send_settings(load_settings(Path(data_dir) / "school.toml"), env)
     result = compute_week(data_dir, week, as_of, today)
     outcome = write_reports(result, out_dir)
+    from .annotate import write_annotated    # annotated copies of the staff's workbooks with findings (contract §9)
+    outcome.files += write_annotated(Path(data_dir), result.summary["findings"], outcome.folder, result.week)
     try:
         outcome.files += write_letters(result.letters, outcome.folder)
         outcome.files.append(write_register_import(result.register_import, outcome.folder / REGISTER_IMPORT))
