@@ -111,17 +111,41 @@ def _toml_problem(exc: tomllib.TOMLDecodeError, text: str) -> str:
     return f"{exc}. Fix that line."
 
 
+def _table(raw: dict, name: str) -> dict:
+    """A [name] table of school.toml ({} when absent); anything else there is a RunError naming it."""
+    value = raw.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise RunError(f"school.toml: [{name}] must be a table: put [{name}] on a line of its own with its "
+                       f"keys below it, not {name} = {value!r}.")
+    return value
+
+
+def _terms(raw: dict) -> list:
+    terms = raw.get("terms")
+    if terms is None:
+        return []
+    if isinstance(terms, dict) or not isinstance(terms, list) or not all(isinstance(t, dict) for t in terms):
+        raise RunError("school.toml: [[terms]] must be written with two square brackets, one [[terms]] table per "
+                       "term, each with name, start and end below it.")
+    return terms
+
+
 def parse_settings(raw: dict) -> Settings:
-    school = raw.get("school") or {}
+    school = _table(raw, "school")
     name = str(school.get("name") or "").strip()
     if not name:
         raise RunError("school.toml: [school] name is missing: add the school's name.")
     target = school.get("target_percent", 96.0)
     if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 <= target <= 100:
         raise RunError(f"school.toml: [school] target_percent must be a number from 0 to 100, not {target!r}.")
-    calendar = raw.get("calendar") or {}
-    closures = frozenset(_date(d, "[calendar] closures") for d in calendar.get("closures", []))
-    terms = tuple(_parse_term(i, t) for i, t in enumerate(raw.get("terms") or []))
+    calendar = _table(raw, "calendar")
+    closures = calendar.get("closures", [])
+    if not isinstance(closures, list):     # a single date written without brackets
+        closures = [closures]
+    closures = frozenset(_date(d, "[calendar] closures") for d in closures)
+    terms = tuple(_parse_term(i, t) for i, t in enumerate(_terms(raw)))
     if not terms:
         raise RunError("school.toml: [[terms]] is missing: add a [[terms]] table for each term with name, start and end.")
     for before, after in zip(terms, terms[1:]):
@@ -129,8 +153,7 @@ def parse_settings(raw: dict) -> Settings:
             raise RunError(f"school.toml: [[terms]] '{after.name}' starts before '{before.name}' ends: terms must not overlap and must be in date order.")
     options = {}
     for s in SETTINGS:
-        table = raw.get(s.table) or {}
-        options[(s.table, s.key)] = table.get(s.key, s.default)
+        options[(s.table, s.key)] = _table(raw, s.table).get(s.key, s.default)
     for key in ("due_window_school_days", "visit_interval_school_days", "provider_check_months"):
         v = options[("rules", key)]
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:

@@ -35,6 +35,11 @@ FINDING_RULES: dict[str, tuple[str, str]] = {
         "an optional sheet (Reviews, Exclusions, Incidents) that sheet is not read.",
         "Put the column titles back exactly as in the blank templates in input_templates/ (or in the return the "
         "school sent), then run again."),
+    "too-many-findings": (
+        "A sheet of placements.xlsx or providers.xlsx has more than 1,000 problems; only the first 1,000 are "
+        "listed and one finding counts the rest. This nearly always means leftovers below the table, such as a "
+        "formula filled down thousands of rows.",
+        "Delete the rows below the last real row, fix the problems listed, then run again."),
     "duplicate-header": (
         "The same column title appears twice in a sheet's header row, for example two 'Start date' columns. "
         "Only the first of the two columns is read; the other is ignored.",
@@ -203,7 +208,7 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("The registers: placements.xlsx and providers.xlsx",
      "The AP lead keeps placements.xlsx and the DSL keeps providers.xlsx. A missing or unreadable register, or a "
      "required sheet that is missing, stops the run with one line saying what to fix.",
-     ("bad-upn", "end-before-start", "no-days", "unknown-placement", "no-contact-email")),
+     ("bad-upn", "end-before-start", "no-days", "unknown-placement", "no-contact-email", "too-many-findings")),
     ("The attendance returns: returns/",
      "The weekly returns the providers send back. A return that cannot be placed (which provider, which week) is "
      "left out whole: ask the provider for a corrected return, or correct it yourself in the returns folder.",

@@ -154,7 +154,8 @@ def _mark(row: list[str], columns: dict, rel: str, line: int, findings: Findings
         return None
     date, problem = parse_date(day)
     if date is None:
-        bad(f"the Date '{day}' {problem or 'is not a date'} (use dd/mm/yyyy or yyyy-mm-dd)", day)
+        problem = (problem or "is not a date").split("; type it as")[0]     # the export's own advice below
+        bad(f"the Date '{day}' {problem} (use dd/mm/yyyy or yyyy-mm-dd)", day)
         return None
     session_code = session.upper().replace(" ", "")
     if session_code not in ("AM", "PM"):

@@ -6,6 +6,7 @@ rows are left out.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,11 +14,15 @@ from .. import schema
 from ..errors import RunError
 from ..findings import Findings
 from ..upn import upn_problem
-from .table import Row, read_table, required_blank
+from .table import HEADER_SEARCH_ROWS, Row, find_header, missing_headers, read_table, required_blank
 from .workbook import Book, Unreadable, open_workbook
 
 LEFT_OUT = "this placement is left out of every figure until it is fixed."
 SESSIONS_OF = {"Full day": ("AM", "PM"), "AM": ("AM",), "PM": ("PM",)}
+# Findings listed per sheet of a register; the rest are counted in one finding. A real register has a
+# few dozen rows; thousands of findings mean leftovers (a formula filled down to row 100,000), and
+# listing each one would only slow the run and bury the findings that matter.
+MAX_FINDINGS_PER_SHEET = 1000
 
 
 @dataclass
@@ -49,11 +54,23 @@ def _required_sheet(book: Book, name: str, sheet: schema.Sheet, findings: Findin
     actual = book.find_sheet(sheet.name)
     if actual is None:
         raise RunError(f"{name} has no sheet called '{sheet.name}'. Rename the sheet back to '{sheet.name}' (see input_templates/{name}).")
-    table = read_table(_grid(book, name, actual), sheet, name, actual, findings)
-    if table is None:
-        raise RunError(f"{name}, sheet {actual}: the header row is missing. It needs the columns "
-                       f"{', '.join(sheet.required_headers)} exactly as in input_templates/{name}.")
-    return actual, table
+    grid = _grid(book, name, actual)
+    if find_header(grid, sheet) is None:
+        raise RunError(_no_header(grid, name, actual, sheet))
+    return actual, read_table(grid, sheet, name, actual, findings)
+
+
+def _no_header(grid: list[list], name: str, actual: str, sheet: schema.Sheet) -> str:
+    """One line naming the required columns missing from the row that looks like the header."""
+    near = missing_headers(grid, sheet)
+    if near is None:
+        return (f"{name}, sheet {actual}: no header row in the first {HEADER_SEARCH_ROWS} rows. It needs the columns "
+                f"{', '.join(sheet.required_headers)} exactly as in input_templates/{name}.")
+    row, missing = near
+    names = " and ".join(f"'{h}'" for h in missing) if len(missing) <= 2 else \
+        ", ".join(f"'{h}'" for h in missing[:-1]) + f" and '{missing[-1]}'"
+    return (f"{name}, sheet {actual}: the header row (row {row + 1}) has no column {names}. Rename the column back "
+            f"(or put it back) exactly as in input_templates/{name}, then run again.")
 
 
 def _grid(book: Book, name: str, sheet: str):
@@ -64,6 +81,35 @@ def _grid(book: Book, name: str, sheet: str):
 
 
 def read_registers(data_dir: Path, findings: Findings) -> Registers:
+    own = Findings()
+    regs = _read_registers(Path(data_dir), own)
+    findings.extend(capped(own))
+    return regs
+
+
+def capped(found: list, limit: int = MAX_FINDINGS_PER_SHEET) -> Findings:
+    """The first `limit` findings of each file and sheet, and for each sheet over the limit one more
+    finding saying how many are not listed (an error if any of those is one)."""
+    findings, counts, over = Findings(), {}, {}
+    for f in found:
+        where = (f.file, f.sheet)
+        counts[where] = counts.get(where, 0) + 1
+        if counts[where] <= limit:
+            findings.append(f)
+        else:
+            over.setdefault(where, []).append(f)
+    for (file, sheet), rest in over.items():
+        message = (f"{sheet} has {counts[(file, sheet)]:,} problems; only the first {limit:,} are listed and "
+                   f"{len(rest):,} more are not. So many usually means leftovers below the table (a formula or "
+                   "value filled down thousands of rows): delete those rows, fix the rest, then run again.")
+        if any(f.severity == "error" for f in rest):
+            findings.error(file, sheet, None, "too-many-findings", str(len(rest)), message)
+        else:
+            findings.warning(file, sheet, None, "too-many-findings", str(len(rest)), message)
+    return findings
+
+
+def _read_registers(data_dir: Path, findings: Findings) -> Registers:
     regs = Registers()
     regs.providers = read_providers(data_dir / "providers.xlsx", findings)
     book = _open_required(data_dir / "placements.xlsx", "placements.xlsx")
@@ -82,16 +128,17 @@ def read_registers(data_dir: Path, findings: Findings) -> Registers:
 def read_providers(path: Path, findings: Findings) -> dict:
     book = _open_required(path, "providers.xlsx")
     sheet_name, table = _required_sheet(book, "providers.xlsx", schema.PROVIDERS, findings)
-    providers = {}
+    providers, seen = {}, set()
     for row in table.rows:
         if required_blank(row, "provider_id", "Provider ID", "providers.xlsx", sheet_name, findings,
                           "this row is left out, so no placement can use it."):
             continue
         pid = row["provider_id"]
-        if pid.casefold() in {p.casefold() for p in providers}:
+        if pid.casefold() in seen:
             findings.error("providers.xlsx", sheet_name, row.cell("provider_id"), "duplicate-id", pid,
                            f"Provider ID {pid} appears twice. Give each provider its own ID; this later row is left out.")
             continue
+        seen.add(pid.casefold())
         required_blank(row, "name", "Name", "providers.xlsx", sheet_name, findings, "the provider's name is used in reports and e-mails.")
         providers[pid] = dict(row.values, _row=row.number, _cells=dict(row.cells))
     return providers
@@ -125,7 +172,7 @@ def _placement_ok(row: Row, sheet: str, provider_ids: dict, findings: Findings) 
     for key, header in (("forename", "Forename"), ("surname", "Surname")):
         required_blank(row, key, header, file, sheet, findings, "reports and letters need the pupil's name.")
     if not required_blank(row, "upn", "UPN", file, sheet, findings, "the placement is still monitored.") and "upn" not in row.bad:
-        problem = upn_problem(row["upn"])
+        problem = _upn_problem(row.raw.get("upn"), row["upn"])
         if problem:
             findings.error(file, sheet, row.cell("upn"), "bad-upn", row.raw.get("upn"),
                            f"UPN {row['upn']} for placement {pid} is not valid: {problem}. Check it against the school's MIS; "
@@ -159,6 +206,21 @@ def _placement_ok(row: Row, sheet: str, provider_ids: dict, findings: Findings) 
     return ok
 
 
+def _upn_problem(raw, upn: str) -> str | None:
+    """What is wrong with a UPN; a number (a UPN typed into a number cell, or turned into one by a CSV
+    round trip, e.g. 8.01200005001E+11) is named as such, since it can never hold the letter."""
+    number = isinstance(raw, (int, float)) and not isinstance(raw, bool)
+    if not number and isinstance(raw, str) and "E+" in raw.upper():
+        try:
+            number = math.isfinite(float(raw.replace(" ", "")))
+        except ValueError:
+            pass
+    if number:
+        return ("it was typed or saved as a number, so it has no letter (a UPN is a letter and 12 more "
+                "characters, e.g. B801200005001). Format the cell as Text and type the whole UPN")
+    return upn_problem(upn)
+
+
 def _reviews(rows: list[Row], sheet: str, regs: Registers, findings: Findings) -> list[dict]:
     out = []
     for row in rows:
@@ -177,9 +239,9 @@ def _exclusions(rows: list[Row], sheet: str, regs: Registers, findings: Findings
     for row in rows:
         if _event_problem(row, sheet, regs, findings, ("upn", "UPN"), ("type", "Type"), ("first_day", "First day")):
             continue
-        problem = upn_problem(row["upn"])
+        problem = _upn_problem(row.raw.get("upn"), row["upn"])
         if problem:
-            findings.error("placements.xlsx", sheet, row.cell("upn"), "bad-upn", row["upn"],
+            findings.error("placements.xlsx", sheet, row.cell("upn"), "bad-upn", row.raw.get("upn"),
                            f"UPN {row['upn']} is not valid: {problem}. Check it against the school's MIS.")
         if row["type"] == "Suspension" and not row["school_days"]:
             findings.error("placements.xlsx", sheet, row.cell("school_days"), "required-blank", None,

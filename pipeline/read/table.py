@@ -46,15 +46,42 @@ class Table:
     rows: list
 
 
+def _header_cells(row: list) -> dict:
+    """Normalised header -> the column of its FIRST appearance in the row."""
+    seen = {}
+    for j, v in enumerate(row):
+        h = norm_header(v)
+        if h and h not in seen:
+            seen[h] = j
+    return seen
+
+
 def find_header(grid: list[list], sheet: schema.Sheet) -> tuple[int, dict] | None:
-    """The header row (zero-based) and a map column key -> column index, or None."""
+    """The header row (zero-based) and a map column key -> column index, or None.
+
+    A header that appears twice maps to its first column (read_table warns about the second)."""
     wanted = {norm_header(c.header): c.key for c in sheet.columns}
     required = {norm_header(h) for h in sheet.required_headers} or {norm_header(sheet.columns[0].header)}
     for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        seen = {norm_header(v): j for j, v in enumerate(row) if norm_header(v)}
+        seen = _header_cells(row)
         if required <= seen.keys():
             return i, {wanted[h]: j for h, j in seen.items() if h in wanted}
     return None
+
+
+def missing_headers(grid: list[list], sheet: schema.Sheet) -> tuple[int, list[str]] | None:
+    """When find_header fails: the row (zero-based) that looks most like the header row and the
+    required headers it lacks; None if no row of the first rows has two of the sheet's headers."""
+    wanted = {norm_header(c.header) for c in sheet.columns}
+    best = None
+    for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        hits = len(wanted & _header_cells(row).keys())
+        if hits >= 2 and (best is None or hits > best[1]):
+            best = (i, hits)
+    if best is None:
+        return None
+    seen = _header_cells(grid[best[0]])
+    return best[0], [h for h in sheet.required_headers if norm_header(h) not in seen]
 
 
 def read_table(grid: list[list], sheet: schema.Sheet, file: str, sheet_name: str, findings: Findings) -> Table | None:
@@ -67,35 +94,55 @@ def read_table(grid: list[list], sheet: schema.Sheet, file: str, sheet_name: str
                        f"{HEADER_SEARCH_ROWS} rows. Put the headers back exactly as in the template.")
         return None
     header_row, columns = found
+    _duplicate_headers(grid[header_row], header_row, sheet, columns, file, sheet_name, findings)
+    # Worked out once per sheet, not once per cell: a sheet may have 100,000 rows of leftovers.
+    layout = [(column, column.key, columns.get(column.key)) for column in sheet.columns]
+    letters = {j: cell_name(0, j)[:-1] for j in columns.values()}
+    used = list(columns.values())
     rows = []
     for i in range(header_row + 1, len(grid)):
         line = grid[i]
-        if all(is_blank(line[j]) for j in columns.values() if j < len(line)):
+        if all(is_blank(line[j]) for j in used if j < len(line)):
             continue
-        rows.append(_read_row(i, line, sheet, columns, file, sheet_name, findings))
+        rows.append(_read_row(i, line, layout, letters, file, sheet_name, findings))
     return Table(header_row, columns, rows)
 
 
-def _read_row(i, line, sheet, columns, file, sheet_name, findings) -> Row:
+def _duplicate_headers(header: list, header_row: int, sheet: schema.Sheet, columns: dict, file: str,
+                       sheet_name: str, findings: Findings) -> None:
+    """A warning on each later copy of one of the sheet's headers: only the first column is read."""
+    by_header = {norm_header(c.header): c for c in sheet.columns}
+    for j, v in enumerate(header):
+        column = by_header.get(norm_header(v))
+        if column is None or columns.get(column.key) == j:
+            continue
+        first, ref = cell_name(header_row, columns[column.key]), cell_name(header_row, j)
+        findings.warning(file, sheet_name, ref, "duplicate-header", text(v),
+                         f"The header '{column.header}' is in {first} and again in {ref}. Only the first column "
+                         f"({first}) is read and column {cell_name(0, j)[:-1]} is ignored. Delete the extra "
+                         "column, or rename it if it holds something else.")
+
+
+def _read_row(i, line, layout, letters, file, sheet_name, findings) -> Row:
     row = Row(number=i + 1)
-    for column in sheet.columns:
-        j = columns.get(column.key)
+    number = str(i + 1)
+    for column, key, j in layout:
         if j is None:
-            row.values[column.key] = None
+            row.values[key] = None
             continue
         value = line[j] if j < len(line) else ""
-        ref = cell_name(i, j)
-        row.cells[column.key] = ref
-        row.raw[column.key] = value
+        ref = letters[j] + number
+        row.cells[key] = ref
+        row.raw[key] = value
         if is_blank(value):
-            row.values[column.key] = None
+            row.values[key] = None
             if column.required:
-                row.bad.add(column.key)
+                row.bad.add(key)
             continue
         parsed, problem = parse_cell(column, value)
-        row.values[column.key] = parsed
+        row.values[key] = parsed
         if problem:
-            row.bad.add(column.key)
+            row.bad.add(key)
             effect = "until then this row is left out" if column.required else "until then it is treated as blank"
             findings.error(file, sheet_name, ref, f"bad-{column.kind}", text(value),
                            f"{column.header} '{text(value)}' {problem}. Correct cell {ref}; {effect}.")
