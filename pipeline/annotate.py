@@ -34,17 +34,30 @@ SEVERITY_RANK = {ERROR: 0, WARNING: 1}
 HEADERS = ("Severity", "Sheet", "Cell", "Rule", "Value found", "Message")
 WIDTHS = (10, 16, 10, 24, 18, 110)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+MAX_COPIES = 40   # a copy costs an openpyxl load and save (~50 ms); a school has a handful, a trust may have 1,000s
+REGISTERS = ("placements.xlsx", "providers.xlsx")
 _CELL = re.compile(r"^([A-Z]{1,3})(\d+)$")
 _ROW = re.compile(r"^(\d+)$")
 
 
-def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None = None) -> list[Path]:
+def annotation_order(by_file: dict[str, list[dict]]) -> list[str]:
+    """Files in the order they are worth annotating: the registers, then by number of errors, then path."""
+    def key(rel: str):
+        errors = sum(1 for f in by_file[rel] if f["severity"] == ERROR)
+        return (rel not in REGISTERS, -errors, rel)
+    return sorted(by_file, key=key)
+
+
+def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None = None,
+                    limit: int = MAX_COPIES, skipped: list | None = None) -> list[Path]:
     """Write an annotated copy of each input xlsx that has findings under `folder`/annotated/.
 
     `findings` are summary["findings"] dicts (or Finding objects), `folder` is the week's output
     folder OUT/<Monday>; `week` pins the copies' saved time (default: the folder's name as a date).
     Copies left by an earlier run of the same week that are not written again are removed.
-    Returns the paths written, sorted. Raises RunError if the folder cannot be written."""
+    At most `limit` copies are written (registers first, then the files with most errors); the files
+    left out are appended to `skipped`. Returns the paths written, sorted. Raises RunError if the
+    folder cannot be written."""
     data_dir, target = Path(data_dir), Path(folder) / FOLDER
     stamp = pinned_datetime(week or _date_of(Path(folder).name))
     by_file: dict[str, list[dict]] = defaultdict(list)
@@ -53,7 +66,11 @@ def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None
         by_file[f["file"]].append(f)
     written = []
     try:
-        for rel in sorted(by_file):
+        for rel in annotation_order(by_file):
+            if len(written) >= limit:
+                if skipped is not None and _source(data_dir, rel):
+                    skipped.append(rel)
+                continue
             source = _source(data_dir, rel)
             data = _annotated_bytes(source, rel, by_file[rel], stamp) if source else None
             if data is None:
@@ -61,6 +78,7 @@ def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None
             path = target / copy_name(rel)
             write_bytes(path, data)
             written.append(path)
+        written.sort()
         _remove_stale(target, written)
     except OSError as exc:
         raise RunError(f"Cannot write the annotated copies to {target} ({exc.strerror or exc}): close any annotated "

@@ -279,3 +279,22 @@ def test_the_copy_is_pinned_to_the_week(tmp_path):
                              tmp_path / "out" / WEEK.isoformat())
     props = openpyxl.load_workbook(path).properties
     assert props.modified == props.created == dt.datetime(2026, 11, 23)
+
+
+def test_at_most_the_limit_of_copies_registers_first_then_most_errors(tmp_path):
+    # placements.xlsx (1 error) and two returns (2 errors and 1 error): with a limit of 2, the register
+    # and the return with most errors get copies; the other return is listed as skipped.
+    from tests.factories import write_grid
+    data = tmp_path / "data"
+    write_grid(data / "placements.xlsx", {"Placements": [["Placement ID"], ["P001"]]})
+    write_grid(data / "returns" / "a.xlsx", {"Attendance": [["Placement ID"], ["P001"]]})
+    write_grid(data / "returns" / "b.xlsx", {"Attendance": [["Placement ID"], ["P001"]]})
+    found = [finding("placements.xlsx", "Placements", "A2", "duplicate-id"),
+             finding("returns/a.xlsx", "Attendance", "A2", "wrong-placement"),
+             finding("returns/b.xlsx", "Attendance", "A2", "wrong-placement"),
+             finding("returns/b.xlsx", "Attendance", "A1", "required-blank")]
+    skipped = []
+    paths = write_annotated(data, found, tmp_path / "out" / WEEK.isoformat(), limit=2, skipped=skipped)
+    assert [p.relative_to(tmp_path / "out" / WEEK.isoformat() / "annotated").as_posix() for p in paths] == [
+        "placements.xlsx", "returns/b.xlsx"]
+    assert skipped == ["returns/a.xlsx"]
