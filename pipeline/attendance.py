@@ -55,7 +55,8 @@ def pupil_figures(sessions: pd.DataFrame, week: dt.date, year_start: dt.date, as
     friday = week + dt.timedelta(days=4)
     week_counts = counts_by_placement(sessions, week, min(friday, as_of))
     year_counts = counts_by_placement(sessions, year_start, as_of)
-    providers = dict(zip(sessions["placement_id"], sessions["provider_id"])) if not sessions.empty else {}
+    last = sessions.drop_duplicates("placement_id", keep="last") if not sessions.empty else sessions
+    providers = dict(zip(last["placement_id"], last["provider_id"])) if not sessions.empty else {}
     pupils = []
     for pid in sorted(year_counts):
         ytd = figures(year_counts[pid])

@@ -14,6 +14,7 @@ from .findings import ERROR, Finding, Findings
 from .milestones import placement_milestones, provider_checks_table
 from .model import WeeklyResult
 from .output import write_text
+from .read.cache import returns_cache
 from .read.register_export import read_register
 from .read.registers import read_registers
 from .read.returns import read_returns
@@ -36,6 +37,7 @@ class RunOutcome:
     deliveries: list = field(default_factory=list)       # (Outgoing, EmailMessage) per provider
     sent: SendReport | None = None                       # set when --send was given
     warnings: list = field(default_factory=list)         # plain-English lines for the console
+    notes: list = field(default_factory=list)            # plain-English lines for the console, not warnings
 
     @property
     def exit_code(self) -> int:
@@ -55,8 +57,11 @@ def choose_week(calendar: SchoolCalendar, week: dt.date | None, today: dt.date) 
 
 
 def compute_week(data_dir: Path, week: dt.date | None = None, as_of: dt.date | None = None,
-                 today: dt.date | None = None) -> WeeklyResult:
-    """Read and check every workbook in data_dir and work out the week's figures and actions."""
+                 today: dt.date | None = None, out_dir: Path | None = None, use_cache: bool = True,
+                 notes: list | None = None) -> WeeklyResult:
+    """Read and check every workbook in data_dir and work out the week's figures and actions.
+    Parsed returns are cached in [paths] cache, else OUT/.cache when `out_dir` is given (pipeline.read.cache);
+    a line about the cache (rebuilt, not usable) goes to `notes`, or to stderr without it."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise RunError(f"The school folder {data_dir} does not exist. Check the --data path.")
@@ -71,7 +76,8 @@ def compute_week(data_dir: Path, week: dt.date | None = None, as_of: dt.date | N
     count_to = min(as_of, friday)
     findings = Findings()
     registers = read_registers(data_dir, findings)
-    returns = read_returns(data_dir, registers, findings, tuple(load_passwords(settings, data_dir).values()))
+    with returns_cache(settings, data_dir, out_dir, use_cache, notes.append if notes is not None else None) as cache:
+        returns = read_returns(data_dir, registers, findings, tuple(load_passwords(settings, data_dir).values()), cache)
     year_start = calendar.year_start(count_to)
     sessions = build_sessions(registers.placements, calendar, returns, year_start, monday, count_to, findings)
     pupils = pupil_figures(sessions, monday, year_start, count_to, settings.target_percent)
@@ -147,9 +153,9 @@ def write_reports(result: WeeklyResult, out_dir: Path) -> RunOutcome:
 
 def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | None = None,
              as_of: dt.date | None = None, today: dt.date | None = None,
-             send: bool = False, resend: bool = False, env=None) -> RunOutcome:
+             send: bool = False, resend: bool = False, env=None, use_cache: bool = True) -> RunOutcome:
     """The whole weekly job: reports, next week's returns and e-mails (sent only with `send`).
-    Raises RunError when it cannot be done (exit 2)."""
+    Raises RunError when it cannot be done (exit 2). `use_cache=False` reads every return in full."""
     import os
 
     from .delivery.smtp import check_send_settings
@@ -157,10 +163,18 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
     env = os.environ if env is None else env
     if send:
         check_send_settings(load_settings(Path(data_dir) / "school.toml"), env)
-    result = compute_week(data_dir, week, as_of, today)
+    cache_notes: list[str] = []
+    result = compute_week(data_dir, week, as_of, today, out_dir=out_dir, use_cache=use_cache, notes=cache_notes)
     outcome = write_reports(result, out_dir)
-    from .annotate import write_annotated    # annotated copies of the staff's workbooks with findings (contract §9)
-    outcome.files += write_annotated(Path(data_dir), result.summary["findings"], outcome.folder, result.week)
+    outcome.notes += cache_notes
+    from .annotate import MAX_COPIES, write_annotated    # annotated copies of the staff's workbooks with findings (contract §9)
+    not_annotated: list[str] = []
+    outcome.files += write_annotated(Path(data_dir), result.summary["findings"], outcome.folder, result.week,
+                                     skipped=not_annotated)
+    if not_annotated:
+        outcome.notes.append(f"{len(not_annotated)} more workbooks with findings have no annotated copy (at most "
+                             f"{MAX_COPIES} are made each run, those with most errors first); "
+                             "their findings are all on the Findings sheet.")
     try:
         outcome.files += write_letters(result.letters, outcome.folder)
         outcome.files.append(write_register_import(result.register_import, outcome.folder / REGISTER_IMPORT))
@@ -198,6 +212,7 @@ def console_summary(outcome: RunOutcome) -> str:
     if outcome.deliveries:
         lines.append(f"  Next week's returns: {len(outcome.deliveries)} (in {outcome.folder / RETURNS_FOLDER}); "
                      f"e-mails in {outcome.folder / OUTBOX_FOLDER}" + ("" if outcome.sent else " (not sent: use --send)"))
+    lines += [f"  Note: {n}" for n in outcome.notes]
     lines += [f"  Warning: {w}" for w in outcome.warnings]
     if outcome.sent is not None:
         s = outcome.sent

@@ -5,21 +5,33 @@ school days. Marks come from the accepted returns (contract §7): a blank or
 unknown code on an expected session counts as N; a session of a provider-week
 with no accepted return, or of a pupil missing from an accepted return, is
 not reported.
+
+The table is built with whole-array operations, not a loop per pupil-day: the
+school days are crossed with the placements' weekly patterns and cut to each
+placement's dates, and marks are matched to sessions by integer keys
+(provider or return, placement, day ordinal, session). Only the returns'
+cells are visited one by one, once each.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from . import codes
-from .calendar import SchoolCalendar, monday_of
+from .calendar import SchoolCalendar
 from .findings import Findings
 from .read.cells import is_blank, text
 from .read.returns import Return
 
 COLUMNS = ["placement_id", "provider_id", "date", "week", "weekday", "session", "code", "category", "file", "cell"]
 SESSION_NAMES = {(d, s): f"{day} {s}" for d, day in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri")) for s in ("AM", "PM")}
+DAY_BITS = 1 << 22          # day ordinals (year 1 to 9999) are below this: keys are (..., day, session) in one int64
+
+# What a mark is, for the count and for the checks of the returns.
+OK, LEGACY, BLANK, UNKNOWN = 0, 1, 2, 3
 
 
 def is_active(placement: dict, day: dt.date) -> bool:
@@ -38,12 +50,105 @@ def expected_sessions(placements: list[dict], calendar: SchoolCalendar, start: d
         if p.get("parents_refused"):
             continue
         last = p.get("actual_end_date") or end
-        for day in days:
-            if day < p["start_date"] or day > last:
-                continue
-            for session in p["pattern"].get(day.weekday(), ()):
+        pattern = p["pattern"]
+        for day in days[bisect.bisect_left(days, p["start_date"]):bisect.bisect_right(days, last)]:
+            for session in pattern.get(day.weekday(), ()):
                 out.append((p["placement_id"], p["provider_id"], day, session))
     return out
+
+
+# --- marks --------------------------------------------------------------------------------------
+
+def classify(raw) -> tuple[str, str, int]:
+    """(code counted, category, kind) of a cell on an expected session: a blank (or '-') or an unknown
+    code counts as N; kind is OK, LEGACY, BLANK or UNKNOWN."""
+    if is_blank(raw) or codes.normalise(raw) == codes.NOT_EXPECTED:
+        return "N", codes.UNAUTHORISED, BLANK
+    mark = codes.read_code(raw)
+    if mark is None:
+        return "N", codes.UNAUTHORISED, UNKNOWN
+    return mark.code, mark.category, LEGACY if mark.legacy else OK
+
+
+class _Codes:
+    """Small integer codes for strings (placement and provider IDs, sessions), in first-seen order."""
+
+    def __init__(self, values=()):
+        self.index: dict = {}
+        for v in values:
+            self.code(v)
+
+    def code(self, value) -> int:
+        found = self.index.get(value)
+        if found is None:
+            found = self.index[value] = len(self.index)
+        return found
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+def _expected(placements: list[dict], calendar: SchoolCalendar, start: dt.date, end: dt.date, sessions: _Codes):
+    """Arrays (placement index, day ordinal, session code) of every expected session start..end:
+    each weekday's school days crossed with the pattern entries for that weekday, cut to the dates."""
+    days = np.array([d.toordinal() for d in calendar.school_days(start, end)], dtype=np.int64)
+    entries = []     # (placement index, weekday, session code, first ordinal, last ordinal)
+    end_ord = end.toordinal()
+    for i, p in enumerate(placements):
+        if p.get("parents_refused"):
+            continue
+        first = p["start_date"].toordinal()
+        last = p["actual_end_date"].toordinal() if p.get("actual_end_date") else end_ord
+        for weekday, names in p["pattern"].items():
+            for name in names:
+                entries.append((i, weekday, sessions.code(name), first, last))
+    empty = np.zeros(0, dtype=np.int64)
+    if not entries or not len(days):
+        return empty, empty, empty
+    e = np.array(entries, dtype=np.int64)
+    weekdays = (days + 6) % 7      # date.weekday() from the ordinal (1 January of year 1 was a Monday)
+    parts = []
+    for weekday in np.unique(e[:, 1]):
+        wd_days = days[weekdays == weekday]
+        rows = e[e[:, 1] == weekday]
+        if not len(wd_days) or not len(rows):
+            continue
+        day = np.tile(wd_days, len(rows))
+        row = np.repeat(np.arange(len(rows)), len(wd_days))
+        keep = (day >= rows[row, 3]) & (day <= rows[row, 4])
+        parts.append((rows[row[keep], 0], day[keep], rows[row[keep], 2]))
+    if not parts:
+        return empty, empty, empty
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
+
+
+def _key(*parts_and_sizes) -> np.ndarray:
+    """One int64 key from integer arrays (or scalars) and the size of each part's range."""
+    key = np.zeros(1, dtype=np.int64)
+    bound = 1
+    for values, size in parts_and_sizes:
+        bound *= max(int(size), 1)
+        key = key * max(int(size), 1) + values
+    if bound >= 1 << 62:
+        raise OverflowError("too many placements and returns for one key")   # not near any real school
+    return key
+
+
+def _member(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """values[i] in keys, for int64 arrays (by sorting and binary search)."""
+    if not len(keys) or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    keys = np.sort(keys)
+    pos = np.minimum(np.searchsorted(keys, values), len(keys) - 1)
+    return keys[pos] == values
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of an int64 array."""
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
 
 
 def build_sessions(placements: list[dict], calendar: SchoolCalendar, returns: list[Return],
@@ -52,73 +157,220 @@ def build_sessions(placements: list[dict], calendar: SchoolCalendar, returns: li
 
     Returns of the weeks up to the reporting week are checked cell by cell."""
     friday = week + dt.timedelta(days=4)
-    expected = expected_sessions(placements, calendar, year_start, friday)
-    by_week: dict[tuple, set] = {}
-    for pid, prv, day, session in expected:
-        by_week.setdefault((prv, monday_of(day)), set()).add((pid, day, session))
-    returns_by_key = {(r.provider_id, r.week): r for r in returns}
-    records = []
-    for pid, prv, day, session in expected:
-        if day > as_of:
+    sessions = _Codes(("AM", "PM"))
+    e_pl, e_day, e_sess = _expected(placements, calendar, year_start, friday, sessions)
+
+    # Codes: placement IDs in sorted order (so sorting by code sorts by ID), then any other ID a return has.
+    pids = _Codes(sorted({p["placement_id"] for p in placements}))
+    prvs = _Codes(p["provider_id"] for p in placements)
+    pl_pid = np.array([pids.code(p["placement_id"]) for p in placements] or [0], dtype=np.int64)
+    pl_prv = np.array([prvs.code(p["provider_id"]) for p in placements] or [0], dtype=np.int64)
+    e_pid, e_prv = pl_pid[e_pl], pl_prv[e_pl]
+    e_wd = (e_day + 6) % 7
+    e_week = e_day - e_wd
+
+    marks = _Marks(returns, pids, prvs, sessions)
+    n_pid, n_prv, n_ret, n_sess = len(pids), len(prvs), max(len(returns), 1), len(sessions)
+
+    # Which accepted return covers each expected session: the last one for its provider and week.
+    by_key = {(r.provider_id, r.week): i for i, r in enumerate(returns)}
+    week_return = {(prvs.index[prv], wk.toordinal()): i for (prv, wk), i in by_key.items() if prv in prvs.index}
+    counted = e_day <= as_of.toordinal()
+    c_pl, c_day, c_sess, c_pid, c_prv, c_wd, c_week = (a[counted] for a in (e_pl, e_day, e_sess, e_pid, e_prv, e_wd, e_week))
+    c_ret = _lookup_returns(c_prv, c_week, week_return, n_prv)
+
+    has_ret = c_ret >= 0
+    row_keys = _key((marks.row_ret, n_ret), (marks.row_pid, n_pid))
+    has_row = has_ret & _member(_key((np.maximum(c_ret, 0), n_ret), (c_pid, n_pid)), row_keys)
+    mark_keys = _key((marks.ret, n_ret), (marks.pid, n_pid), (marks.day, DAY_BITS), (marks.sess, n_sess))
+    order = np.argsort(mark_keys, kind="stable")
+    sorted_keys = mark_keys[order]
+    wanted = _key((np.maximum(c_ret, 0), n_ret), (c_pid, n_pid), (c_day, DAY_BITS), (c_sess, n_sess))
+    pos = np.searchsorted(sorted_keys, wanted)
+    pos_ok = pos < len(sorted_keys)
+    found = has_row & pos_ok
+    found[found] = sorted_keys[pos[found]] == wanted[found]
+    mark_at = np.where(found, order[np.where(pos_ok, pos, 0)] if len(order) else 0, -1)
+
+    n = len(c_pl)
+    code = np.full(n, "", dtype=object)
+    category = np.full(n, codes.NOT_REPORTED, dtype=object)
+    cell = np.full(n, "", dtype=object)
+    files = np.array([r.file for r in returns] + [""], dtype=object)
+    file = files[np.where(has_ret, c_ret, len(returns))]
+    code[has_row] = "N"                       # in the return, but no cell for the session (its column is missing)
+    category[has_row] = codes.UNAUTHORISED
+    if found.any():
+        m = mark_at[found]
+        code[found] = marks.code[m]
+        category[found] = marks.category[m]
+        cell[found] = marks.cell[m]
+
+    frame = _frame(placements, pids, sessions, c_pl, c_day, c_wd, c_week, c_sess, code, category, file, cell)
+    _check_returns(returns, year_start, week, as_of, findings, marks, pids, prvs, sessions,
+                   e_pid, e_prv, e_day, e_sess)
+    return frame
+
+
+def _lookup_returns(prv: np.ndarray, week: np.ndarray, week_return: dict, n_prv: int) -> np.ndarray:
+    """The index of the return for each (provider code, Monday ordinal), -1 where there is none."""
+    if not len(prv):
+        return np.zeros(0, dtype=np.int64)
+    first = int(week.min())
+    table = np.full((max(n_prv, 1), (int(week.max()) - first) // 7 + 1), -1, dtype=np.int64)
+    for (prv_code, monday), i in week_return.items():
+        slot = monday - first
+        if 0 <= prv_code < n_prv and slot >= 0 and slot % 7 == 0 and slot // 7 < table.shape[1]:
+            table[prv_code, slot // 7] = i
+    return table[prv, (week - first) // 7]
+
+
+class _Marks:
+    """Every cell of every return row, in the order the checks report them (return, placement ID,
+    weekday, session), with what each counts as. Arrays, one entry per cell, except row_ret and
+    row_pid (one per return row)."""
+
+    def __init__(self, returns: list[Return], pids: _Codes, prvs: _Codes, sessions: _Codes):
+        items, row_ret, row_pid, row_size, ret_prv, ret_week = [], [], [], [], [], []
+        for i, r in enumerate(returns):
+            # A 'week' that is not a Monday (never so as read) matches no expected session, as before.
+            ret_prv.append(prvs.code(r.provider_id) if r.week.weekday() == 0 else -1)
+            ret_week.append(r.week.toordinal())
+            for placement_id, row in sorted(r.rows.items()):
+                marks = sorted(row.marks.items())
+                items += marks
+                row_ret.append(i)
+                row_pid.append(pids.code(placement_id))
+                row_size.append(len(marks))
+        self.row_ret = np.array(row_ret, dtype=np.int64)
+        self.row_pid = np.array(row_pid, dtype=np.int64)
+        size = np.array(row_size, dtype=np.int64)
+        self.ret = np.repeat(self.row_ret, size)
+        self.pid = np.repeat(self.row_pid, size)
+        self.prv = np.array(ret_prv + [0], dtype=np.int64)[self.ret]
+        keys, values = [k for k, _ in items], [v for _, v in items]
+        weekdays, names = [k[0] for k in keys], [k[1] for k in keys]
+        raw, cells = [v[0] for v in values], [v[1] for v in values]
+        self.weekday = np.array(weekdays, dtype=np.int64)
+        self.day = np.array(ret_week + [0], dtype=np.int64)[self.ret] + self.weekday
+        for name in sorted(set(names)):
+            sessions.code(name)
+        self.sess = np.array([sessions.index[name] for name in names], dtype=np.int64)
+        self.raw = _objects(raw)
+        self.cell = _objects(cells)
+        self.code, self.category, self.kind = _classes(raw)
+
+
+def _objects(values) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _classes(raw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(code counted, category, kind) arrays for the cells' values, each distinct text classified once
+    (other values, rare, one by one: True, 1 and 1.0 are equal as keys but not as cells)."""
+    table, index = [], {}
+
+    def entry(value) -> int:
+        found = classify(value)
+        if found not in index:
+            index[found] = len(table)
+            table.append(found)
+        return index[found]
+
+    known = {v: entry(v) for v in set(raw) if type(v) is str}
+    which = [known.get(v, -1) if type(v) is str else -1 for v in raw]
+    for i, value in enumerate(raw):
+        if which[i] < 0:
+            which[i] = entry(value)
+    which = np.array(which, dtype=np.int64)
+    codes_, categories, kinds = zip(*table) if table else ((), (), ())
+    return _objects(list(codes_))[which], _objects(list(categories))[which], np.array(kinds, dtype=np.int64)[which]
+
+
+def _frame(placements, pids: _Codes, sessions: _Codes, pl, day, wd, week, sess, code, category, file, cell) -> pd.DataFrame:
+    if not len(pl):
+        return pd.DataFrame.from_records([], columns=COLUMNS)
+    ids = np.array([p["placement_id"] for p in placements], dtype=object)
+    providers = np.array([p["provider_id"] for p in placements], dtype=object)
+    names = sorted(sessions.index, key=sessions.index.get)
+    session_rank = np.argsort(np.argsort(np.array(names, dtype=object)))[sess]   # sessions sort by name
+    pid_rank = np.array([pids.index[p["placement_id"]] for p in placements], dtype=np.int64)[pl]
+    # By placement ID, date and session; placement order keeps the rare tie where the old loop did.
+    order = np.lexsort((pl, session_rank, day, pid_rank))
+    first = int(week.min())       # the Monday of the first day
+    dates = _objects([dt.date.fromordinal(o) for o in range(first, int(day.max()) + 1)])
+    session_names = np.array(names + [None], dtype=object)[:-1]
+    pl, day, wd, week, sess = pl[order], day[order], wd[order], week[order], sess[order]
+    return pd.DataFrame({
+        "placement_id": ids[pl], "provider_id": providers[pl], "date": dates[day - first],
+        "week": dates[week - first], "weekday": wd.astype(np.int64), "session": session_names[sess],
+        "code": code[order], "category": category[order], "file": file[order], "cell": cell[order],
+    }, columns=COLUMNS)
+
+
+# --- the checks of each return ------------------------------------------------------------------
+
+def _check_returns(returns, year_start, week, as_of, findings, marks: _Marks, pids: _Codes, prvs: _Codes,
+                   sessions: _Codes, e_pid, e_prv, e_day, e_sess) -> None:
+    """Findings for the accepted returns of the weeks up to the reporting week, return by return:
+    pupils expected but missing, then each cell in placement and session order."""
+    n_pid, n_prv, n_sess = len(pids), len(prvs), len(sessions)
+    expected_keys = _key((e_prv, n_prv), (e_pid, n_pid), (e_day, DAY_BITS), (e_sess, n_sess))
+    mark_keys = _key((marks.prv, n_prv), (marks.pid, n_pid), (marks.day, DAY_BITS), (marks.sess, n_sess))
+    expected = _member(mark_keys, expected_keys) & (marks.prv >= 0)
+    counted = expected & (marks.day <= as_of.toordinal())
+    flagged = np.flatnonzero((counted & (marks.kind != OK)) | (~expected & (marks.kind != BLANK)))
+
+    # Pupils expected at a provider in a week with a session up to as-of: (provider, Monday) -> sorted IDs.
+    up_to = e_day <= as_of.toordinal()
+    e_week = e_day - (e_day + 6) % 7
+    group_keys = _distinct(_key((e_prv[up_to], n_prv), (e_week[up_to], DAY_BITS), (e_pid[up_to], n_pid)))
+    ids = sorted(pids.index, key=pids.index.get)
+    pupils: dict[tuple, list] = {}
+    for k in group_keys.tolist():      # sorted, so each list is in ID order
+        rest, pid_code = divmod(k, max(n_pid, 1))
+        prv_code, monday = divmod(rest, DAY_BITS)
+        pupils.setdefault((prv_code, monday), []).append(ids[pid_code])
+
+    session_names = sorted(sessions.index, key=sessions.index.get)
+    by_return: dict[int, list] = {}
+    for m in flagged.tolist():
+        by_return.setdefault(int(marks.ret[m]), []).append(m)
+    for i, ret in enumerate(returns):
+        if not (year_start <= ret.week <= week):
             continue
-        ret = returns_by_key.get((prv, monday_of(day)))
-        records.append(_mark(pid, prv, day, session, ret, findings))
-    for ret in returns:
-        if year_start <= ret.week <= week:
-            _check_return(ret, by_week.get((ret.provider_id, ret.week), set()), as_of, findings)
-    frame = pd.DataFrame.from_records(records, columns=COLUMNS)
-    return frame.sort_values(["placement_id", "date", "session"], kind="stable").reset_index(drop=True)
-
-
-def _mark(pid, prv, day, session, ret: Return | None, findings: Findings) -> tuple:
-    base = (pid, prv, day, monday_of(day), day.weekday(), session)
-    if ret is None or pid not in ret.rows:
-        return base + ("", codes.NOT_REPORTED, ret.file if ret else "", "")
-    raw, cell = ret.rows[pid].marks.get((day.weekday(), session), ("", ""))
-    if is_blank(raw) or codes.normalise(raw) == codes.NOT_EXPECTED:
-        return base + ("N", codes.UNAUTHORISED, ret.file, cell)
-    mark = codes.read_code(raw)
-    if mark is None:
-        return base + ("N", codes.UNAUTHORISED, ret.file, cell)
-    return base + (mark.code, mark.category, ret.file, cell)
-
-
-def _check_return(ret: Return, expected: set, as_of: dt.date, findings: Findings) -> None:
-    """Findings for one accepted return: missing pupils, blank or unknown codes, marks not expected."""
-    expected_pupils = sorted({pid for pid, _, _ in expected})
-    for pid in expected_pupils:
-        if pid not in ret.rows and any(day <= as_of for p, day, _ in expected if p == pid):
-            findings.error(ret.file, None, None, "pupil-missing-from-return", pid,
-                           f"Placement {pid} was expected at {ret.provider_id} in the week commencing {ret.week:%d/%m/%Y} "
-                           "but is not in this return. Ask the provider for the pupil's attendance; "
-                           "until then those sessions count as not reported.")
-    for pid, row in sorted(ret.rows.items()):
-        for (weekday, session), (raw, cell) in sorted(row.marks.items()):
+        for pid in pupils.get((prvs.index.get(ret.provider_id, -1), ret.week.toordinal()), ()):
+            if pid not in ret.rows:
+                findings.error(ret.file, None, None, "pupil-missing-from-return", pid,
+                               f"Placement {pid} was expected at {ret.provider_id} in the week commencing {ret.week:%d/%m/%Y} "
+                               "but is not in this return. Ask the provider for the pupil's attendance; "
+                               "until then those sessions count as not reported.")
+        for m in by_return.get(i, ()):
+            pid, raw, cell = ids[int(marks.pid[m])], marks.raw[m], marks.cell[m]
+            weekday, session = int(marks.weekday[m]), session_names[int(marks.sess[m])]
             day = ret.week + dt.timedelta(days=weekday)
             name = f"{SESSION_NAMES[(weekday, session)]} ({day:%d/%m/%Y})"
-            code = codes.normalise(raw)
-            if (pid, day, session) in expected:
-                if day <= as_of:
-                    _check_expected(ret, pid, name, raw, cell, findings)
-            elif code and code != codes.NOT_EXPECTED:
+            if expected[m]:
+                _check_expected(ret, pid, name, raw, cell, int(marks.kind[m]), findings)
+            else:
                 findings.warning(ret.file, ret.sheet, cell, "unexpected-mark", text(raw),
                                  f"Placement {pid} is not expected at the provider on {name}, so the code "
                                  f"'{text(raw)}' is ignored. Leave '-' in sessions the pupil is not expected.")
 
 
-def _check_expected(ret: Return, pid: str, name: str, raw, cell: str, findings: Findings) -> None:
-    code = codes.normalise(raw)
-    if not code or code == codes.NOT_EXPECTED:
+def _check_expected(ret: Return, pid: str, name: str, raw, cell: str, kind: int, findings: Findings) -> None:
+    if kind == BLANK:
         findings.error(ret.file, ret.sheet, cell, "blank-session", text(raw) or None,
                        f"No register code for placement {pid} on {name}, an expected session. Ask the provider "
                        "for the code and enter it; until then it counts as N (absent, no reason yet).")
-        return
-    mark = codes.read_code(raw)
-    if mark is None:
+    elif kind == UNKNOWN:
         findings.error(ret.file, ret.sheet, cell, "unknown-code", text(raw),
                        f"'{text(raw)}' for placement {pid} on {name} is not a register code. Replace it with a "
                        "code from the key on the Instructions sheet; until then it counts as N.")
-    elif mark.legacy:
+    elif kind == LEGACY:
+        mark = codes.read_code(raw)
         meaning = codes.CATEGORY_LABELS[mark.category]
         findings.warning(ret.file, ret.sheet, cell, "legacy-code", text(raw),
                          f"'{mark.code}' for placement {pid} on {name} is a code no longer in use since August 2024; "

@@ -11,13 +11,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xlsxwriter.utility import xl_col_to_name
+
 from .. import schema
 from ..calendar import monday_of
 from ..findings import Findings
 from .cells import is_blank, parse_date, text
 from .registers import Registers
-from .table import cell_name, find_header, norm_header, read_table
-from .workbook import Book, Unreadable, open_workbook
+from .table import HEADER_SEARCH_ROWS, cell_name, norm_header, read_table
+from .workbook import Book, StoredBook, Unreadable, open_workbook
 
 META_SHEET = "_meta"
 TEMPLATE_VERSION = "1"
@@ -50,18 +52,25 @@ def return_files(data_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(data_dir).as_posix())
 
 
-def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=()) -> list[Return]:
-    """Every accepted return, one per provider and week. `passwords` open returns sent back encrypted."""
+def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=(), cache=None) -> list[Return]:
+    """Every accepted return, one per provider and week. `passwords` open returns sent back encrypted.
+    `cache` (a pipeline.read.cache.ReturnsCache) keeps what was read from each file for the next run;
+    it is finished (saved, and closed) once every file has been read."""
+    from ..progress import progress
+
     candidates, own_findings = [], {}
-    for path in return_files(data_dir):
+    files, by_fold = return_files(data_dir), _by_fold(regs)
+    for path in progress(files, "Reading returns"):
         rel = path.relative_to(data_dir).as_posix()
         own = Findings()
-        ret = read_return(path, rel, regs, own, passwords)
+        ret = read_return(path, rel, regs, own, passwords, cache, by_fold)
         if ret is None:
             findings.extend(own)
         else:
             candidates.append(ret)
             own_findings[rel] = own
+    if cache is not None:
+        cache.finish()       # every file was read: entries of files gone or changed are dropped
     accepted = _one_per_provider_week(candidates, findings)
     for ret in accepted:  # a return left out for a later one is left out whole: only its warning is kept
         findings.extend(own_findings[ret.file])
@@ -88,8 +97,46 @@ def _reject(findings: Findings, rel: str, rule: str, message: str) -> None:
     findings.error(rel, None, None, rule, None, message + " The whole file is left out until then.")
 
 
-def read_return(path: Path, rel: str, regs: Registers, findings: Findings, passwords=()) -> Return | None:
-    book = open_workbook(path, passwords)
+def open_return(path: Path, passwords=(), cache=None) -> Book | StoredBook | Unreadable:
+    """The workbook, from the cache when this content was read before; with a cache, what is read now is
+    stored for next time (never an encrypted file's content)."""
+    if cache is None or not cache.enabled:
+        return open_workbook(path, passwords)
+    from .cache import digest
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return open_workbook(path, passwords)   # it says why the file cannot be opened
+    key = digest(data)
+    stored = cache.get(key)
+    if stored is not None:
+        return StoredBook(path, *stored)
+    book = open_workbook(path, passwords, data)
+    if not isinstance(book, Book) or book.encrypted:
+        return book
+    names, grids, modified = _snapshot(book)
+    cache.put(key, names, grids, modified)
+    return StoredBook(path, names, grids, modified)
+
+
+def _snapshot(book: Book) -> tuple[list[str], dict, dt.datetime | None]:
+    """What read_return uses from a workbook: sheet names, the grids of its sheets, the saved time.
+    A grid that cannot be read is None (read_return then treats the sheet as unreadable)."""
+    grids = {}
+    for name in (schema.ATTENDANCE.name, schema.INCIDENTS.name, META_SHEET):
+        actual = book.find_sheet(name)
+        if actual is not None and actual not in grids:
+            try:
+                grids[actual] = book.grid(actual)
+            except Exception:
+                grids[actual] = None
+    return book.sheet_names, grids, book.modified()
+
+
+def read_return(path: Path, rel: str, regs: Registers, findings: Findings, passwords=(), cache=None,
+                by_fold: dict | None = None) -> Return | None:
+    book = open_return(path, passwords, cache)
     if isinstance(book, Unreadable):
         _reject(findings, rel, book.rule, book.message)
         return None
@@ -102,25 +149,31 @@ def read_return(path: Path, rel: str, regs: Registers, findings: Findings, passw
     except Exception:
         _reject(findings, rel, "not-a-workbook", "The Attendance sheet cannot be read. Open the file in Excel and save it again.")
         return None
-    if find_header(grid, schema.ATTENDANCE) is None:
+    # read_table's findings on the header (a header typed twice); on the cells too should the sheet get a
+    # column of a kind that can have them. Its rows are read below, straight from the grid (see _lines).
+    header_row, own = _header_row(grid), Findings()
+    table = None if header_row is None else read_table(grid if not _PLAIN_ATTENDANCE else grid[:header_row + 1],
+                                                       schema.ATTENDANCE, rel, sheet, own)
+    if table is None:
         _reject(findings, rel, "header-not-found", "The Attendance sheet has no header row starting 'Placement ID' "
                 "in its first rows, so its codes cannot be read. Use the return the school sent, with its headers unchanged.")
         return None
-    table = read_table(grid, schema.ATTENDANCE, rel, sheet, findings)
-    labels = _labels(grid[:table.header_row])
-    provider_id = _provider(labels.get(norm_header("Provider ID")), rel, sheet, regs, findings)
+    findings.extend(own)
+    header_row, columns = table.header_row, table.columns
+    labels = _labels(grid[:header_row])
+    provider_id = _provider(labels.get(norm_header("Provider ID")), rel, sheet, regs, findings, by_fold)
     week = _week(labels.get(norm_header("Week commencing")), rel, sheet, findings)
     if provider_id is None or week is None:
         return None
     if not _meta_matches(book, provider_id, week, rel, findings):
         return None
-    missing = [h for h in schema.SESSIONS if schema.ATTENDANCE.column(h).key not in table.columns]
+    missing = [h for h in schema.SESSIONS if schema.ATTENDANCE.column(h).key not in columns]
     if missing:
         findings.error(rel, sheet, None, "missing-column", ", ".join(missing),
                        f"The Attendance sheet has no column {', '.join(missing)}. Put the column back as in the return "
                        "the school sent; until then every expected session in it counts as N (absent, no reason yet).")
     ret = Return(rel, provider_id, week, _saved_key(book, path, rel), sheet)
-    _rows(ret, table, regs, findings)
+    _rows(ret, _lines(grid, header_row, columns), columns, regs, findings)
     ret.incidents = _incidents(book, ret, regs, findings)
     return ret
 
@@ -134,16 +187,20 @@ def _labels(rows: list[list]) -> dict:
     return out
 
 
-def _provider(found, rel, sheet, regs, findings) -> str | None:
+def _provider(found, rel, sheet, regs, findings, by_fold=None) -> str | None:
     if found is None or is_blank(found[0]):
         _reject(findings, rel, "no-provider-id", "The return does not say which provider it is from: put the Provider ID in B1 next to the label 'Provider ID'.")
         return None
     value, _ = found
-    by_fold = {p.casefold(): p for p in regs.providers}
-    pid = by_fold.get(text(value).casefold())
+    pid = (by_fold if by_fold is not None else _by_fold(regs)).get(text(value).casefold())
     if pid is None:
         _reject(findings, rel, "unknown-provider", f"Provider ID {text(value)} in this return is not in providers.xlsx. Correct the ID in the return, or add the provider to providers.xlsx.")
     return pid
+
+
+def _by_fold(regs: Registers) -> dict:
+    """Provider ID ignoring case -> Provider ID."""
+    return {p.casefold(): p for p in regs.providers}
 
 
 def _week(found, rel, sheet, findings) -> dt.date | None:
@@ -190,33 +247,68 @@ def _saved_key(book: Book, path: Path, rel: str) -> tuple:
     return (modified, mtime, rel)
 
 
-def _rows(ret: Return, table, regs: Registers, findings: Findings) -> None:
-    session_cols = [(i, s, f"{day} {s}") for i, day in enumerate(schema.WEEKDAYS) for s in ("AM", "PM")]
-    for row in table.rows:
-        raw_id = row.raw.get("placement_id")
+# (weekday 0-4, 'AM'|'PM') and the Attendance column key of each session, worked out once.
+_SESSION_KEYS = tuple(((i, s), schema.ATTENDANCE.column(f"{day} {s}").key)
+                      for i, day in enumerate(schema.WEEKDAYS) for s in ("AM", "PM"))
+# Every Attendance column is of a kind whose cells are taken as text: reading its rows makes no finding
+# on a cell, so they are read from the grid as read_table would keep them, without parsing each cell
+# (a weekly run reads every return of the year; tests/test_sessions_speed_equivalence.py holds this
+# against read_table).
+_PLAIN_ATTENDANCE = all(c.kind in (schema.ID, schema.UPN, schema.TEXT, schema.CODE) for c in schema.ATTENDANCE.columns)
+
+
+_REQUIRED = {norm_header(h) for h in schema.ATTENDANCE.required_headers} or {norm_header(schema.ATTENDANCE.columns[0].header)}
+
+
+def _header_row(grid: list[list]) -> int | None:
+    """The row find_header takes as the Attendance header (the first of the first rows with every required
+    header), found by looking at text cells only: no other cell can read as a header."""
+    for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        if _REQUIRED <= {" ".join(v.split()).casefold() for v in row if type(v) is str}:
+            return i
+    return None
+
+
+def _lines(grid: list[list], header_row: int, columns: dict):
+    """(Excel row number, row) of each row under the header with something in one of the table's
+    columns: the rows read_table keeps."""
+    used = list(columns.values())
+    for i in range(header_row + 1, len(grid)):
+        line = grid[i]
+        n = len(line)
+        if all(is_blank(line[j]) for j in used if j < n):
+            continue
+        yield i + 1, line
+
+
+def _rows(ret: Return, lines, columns: dict, regs: Registers, findings: Findings) -> None:
+    id_col = columns["placement_id"]
+    id_letters = xl_col_to_name(id_col)
+    sessions = [(mark, columns[key], xl_col_to_name(columns[key])) for mark, key in _SESSION_KEYS if key in columns]
+    for number, line in lines:
+        n = len(line)
+        raw_id = line[id_col] if id_col < n else ""
+        id_cell = f"{id_letters}{number}"
         if is_blank(raw_id):
-            findings.error(ret.file, ret.sheet, row.cell("placement_id"), "required-blank", None,
-                           f"Row {row.number} has codes but no Placement ID, so the school cannot tell whose they are. "
+            findings.error(ret.file, ret.sheet, id_cell, "required-blank", None,
+                           f"Row {number} has codes but no Placement ID, so the school cannot tell whose they are. "
                            "Put the Placement ID back; the row is not counted.")
             continue
         placement = regs.placement(text(raw_id))
         if placement is None or placement["provider_id"] != ret.provider_id:
             where = "is not a placement in the school's register" if placement is None else f"is not placed at {ret.provider_id}"
-            findings.error(ret.file, ret.sheet, row.cell("placement_id"), "wrong-placement", text(raw_id),
+            findings.error(ret.file, ret.sheet, id_cell, "wrong-placement", text(raw_id),
                            f"Placement ID {text(raw_id)} {where}. The row is left out and counted nowhere; "
                            "check the ID with the provider.")
             continue
         pid = placement["placement_id"]
         if pid in ret.rows:
-            findings.error(ret.file, ret.sheet, row.cell("placement_id"), "duplicate-id", pid,
+            findings.error(ret.file, ret.sheet, id_cell, "duplicate-id", pid,
                            f"Placement {pid} appears twice in this return; only the first row (row {ret.rows[pid].number}) is used. Delete the extra row.")
             continue
-        rr = ReturnRow(pid, row.number)
-        for day, session, header in session_cols:
-            key = schema.ATTENDANCE.column(header).key
-            if key in table.columns:
-                rr.marks[(day, session)] = (row.raw.get(key, ""), row.cells[key])
-        ret.rows[pid] = rr
+        number_text = str(number)
+        ret.rows[pid] = ReturnRow(pid, number, {mark: (line[j] if j < n else "", letters + number_text)
+                                                for mark, j, letters in sessions})
 
 
 def _incidents(book: Book, ret: Return, regs: Registers, findings: Findings) -> list[dict]:

@@ -31,30 +31,35 @@ def sniff(path: Path) -> str:
         if head.startswith(ZIP_MAGIC):
             return "xlsx"
         if head == OLE_MAGIC:
-            body = head + f.read()
-            if "EncryptionInfo".encode("utf-16-le") in body:
-                return "encrypted"
-            if "Workbook".encode("utf-16-le") in body:
-                return "xls"  # a real Excel 97-2003 file has a Workbook stream
+            return sniff_bytes(head + f.read())
     return "other"  # including OLE files that are not workbooks (a Word .doc, Thumbs.db)
+
+
+def sniff_bytes(data: bytes) -> str:
+    """What `sniff` says, for a file's bytes already read."""
+    if data.startswith(ZIP_MAGIC):
+        return "xlsx"
+    if data[:8] == OLE_MAGIC:
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            return "encrypted"
+        if "Workbook".encode("utf-16-le") in data:
+            return "xls"  # a real Excel 97-2003 file has a Workbook stream
+    return "other"
 
 
 class Book:
     """A readable xlsx workbook."""
 
-    def __init__(self, path: Path, calamine_book, data: bytes = b""):
+    def __init__(self, path: Path, calamine_book, data: bytes = b"", encrypted: bool = False):
         self.path = Path(path)
         self._book = calamine_book
         self._data = data            # the (decrypted) xlsx bytes
+        self.encrypted = encrypted   # opened with a password: its contents are never cached
         self.sheet_names: list[str] = list(calamine_book.sheet_names)
 
     def find_sheet(self, name: str) -> str | None:
         """The actual sheet name matching `name`, ignoring case and outer spaces."""
-        want = name.strip().casefold()
-        for s in self.sheet_names:
-            if s.strip().casefold() == want:
-                return s
-        return None
+        return find_sheet(self.sheet_names, name)
 
     def grid(self, sheet: str) -> list[list]:
         """The sheet's cells from A1: grid[i][j] is Excel row i+1, column j+1. Empty cells are ''."""
@@ -79,6 +84,42 @@ class Book:
         return saved.replace(tzinfo=None)
 
 
+def find_sheet(sheet_names, name: str) -> str | None:
+    """The actual sheet name matching `name`, ignoring case and outer spaces."""
+    want = name.strip().casefold()
+    for s in sheet_names:
+        if s.strip().casefold() == want:
+            return s
+    return None
+
+
+class StoredBook:
+    """What was read from a workbook earlier (pipeline.read.cache): its sheet names, the grids of some
+    sheets and its saved time, with Book's interface. A sheet whose grid could not be read is stored as
+    None and raises here, as it did from the workbook."""
+
+    def __init__(self, path: Path, sheet_names: list[str], grids: dict, modified: dt.datetime | None):
+        self.path = Path(path)
+        self.sheet_names = list(sheet_names)
+        self._grids = grids
+        self._modified = modified
+        self.encrypted = False
+
+    def find_sheet(self, name: str) -> str | None:
+        return find_sheet(self.sheet_names, name)
+
+    def grid(self, sheet: str) -> list[list]:
+        if sheet not in self._grids:
+            raise LookupError(f"the sheet {sheet!r} was not kept in the cache")  # a bug, not a bad file
+        grid = self._grids[sheet]
+        if grid is None:
+            raise ValueError(f"the sheet {sheet!r} could not be read")
+        return grid
+
+    def modified(self) -> dt.datetime | None:
+        return self._modified
+
+
 def decrypt(path: Path, passwords) -> bytes | None:
     """The decrypted xlsx bytes, with the first of `passwords` that opens the file; None if none does."""
     import msoffcrypto
@@ -96,15 +137,16 @@ def decrypt(path: Path, passwords) -> bytes | None:
     return None
 
 
-def open_workbook(path: Path, passwords=()) -> Book | Unreadable:
-    """Open an xlsx by its bytes; an encrypted one is opened with the first of `passwords` that fits."""
+def open_workbook(path: Path, passwords=(), data: bytes | None = None) -> Book | Unreadable:
+    """Open an xlsx by its bytes; an encrypted one is opened with the first of `passwords` that fits.
+    `data`, when given, is the file's bytes already read (the file is then not read again)."""
     path = Path(path)
     try:
-        kind = sniff(path)
+        kind = sniff(path) if data is None else sniff_bytes(data)
     except OSError as exc:
         return Unreadable("unreadable-file", f"The file cannot be opened ({exc.strerror or exc}). Close it in Excel or check its permissions, then run again.")
-    data = None
-    if kind == "encrypted":
+    encrypted = kind == "encrypted"
+    if encrypted:
         data = decrypt(path, passwords) if passwords else None
         if data is None:
             known = " None of the providers' passwords in the secrets file opens it." if passwords else ""
@@ -119,7 +161,7 @@ def open_workbook(path: Path, passwords=()) -> Book | Unreadable:
         # From the bytes, not from_path: calamine picks the format from the extension, and a return
         # may have any file name (an xlsx renamed .xls, no extension, .xlsx.download).
         data = data if data is not None else path.read_bytes()
-        return Book(path, python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)), data)
+        return Book(path, python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)), data, encrypted)
     except Exception as exc:  # calamine raises its own error types for every kind of damage
         if "password" in type(exc).__name__.lower():
             return Unreadable("password-protected", "The workbook is protected with a password, so it cannot be read. Save it again without a password and run again.")

@@ -1,0 +1,329 @@
+"""A cache of what was read from each return, so that a weekly run parses only new or changed files.
+
+An embedded SQLite file (`returns.sqlite` in the folder `[paths] cache`, default `OUT/.cache`, never
+inside the school folder unless the setting says so) maps the sha256 of a file's bytes to what came out
+of the workbook: its sheet names, its saved time and the grids of the sheets a return is read from
+(Attendance, Incidents, _meta). Never the checked result: the checks depend on the registers, so they
+run again on the stored grids, and the findings are the same with or without the cache.
+
+- A changed file has another hash: it is read again. A file no longer present drops out at the end of
+  the run (`finish`), and so does any entry not used by it.
+- Encrypted returns are never stored (their content would sit decrypted on disk).
+- Each entry is JSON (dates, times and durations tagged with their type), compressed with zlib, whose
+  checksum catches a damaged entry. A file that is not SQLite, is of another version, or has an entry
+  that cannot be read is never trusted: it is deleted and rebuilt, with a one-line notice on the console
+  (a "Note:" line of the run's summary, not a finding). If the cache cannot be written at all the run
+  goes on without it, with a notice too.
+- Nothing is created until there is something to store, so a school without returns gets no cache.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+import sys
+import zlib
+from pathlib import Path
+
+FILENAME = "returns.sqlite"
+FOLDER = ".cache"
+VERSION = "1"          # the layout of an entry; change it when what is stored or how changes
+
+_DATE, _DATETIME, _TIME, _DURATION = "d", "dt", "t", "td"
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _parser() -> str:
+    """The reader whose output is stored: a new version of it starts a new cache."""
+    try:
+        from importlib.metadata import version
+        return f"python-calamine {version('python-calamine')}"
+    except Exception:
+        return "python-calamine"
+
+
+def cache_folder(settings, data_dir: Path, out_dir: Path | None) -> Path | None:
+    """Where the cache lives: `[paths] cache` (a relative path is taken from the current folder) or
+    OUT/.cache; None (no cache) when neither is given or the default would fall inside the school folder."""
+    configured = settings.options.get(("paths", "cache")) if settings is not None else None
+    if configured:
+        return Path(str(configured)).expanduser()
+    if out_dir is None:
+        return None
+    folder = Path(out_dir) / FOLDER
+    if _inside(folder, Path(data_dir)):
+        return None      # contract §1: nothing is written inside the school folder unless configured
+    return folder
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+# --- the stored form of a grid -------------------------------------------------------------------
+# JSON keeps text, numbers (1.0 stays a float, 1 an int) and TRUE/FALSE as they are. A date, time or
+# duration becomes an object with one key, TAG, naming its type: no cell is ever an object otherwise.
+
+TAG = "\u0000"
+_TYPES = {dt.datetime: "dt", dt.date: "d", dt.time: "t"}
+
+
+def _tag(value):
+    kind = _TYPES.get(type(value))
+    if kind is not None:
+        return {TAG: [kind, value.isoformat()]}
+    if type(value) is dt.timedelta:
+        return {TAG: ["td", value.days, value.seconds, value.microseconds]}
+    raise TypeError(f"a cell of type {type(value).__name__} is not stored")   # the file is then not cached
+
+
+def _untag(obj: dict):
+    if TAG not in obj:
+        return obj
+    if len(obj) != 1:
+        raise ValueError("a damaged tag")
+    kind, *parts = obj[TAG]
+    if kind == "d":
+        return dt.date.fromisoformat(parts[0])
+    if kind == "dt":
+        return dt.datetime.fromisoformat(parts[0])
+    if kind == "t":
+        return dt.time.fromisoformat(parts[0])
+    if kind == "td":
+        return dt.timedelta(days=parts[0], seconds=parts[1], microseconds=parts[2])
+    raise ValueError(f"unknown tag {kind!r}")
+
+
+def encode(sheet_names: list[str], grids: dict, modified: dt.datetime | None) -> bytes:
+    """The stored bytes of one workbook's reading. Raises TypeError for a cell it cannot store."""
+    body = {"sheets": list(sheet_names), "grids": grids, "modified": modified}
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_tag, check_circular=False)
+    return zlib.compress(text.encode("utf-8"), 1)
+
+
+def decode(blob: bytes) -> tuple[list[str], dict, dt.datetime | None]:
+    """(sheet names, grids, saved time) from stored bytes; raises ValueError (or zlib.error) if damaged."""
+    body = json.loads(zlib.decompress(blob).decode("utf-8"), object_hook=_untag)
+    if type(body) is not dict or set(body) != {"sheets", "grids", "modified"}:
+        raise ValueError("not an entry")
+    sheets, grids, modified = body["sheets"], body["grids"], body["modified"]
+    if type(sheets) is not list or not all(type(s) is str for s in sheets):
+        raise ValueError("the sheet names are damaged")
+    if type(grids) is not dict or not set(grids) <= set(sheets):
+        raise ValueError("the grids are damaged")
+    for grid in grids.values():
+        if grid is not None and (type(grid) is not list or not all(type(row) is list for row in grid)):
+            raise ValueError("a grid is damaged")
+    if modified is not None and type(modified) is not dt.datetime:
+        raise ValueError("the saved time is damaged")
+    return sheets, grids, modified
+
+
+# --- the SQLite file -----------------------------------------------------------------------------
+
+class ReturnsCache:
+    """The cache file of one run. `get` and `put` never raise: a damaged file is rebuilt, and a cache that
+    cannot be written is turned off for the rest of the run; each says so once on the console. Nothing is
+    created until there is something to store (a school without returns gets no cache)."""
+
+    def __init__(self, folder: Path, notice=None):
+        self.folder = Path(folder)
+        self.path = self.folder / FILENAME
+        self.notice = notice or _print_notice
+        self.used: set[str] = set()
+        self.hits = self.misses = 0
+        self._read: dict[str, bytes] = {}     # entries read this run, put back if the file is rebuilt
+        self._db: sqlite3.Connection | None = None
+        self._off_reason: str | None = None
+        self._parser = _parser()
+
+    @property
+    def enabled(self) -> bool:
+        """False once the cache has been turned off for this run."""
+        return self._off_reason is None
+
+    def _ready(self, create: bool) -> bool:
+        """Open the file (creating it only if `create`); whether it can be used."""
+        if self._db is not None:
+            return True
+        if self._off_reason is not None or (not create and not self.path.exists()):
+            return False
+        self._open()
+        return self._db is not None
+
+    # opening, checking and rebuilding
+
+    def _open(self) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self._off(f"its folder cannot be created ({exc.strerror or exc})")
+            return
+        problem = None
+        if self.path.exists():
+            try:
+                self._db = self._connect()
+                problem = self._check()
+            except sqlite3.Error as exc:
+                problem = f"it is damaged or not a cache file ({exc})"
+            if problem is None:
+                return
+            self._rebuild(problem)
+            return
+        try:
+            self._db = self._connect()
+            self._create()
+        except sqlite3.Error as exc:
+            self._off(f"it cannot be created ({exc})")
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA synchronous=OFF")   # a cache: a crash at worst loses or damages it, and then it is rebuilt
+        return db
+
+    def _create(self) -> None:
+        self._db.executescript(
+            "BEGIN;"
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+            "CREATE TABLE entries (digest TEXT PRIMARY KEY, payload BLOB NOT NULL) WITHOUT ROWID;"
+            "COMMIT;")
+        self._db.executemany("INSERT INTO meta VALUES (?, ?)", [("version", VERSION), ("parser", self._parser)])
+
+    def _check(self) -> str | None:
+        """None if the file is a cache of this version; else what is wrong with it."""
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"meta", "entries"} <= tables:
+            return "it is not a cache of this program"
+        meta = dict(self._db.execute("SELECT key, value FROM meta"))
+        if meta.get("version") != VERSION or meta.get("parser") != self._parser:
+            return f"it was written by another version (cache {meta.get('version')}, {meta.get('parser')})"
+        self._db.execute("SELECT count(*) FROM entries").fetchone()
+        return None
+
+    def _rebuild(self, problem: str) -> None:
+        self._close()
+        self.notice(f"The returns cache {self.path} could not be used ({problem}); it has been rebuilt.")
+        try:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                p = Path(str(self.path) + suffix)
+                if p.exists():
+                    p.unlink()
+            self._db = self._connect()
+            self._create()
+            if self._read:     # each of these came out whole (zlib's checksum) and was used already
+                self._db.execute("BEGIN")
+                self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", self._read.items())
+        except (OSError, sqlite3.Error) as exc:
+            self._close()
+            self._off(f"it cannot be rebuilt ({getattr(exc, 'strerror', None) or exc})")
+
+    def _off(self, problem: str) -> None:
+        self._close()
+        self._off_reason = problem
+        self.notice(f"The returns cache {self.path} is not used ({problem}); every return is read in full.")
+
+    def _close(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.close()
+            except sqlite3.Error:
+                pass
+        self._db = None
+
+    # entries
+
+    def get(self, key: str):
+        """(sheet names, grids, saved time) stored for this hash, or None."""
+        if not self._ready(create=False):
+            self.misses += 1
+            return None
+        try:
+            row = self._db.execute("SELECT payload FROM entries WHERE digest = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            self._rebuild(f"it is damaged ({exc})")
+            return None
+        if row is None:
+            self.misses += 1
+            return None
+        try:
+            entry = decode(row[0])
+        except Exception as exc:  # a damaged entry: trust nothing in the file
+            self._rebuild(f"an entry cannot be read ({type(exc).__name__})")
+            return None
+        self.used.add(key)
+        self._read[key] = row[0]
+        self.hits += 1
+        return entry
+
+    def put(self, key: str, sheet_names: list[str], grids: dict, modified: dt.datetime | None) -> None:
+        if not self._ready(create=True):
+            return
+        try:
+            blob = encode(sheet_names, grids, modified)
+        except (TypeError, ValueError):
+            return     # a cell of a kind the cache does not store: the file is read in full each time
+        try:
+            if not self._db.in_transaction:
+                self._db.execute("BEGIN")
+            self._db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?)", (key, blob))
+        except sqlite3.Error as exc:
+            self._off(f"it cannot be written ({exc})")
+            return
+        self.used.add(key)
+        self._read[key] = blob
+
+    def finish(self) -> None:
+        """Drop the entries this run did not use (files deleted or changed since), save, and close."""
+        if not self._ready(create=False):
+            return
+        try:
+            if not self._db.in_transaction:
+                self._db.execute("BEGIN")
+            stale = [(k,) for (k,) in self._db.execute("SELECT digest FROM entries") if k not in self.used]
+            self._db.executemany("DELETE FROM entries WHERE digest = ?", stale)
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._off(f"it cannot be written ({exc})")
+            return
+        self._close()
+
+    def close(self) -> None:
+        """Save what was stored so far and close (finish() also drops entries not used)."""
+        if self._db is not None:
+            try:
+                if self._db.in_transaction:
+                    self._db.execute("COMMIT")
+            except sqlite3.Error:
+                pass
+        self._close()
+
+
+def _print_notice(line: str) -> None:
+    print(f"Note: {line}", file=sys.stderr)
+
+
+def open_cache(settings, data_dir: Path, out_dir: Path | None, notice=None) -> ReturnsCache | None:
+    """The run's cache, or None when there is to be none (see cache_folder)."""
+    folder = cache_folder(settings, data_dir, out_dir)
+    return ReturnsCache(folder, notice) if folder is not None else None
+
+
+@contextlib.contextmanager
+def returns_cache(settings, data_dir: Path, out_dir: Path | None, enabled: bool = True, notice=None):
+    """`with returns_cache(...) as cache: read_returns(..., cache=cache)`: the run's cache (None when
+    there is none), closed whatever happens; read_returns finishes it when it has read every file."""
+    cache = open_cache(settings, data_dir, out_dir, notice) if enabled else None
+    try:
+        yield cache
+    finally:
+        if cache is not None:
+            cache.close()
