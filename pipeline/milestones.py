@@ -73,11 +73,15 @@ def _cell(text: str, state: str, milestone: Milestone) -> dict:
     return {"milestone": milestone.header, "text": text, "state": state}
 
 
-def _open_action(actions: list[Action], rule: str, placement_id: str) -> Action | None:
-    """The most pressing open (overdue or due) action of one rule for one placement."""
-    found = [a for a in actions
-             if a.rule == rule and a.placement_id == placement_id and a.status in (OVERDUE, DUE) and a.due]
-    return min(found, key=Action.sort_key) if found else None
+def open_actions(actions: list[Action]) -> dict[tuple[str, str], Action]:
+    """(rule, placement id) -> its most pressing open (overdue or due) action."""
+    index: dict[tuple[str, str], Action] = {}
+    for a in actions:
+        if a.status in (OVERDUE, DUE) and a.due and a.placement_id:
+            key = (a.rule, a.placement_id)
+            if key not in index or Action.sort_key(a) < Action.sort_key(index[key]):
+                index[key] = a
+    return index
 
 
 def _pending_text(action: Action) -> tuple[str, str]:
@@ -86,7 +90,7 @@ def _pending_text(action: Action) -> tuple[str, str]:
     return f"due {action.due:%d/%m/%Y}", DUE
 
 
-def _milestone(ctx: RuleContext, p: dict, m: Milestone, actions: list[Action]) -> dict:
+def _milestone(ctx: RuleContext, p: dict, m: Milestone, pending_by: dict) -> dict:
     refused = p.get("parents_refused")
     if m.column == "parents_agreed" and refused:
         return _cell(f"parents refused {refused:%d/%m/%Y}", REFUSED, m)
@@ -95,7 +99,7 @@ def _milestone(ctx: RuleContext, p: dict, m: Milestone, actions: list[Action]) -
         if m.column != "send_details_sent" and ctx.done(value):
             return _cell(f"done {value:%d/%m/%Y}", DONE, m)        # e.g. a letter sent anyway
         return _cell("n/a", NOT_APPLICABLE, m)
-    pending = None if refused else _open_action(actions, m.rule, p["placement_id"])
+    pending = None if refused else pending_by.get((m.rule, p["placement_id"]))
     if m.event:                                                    # a recurring duty: the latest, and what is open
         dated = events(ctx, p["placement_id"], m.event)
         last = dated[-1]["date"] if dated else None
@@ -117,6 +121,7 @@ def _milestone(ctx: RuleContext, p: dict, m: Milestone, actions: list[Action]) -
 
 def placement_milestones(ctx: RuleContext, actions: list[Action]) -> list[dict]:
     """One row per placement in the register (by Placement ID): its dates and each milestone's cell."""
+    pending_by = open_actions(actions)
     rows = []
     for p in sorted(ctx.registers.placements, key=lambda p: p["placement_id"]):
         provider_id = p["provider_id"]
@@ -130,7 +135,7 @@ def placement_milestones(ctx: RuleContext, actions: list[Action]) -> list[dict]:
             "planned_end_date": p.get("planned_end_date"),
             "actual_end_date": p.get("actual_end_date"),
             "parents_refused": p.get("parents_refused"),
-            "milestones": [_milestone(ctx, p, m, actions) for m in MILESTONES],
+            "milestones": [_milestone(ctx, p, m, pending_by) for m in MILESTONES],
         })
     return rows
 

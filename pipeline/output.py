@@ -7,7 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
-XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
+XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True,
+                "in_memory": True}   # no temporary files: faster, and nothing left behind if a run is killed
 
 
 @contextlib.contextmanager

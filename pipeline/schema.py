@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .codes import NOT_EXPECTED, valid_codes
 
@@ -29,7 +30,7 @@ class Column:
     choices: tuple[str, ...] = ()
     width: int | None = None
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The snake_case name used in tables: 'Placement ID' -> 'placement_id'."""
         return re.sub(r"[^a-z0-9]+", "_", self.header.lower()).strip("_")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Iterable
 
 import pandas as pd
@@ -53,6 +54,17 @@ class RuleContext:
         """'Riverside Learning Centre (PRV1)': the provider as people know it."""
         name = self.registers.providers.get(provider_id, {}).get("name")
         return f"{name} ({provider_id})" if name and name != provider_id else provider_id
+
+    @cached_property
+    def review_index(self) -> dict[tuple[str, str], list[dict]]:
+        """(placement id, event type) -> its events dated on or before as-of, oldest first (then row order)."""
+        index: dict[tuple[str, str], list[dict]] = {}
+        for r in self.registers.reviews:
+            if self.done(r.get("date")):
+                index.setdefault((r["placement_id"], r.get("type")), []).append(r)
+        for found in index.values():
+            found.sort(key=lambda r: (r["date"], r["_row"]))
+        return index
 
     @property
     def live_placements(self) -> list[dict]:

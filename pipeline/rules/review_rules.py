@@ -39,9 +39,7 @@ def review_periods(ctx: RuleContext, cadence: str) -> list[Period]:
 
 def events(ctx: RuleContext, placement_id: str, type_: str) -> list[dict]:
     """The placement's events of one type dated on or before as-of, oldest first (then row order)."""
-    found = [r for r in ctx.registers.reviews
-             if r["placement_id"] == placement_id and r.get("type") == type_ and ctx.done(r.get("date"))]
-    return sorted(found, key=lambda r: (r["date"], r["_row"]))
+    return ctx.review_index.get((placement_id, type_), [])
 
 
 def qualifying_placements(ctx: RuleContext, period: Period) -> list[dict]:
