@@ -77,7 +77,8 @@ def compute_week(data_dir: Path, week: dt.date | None = None, as_of: dt.date | N
     findings = Findings()
     registers = read_registers(data_dir, findings)
     with returns_cache(settings, data_dir, out_dir, use_cache, notes.append if notes is not None else None) as cache:
-        returns = read_returns(data_dir, registers, findings, tuple(load_passwords(settings, data_dir).values()), cache)
+        returns = read_returns(data_dir, registers, findings, tuple(load_passwords(settings, data_dir).values()), cache,
+                               calendar)
     year_start = calendar.year_start(count_to)
     sessions = build_sessions(registers.placements, calendar, returns, year_start, monday, count_to, findings)
     pupils = pupil_figures(sessions, monday, year_start, count_to, settings.target_percent)

@@ -40,6 +40,11 @@ FINDING_RULES: dict[str, tuple[str, str]] = {
         "listed and one finding counts the rest. This nearly always means leftovers below the table, such as a "
         "formula filled down thousands of rows.",
         "Delete the rows below the last real row, fix the problems listed, then run again."),
+    "week-outside-terms": (
+        "A return's Week commencing is a week with no school day in the terms of school.toml: a holiday week, "
+        "or a week of another school year. It counts nowhere.",
+        "Check the date in B2 of the return (the provider may have sent last term's file). If the week really "
+        "is a school week, add or correct the term in school.toml, then run again."),
     "duplicate-header": (
         "The same column title appears twice in a sheet's header row, for example two 'Start date' columns. "
         "Only the first of the two columns is read; the other is ignored.",
@@ -213,7 +218,7 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      "The weekly returns the providers send back. A return that cannot be placed (which provider, which week) is "
      "left out whole: ask the provider for a corrected return, or correct it yourself in the returns folder.",
      ("unreadable-file", "password-protected", "xls-file", "not-a-workbook", "no-attendance-sheet",
-      "missing-column", "no-provider-id", "no-week", "week-not-monday", "meta-mismatch", "duplicate-return",
+      "missing-column", "no-provider-id", "no-week", "week-not-monday", "week-outside-terms", "meta-mismatch", "duplicate-return",
       "wrong-placement", "incomplete-incident", "pupil-missing-from-return", "unexpected-mark", "blank-session",
       "unknown-code", "legacy-code")),
     ("The school's register export: register/",

@@ -676,7 +676,7 @@ CASES = {
     "return-week-outside-every-term": pytest.param(
         Case(return_outside_terms, [("returns/christmas.xlsx", None, None, "week-outside-terms")], counted_nowhere,
              week=dt.date(2027, 1, 11)),
-        marks=pytest.mark.xfail(strict=True, reason=OUTSIDE_TERMS_BUG)),
+        ),
     "return-same-file-twice": Case(same_return_twice, [("returns/prv1 - Copy.xlsx", None, None, "duplicate-return")],
                                    p001_counts(ALL_ATTENDED), {"duplicate-return": ["returns/prv1.xlsx"]}),
     "return-older-version-copied-in-later": Case(older_version_saved_later,

@@ -52,8 +52,10 @@ def return_files(data_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(data_dir).as_posix())
 
 
-def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=(), cache=None) -> list[Return]:
-    """Every accepted return, one per provider and week. `passwords` open returns sent back encrypted.
+def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=(), cache=None,
+                 calendar=None) -> list[Return]:
+    """Every accepted return, one per provider and week. `passwords` open returns sent back encrypted;
+    with a `calendar`, a return for a week with no school day is left out with a warning.
     `cache` (a pipeline.read.cache.ReturnsCache) keeps what was read from each file for the next run;
     it is finished (saved, and closed) once every file has been read."""
     from ..progress import progress
@@ -66,6 +68,11 @@ def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=
         ret = read_return(path, rel, regs, own, passwords, cache, by_fold)
         if ret is None:
             findings.extend(own)
+        elif calendar is not None and not calendar.week_has_school_day(ret.week):
+            findings.warning(rel, None, None, "week-outside-terms", ret.week.isoformat(),
+                             f"This return is for the week commencing {ret.week:%d/%m/%Y}, which has no school day in "
+                             "the terms of school.toml (a holiday, or another year), so it counts nowhere. Check the "
+                             "week in B2, or add the term to school.toml if it is missing.")
         else:
             candidates.append(ret)
             own_findings[rel] = own
@@ -158,15 +165,19 @@ def read_return(path: Path, rel: str, regs: Registers, findings: Findings, passw
         _reject(findings, rel, "header-not-found", "The Attendance sheet has no header row starting 'Placement ID' "
                 "in its first rows, so its codes cannot be read. Use the return the school sent, with its headers unchanged.")
         return None
-    findings.extend(own)
     header_row, columns = table.header_row, table.columns
     labels = _labels(grid[:header_row])
-    provider_id = _provider(labels.get(norm_header("Provider ID")), rel, sheet, regs, findings, by_fold)
-    week = _week(labels.get(norm_header("Week commencing")), rel, sheet, findings)
-    if provider_id is None or week is None:
+    rejected = Findings()           # a return left out is one finding: the reason it is left out
+    provider_id = _provider(labels.get(norm_header("Provider ID")), rel, sheet, regs, rejected, by_fold)
+    week = None if provider_id is None else _week(labels.get(norm_header("Week commencing")), rel, sheet, own)
+    if provider_id is not None and week is None:
+        rejected.append(own.pop())  # _week's own rejection
+    if not rejected:
+        _meta_matches(book, provider_id, week, rel, rejected)
+    if rejected:
+        findings.extend(rejected)
         return None
-    if not _meta_matches(book, provider_id, week, rel, findings):
-        return None
+    findings.extend(own)
     missing = [h for h in schema.SESSIONS if schema.ATTENDANCE.column(h).key not in columns]
     if missing:
         findings.error(rel, sheet, None, "missing-column", ", ".join(missing),

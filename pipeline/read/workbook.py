@@ -70,17 +70,17 @@ class Book:
         try:
             with zipfile.ZipFile(io.BytesIO(self._data) if self._data else self.path) as z:
                 xml = z.read("docProps/core.xml").decode("utf-8", "replace")
-        except (KeyError, OSError, zipfile.BadZipFile):
+        except Exception:  # missing, or damaged (BadZipFile, zlib.error, ...): the time is simply unknown
             return None
         m = re.search(r"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>", xml)
         if not m:
             return None
         try:
             saved = dt.datetime.fromisoformat(m.group(1).strip().replace("Z", "+00:00"))
-        except ValueError:
+            if saved.tzinfo is not None:  # compare in UTC: '10:30+01:00' was saved before '09:45Z'
+                saved = saved.astimezone(dt.timezone.utc)
+        except (ValueError, OverflowError):
             return None
-        if saved.tzinfo is not None:  # compare in UTC: '10:30+01:00' was saved before '09:45Z'
-            saved = saved.astimezone(dt.timezone.utc)
         return saved.replace(tzinfo=None)
 
 
