@@ -21,8 +21,18 @@ def monday_of(d: dt.date) -> dt.date:
 
 
 def academic_year_start(d: dt.date) -> dt.date:
-    """1 August of the academic year containing d."""
-    return dt.date(d.year if d.month >= 8 else d.year - 1, 8, 1)
+    """1 August of the academic year containing d (date.min before the first 1 August a date can hold:
+    a mistyped date such as 01/01/0001 must not stop the run)."""
+    if d.month >= 8:
+        return dt.date(d.year, 8, 1)
+    return dt.date(d.year - 1, 8, 1) if d.year > dt.MINYEAR else dt.date.min
+
+
+def academic_year_end(d: dt.date) -> dt.date:
+    """31 July ending the academic year containing d (date.max after the last 31 July a date can hold)."""
+    if d.month < 8:
+        return dt.date(d.year, 7, 31)
+    return dt.date(d.year + 1, 7, 31) if d.year < dt.MAXYEAR else dt.date.max
 
 
 class SchoolCalendar:
@@ -105,14 +115,13 @@ class SchoolCalendar:
 
     def year_start(self, d: dt.date) -> dt.date:
         """Start of the first term of the academic year containing d (1 August if it has none)."""
-        ay = academic_year_start(d)
-        ay_end = dt.date(ay.year + 1, 7, 31)
+        ay, ay_end = academic_year_start(d), academic_year_end(d)
         starts = [t.start for t in self.terms if ay <= t.start <= ay_end]
         return min(starts) if starts else ay
 
     def terms_of_year(self, d: dt.date) -> list[Term]:
-        ay = academic_year_start(d)
-        return [t for t in self.terms if ay <= t.start <= dt.date(ay.year + 1, 7, 31)]
+        ay, ay_end = academic_year_start(d), academic_year_end(d)
+        return [t for t in self.terms if ay <= t.start <= ay_end]
 
     def week_has_school_day(self, monday: dt.date) -> bool:
         return bool(self.school_days(monday, monday + dt.timedelta(days=4)))

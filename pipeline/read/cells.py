@@ -60,7 +60,11 @@ def parse_date(value):
     parsed, problem = _date_text(s)
     without_time = _TRAILING_TIME.sub("", s).strip()
     if parsed is None and without_time != s:
-        return _date_text(without_time)
+        parsed, problem = _date_text(without_time)
+    if parsed is not None and parsed.year < 1900:
+        # Excel holds no date before 1900: 01/01/0001 is a slip of the keyboard, and counting days
+        # back from it (a duty due two days before a start) would fall off the calendar
+        return None, "is before 1900: check the year; " + TYPE_IT
     return parsed, problem
 
 
@@ -149,7 +153,7 @@ def parse_int(value):
     if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
         return int(value), None
     s = text(value).replace(",", "")
-    if s.isdecimal():                    # a number stored as text: '3', ' 3 '
+    if s.isdecimal() and len(s) <= 18:   # a number stored as text: '3', ' 3 ' (not 5,000 digits: int() refuses those)
         return int(s), None
     number, problem = parse_number(s)
     if problem is None and number.is_integer():   # '3.0', as some exports write whole numbers
@@ -178,7 +182,7 @@ def parse_time(value):
     if isinstance(value, dt.time):
         return value, None
     if isinstance(value, float) and 0 <= value < 1:
-        minutes = round(value * 24 * 60)
+        minutes = min(round(value * 24 * 60), 24 * 60 - 1)   # 0.9999999 rounds to 24:00, which is no time of day
         return dt.time(minutes // 60, minutes % 60), None
     m = _TIME.match(text(value))
     if m:

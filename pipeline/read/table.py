@@ -4,6 +4,8 @@ Problems become findings; nothing raises on bad data.
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -16,7 +18,23 @@ HEADER_SEARCH_ROWS = 30
 
 
 def norm_header(value) -> str:
+    """A header's text as compared: trimmed, single-spaced, case-folded."""
+    try:
+        return _norm_header(value)
+    except TypeError:  # an unhashable value: not worth remembering
+        return " ".join(text(value).split()).casefold() if not is_blank(value) else ""
+
+
+@functools.lru_cache(maxsize=8192)   # the same few header texts are compared in thousands of returns
+def _norm_header(value) -> str:
     return " ".join(text(value).split()).casefold() if not is_blank(value) else ""
+
+
+@functools.lru_cache(maxsize=64)
+def _sheet_headers(sheet: schema.Sheet) -> tuple[dict, frozenset]:
+    wanted = {norm_header(c.header): c.key for c in sheet.columns}
+    required = {norm_header(h) for h in sheet.required_headers} or {norm_header(sheet.columns[0].header)}
+    return wanted, frozenset(required)
 
 
 def cell_name(row: int, col: int) -> str:
@@ -60,8 +78,7 @@ def find_header(grid: list[list], sheet: schema.Sheet) -> tuple[int, dict] | Non
     """The header row (zero-based) and a map column key -> column index, or None.
 
     A header that appears twice maps to its first column (read_table warns about the second)."""
-    wanted = {norm_header(c.header): c.key for c in sheet.columns}
-    required = {norm_header(h) for h in sheet.required_headers} or {norm_header(sheet.columns[0].header)}
+    wanted, required = _sheet_headers(sheet)
     for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
         seen = _header_cells(row)
         if required <= seen.keys():
