@@ -40,6 +40,11 @@ FINDING_RULES: dict[str, tuple[str, str]] = {
         "listed and one finding counts the rest. This nearly always means leftovers below the table, such as a "
         "formula filled down thousands of rows.",
         "Delete the rows below the last real row, fix the problems listed, then run again."),
+    "too-large": (
+        "A workbook reaches a cell far beyond its data (often one stray keypress at the very bottom or far right of "
+        "a sheet) or declares millions of text values. Reading it would need gigabytes of memory, so it is not read.",
+        "Open it in Excel, press Ctrl+End to see the last cell in use, delete the rows and columns after the real "
+        "data, save it, and run again. A register that is too large stops the run until it is fixed."),
     "week-outside-terms": (
         "A return's Week commencing is a week with no school day in the terms of school.toml: a holiday week, "
         "or a week of another school year. It counts nowhere.",
@@ -217,7 +222,7 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("The attendance returns: returns/",
      "The weekly returns the providers send back. A return that cannot be placed (which provider, which week) is "
      "left out whole: ask the provider for a corrected return, or correct it yourself in the returns folder.",
-     ("unreadable-file", "password-protected", "xls-file", "not-a-workbook", "no-attendance-sheet",
+     ("unreadable-file", "too-large", "password-protected", "xls-file", "not-a-workbook", "no-attendance-sheet",
       "missing-column", "no-provider-id", "no-week", "week-not-monday", "week-outside-terms", "meta-mismatch", "duplicate-return",
       "wrong-placement", "incomplete-incident", "pupil-missing-from-return", "unexpected-mark", "blank-session",
       "unknown-code", "legacy-code")),

@@ -958,11 +958,8 @@ def _huge_string_count(path: Path) -> None:
                    lambda b: re.sub(rb'uniqueCount="\d+"', b'uniqueCount="4000000000"', b))
 
 
-@pytest.mark.xfail(strict=True, reason="KB3 pipeline/read/workbook.py: python-calamine allocates the whole grid "
-                   "(rows x columns of the furthest cell) and shared-string tables by their declared count before "
-                   "anything is checked, and a failed allocation aborts the process (Rust OOM, SIGABRT): a 6 KB return "
-                   "with one value in XFD1048576 or a sharedStrings count of 4e9 kills the whole run. Needs a check of "
-                   "the sheet XML's extent and counts (or reading in a child process) before calamine")
+# KB3, fixed: python-calamine allocates the whole grid before anything can be checked; read/workbook.too_large
+# now refuses such a file first, so it is one finding, not an aborted process.
 @pytest.mark.parametrize("make", [_far_cell, _huge_string_count], ids=["stray-value-in-XFD1048576", "shared-string-count-4e9"])
 def test_a_return_that_would_need_gigabytes_is_a_finding_not_a_crash(tmp_path, make):
     folder, _ = _school(tmp_path)

@@ -137,6 +137,47 @@ def decrypt(path: Path, passwords) -> bytes | None:
     return None
 
 
+MAX_CELLS = 20_000_000          # calamine allocates rows x columns of the furthest cell before anything is read
+MAX_STRINGS = 5_000_000         # ... and the shared strings by their declared count; a failed allocation aborts
+MAX_XML_BYTES = 400_000_000     # a sheet this large when unzipped is not a school workbook
+_CELL_REF = re.compile(rb'<(?:c|dimension)\b[^>]*?\s(?:r|ref)="(?:[A-Z]{1,3}\d+:)?([A-Z]{1,3})(\d+)"')
+_STRING_COUNT = re.compile(rb'(?:uniqueCount|count)="(\d+)"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def too_large(data: bytes) -> str | None:
+    """Why the workbook would need gigabytes to read (a cell far out, a huge declared count), or None.
+
+    Checked before calamine sees the file: calamine allocates the whole grid up to the furthest cell, and the
+    shared strings by their declared count, and a failed allocation aborts the whole process."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            for info in z.infolist():
+                name = info.filename.lower()
+                if name.startswith("xl/sharedstrings") and name.endswith(".xml"):
+                    with z.open(info) as f:
+                        head = f.read(2048)
+                    if any(int(n) > MAX_STRINGS for n in _STRING_COUNT.findall(head.split(b"<si", 1)[0])):
+                        return "declares millions of text values"
+                elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    if info.file_size > MAX_XML_BYTES:
+                        return "has a sheet of hundreds of megabytes"
+                    rows = cols = 0
+                    for col, row in _CELL_REF.findall(z.read(info)):
+                        rows, cols = max(rows, int(row)), max(cols, _column_number(col))
+                    if rows * cols > MAX_CELLS:
+                        return f"has a cell as far out as row {rows:,}, column {cols:,}"
+    except Exception:  # a damaged zip: calamine will say it cannot be read
+        return None
+    return None
+
+
 def open_workbook(path: Path, passwords=(), data: bytes | None = None) -> Book | Unreadable:
     """Open an xlsx by its bytes; an encrypted one is opened with the first of `passwords` that fits.
     `data`, when given, is the file's bytes already read (the file is then not read again)."""
@@ -161,6 +202,11 @@ def open_workbook(path: Path, passwords=(), data: bytes | None = None) -> Book |
         # From the bytes, not from_path: calamine picks the format from the extension, and a return
         # may have any file name (an xlsx renamed .xls, no extension, .xlsx.download).
         data = data if data is not None else path.read_bytes()
+        problem = too_large(data)
+        if problem:
+            return Unreadable("too-large", f"This workbook {problem}, far more than any school workbook needs, so it is "
+                              "not read. Open it in Excel, delete everything after the real data (Ctrl+End shows the "
+                              "last cell in use), save it, and run again.")
         return Book(path, python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)), data, encrypted)
     except Exception as exc:  # calamine raises its own error types for every kind of damage
         if "password" in type(exc).__name__.lower():
