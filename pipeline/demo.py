@@ -30,7 +30,7 @@ from . import schema
 from .calendar import SchoolCalendar, monday_of
 from .output import write_bytes, write_text
 from .settings import load_settings
-from .templates import header_row, write_workbook
+from .templates import TERMS_2026_27, header_row, write_workbook
 from .upn import make_upn
 
 SEED = 2026
@@ -56,24 +56,7 @@ target_percent = 96.0                           # the school's attendance target
 closures = [2026-11-13]                         # INSET day (Friday 13 November 2026)
 
 # The three terms of 2026-27. half_term is the first and last weekday of the break.
-[[terms]]
-name = "Autumn 2026"
-start = 2026-09-03
-end = 2026-12-18
-half_term = [2026-10-26, 2026-10-30]
-
-[[terms]]
-name = "Spring 2027"
-start = 2027-01-05
-end = 2027-03-25
-half_term = [2027-02-15, 2027-02-19]
-
-[[terms]]
-name = "Summer 2027"
-start = 2027-04-12
-end = 2027-07-21
-half_term = [2027-05-31, 2027-06-04]
-
+''' + TERMS_2026_27 + '''
 [email]
 from = "ap.lead@hilltop-infant.example.org"     # sender of the weekly returns (no SMTP server is set: nothing is sent)
 return_by = "Monday"                            # providers send the filled return back by the Monday after the week

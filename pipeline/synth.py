@@ -33,7 +33,7 @@ from .output import XLSX_OPTIONS, pinned_datetime, write_text
 from .read.returns import META_SHEET, TEMPLATE_VERSION
 from .settings import load_settings, parse_settings
 from .synth_model import Model, build
-from .templates import write_workbook
+from .templates import TERMS_2026_27, write_workbook
 
 PARAMS = "synth.json"
 REGISTERS_SAVED = dt.date(2026, 8, 31)
@@ -58,24 +58,7 @@ target_percent = 92.0
 [calendar]
 closures = [2026-11-13]
 
-[[terms]]
-name = "Autumn 2026"
-start = 2026-09-03
-end = 2026-12-18
-half_term = [2026-10-26, 2026-10-30]
-
-[[terms]]
-name = "Spring 2027"
-start = 2027-01-05
-end = 2027-03-25
-half_term = [2027-02-15, 2027-02-19]
-
-[[terms]]
-name = "Summer 2027"
-start = 2027-04-12
-end = 2027-07-21
-half_term = [2027-05-31, 2027-06-04]
-
+''' + TERMS_2026_27 + '''
 [email]
 from = "ap.lead@synthtown.example.org"
 return_by = "Monday"

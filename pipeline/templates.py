@@ -212,22 +212,8 @@ def write_workbook(book: schema.Workbook, path, rows: dict[str, list[dict]] | No
         wb.close()
 
 
-SCHOOL_TOML_HEAD = '''\
-# school.toml: the school's settings, term dates and closures.
-# Dates are written year-month-day, e.g. 2026-09-03. Text goes in "double quotes".
-# Replace the example school and dates below with your own.
-
-[school]
-name = "Hilltop Infant School"
-address = "1 School Lane, Hilltop"     # letterhead
-target_percent = 96.0                   # the school's attendance target, policy §15.5
-
-[calendar]
-closures = [2026-11-13]                 # INSET days and other planned closures
-
-# One [[terms]] table per term, in date order. half_term is optional:
-# the first and last weekday of the break.
-[[terms]]
+# The 2026-27 terms: the template, the demo school and the synthetic schools all use them.
+TERMS_2026_27 = '''[[terms]]
 name = "Autumn 2026"
 start = 2026-09-03
 end = 2026-12-18
@@ -244,7 +230,24 @@ name = "Summer 2027"
 start = 2027-04-12
 end = 2027-07-21
 half_term = [2027-05-31, 2027-06-04]
+'''
 
+SCHOOL_TOML_HEAD = '''\
+# school.toml: the school's settings, term dates and closures.
+# Dates are written year-month-day, e.g. 2026-09-03. Text goes in "double quotes".
+# Replace the example school and dates below with your own.
+
+[school]
+name = "Hilltop Infant School"
+address = "1 School Lane, Hilltop"     # letterhead
+target_percent = 96.0                   # the school's attendance target, policy §15.5
+
+[calendar]
+closures = [2026-11-13]                 # INSET days and other planned closures
+
+# One [[terms]] table per term, in date order. half_term is optional:
+# the first and last weekday of the break.
+''' + TERMS_2026_27 + '''
 # ----------------------------------------------------------------------------
 # Optional settings. Each has a default; to change one, remove the "# " at the
 # start of its line and edit the value.
