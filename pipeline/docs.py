@@ -199,18 +199,23 @@ def reference_markdown() -> str:
 PAGES = {"reference.md": reference_markdown, "rules.md": rules_markdown}
 
 
-def main(argv: list[str] | None = None) -> int:
+def write_pages(argv: list[str] | None, pages: dict, command: str) -> int:
+    """The command line of a page generator: `command [FOLDER]` writes each page into FOLDER (docs/)."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) > 1 or any(a.startswith("-") for a in args):
-        print(f"usage: {COMMAND} [FOLDER]   (default: docs/; writes reference.md and rules.md)", file=sys.stderr)
+        print(f"usage: {command} [FOLDER]   (default: docs/; writes {' and '.join(pages)})", file=sys.stderr)
         return 2
     folder = Path(args[0]) if args else Path("docs")
     if folder.suffix == ".md":          # the old form, `python -m pipeline.docs docs/reference.md`
         folder = folder.parent
-    for name, page in PAGES.items():
+    for name, page in pages.items():
         write_text(folder / name, page())
         print(f"wrote {folder / name}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return write_pages(argv, PAGES, COMMAND)
 
 
 if __name__ == "__main__":

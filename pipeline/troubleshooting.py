@@ -9,9 +9,8 @@ and that the committed page is the generated one.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from .output import write_text
+from .docs import _cell
 
 COMMAND = "python -m pipeline.troubleshooting"
 PAGE = "troubleshooting.md"
@@ -243,10 +242,6 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def _anchor(title: str) -> str:
     """The heading's anchor as GitHub and most Markdown viewers make it."""
     kept = "".join(ch for ch in title.lower() if ch.isalnum() or ch in " -_")
@@ -287,16 +282,9 @@ def troubleshooting_markdown() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) > 1 or any(a.startswith("-") for a in args):
-        print(f"usage: {COMMAND} [FOLDER]   (default: docs/; writes {PAGE})", file=sys.stderr)
-        return 2
-    folder = Path(args[0]) if args else Path("docs")
-    if folder.suffix == ".md":
-        folder = folder.parent
-    write_text(folder / PAGE, troubleshooting_markdown())
-    print(f"wrote {folder / PAGE}")
-    return 0
+    from .docs import write_pages
+
+    return write_pages(argv, {PAGE: troubleshooting_markdown}, COMMAND)
 
 
 if __name__ == "__main__":
