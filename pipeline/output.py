@@ -46,3 +46,28 @@ def write_bytes(path: Path, data: bytes) -> None:
 def pinned_datetime(day: dt.date) -> dt.datetime:
     """The fixed 'created' time written into workbooks, so reruns are byte-identical."""
     return dt.datetime(day.year, day.month, day.day, 0, 0, 0)
+
+
+class UnsafeOutputPath(ValueError):
+    """A file name part that would leave the output folder: a bug, since identifiers are checked on reading."""
+
+
+def output_path(root: Path, *parts: str) -> Path:
+    """The one way to name a file a run writes: `root` joined with `parts`, each a plain file-name part.
+
+    Raises UnsafeOutputPath when a part is empty, '.', '..', absolute, holds a path separator or a control
+    character, or when the result would not be inside `root` (contract §12). Identifiers are checked where
+    the registers are read, so this raising means a bug, never bad input."""
+    root = Path(root)
+    path = root
+    for part in parts:
+        text = str(part)
+        if (not text or text in (".", "..") or "/" in text or "\\" in text or ":" in text
+                or any(ord(ch) < 32 or ord(ch) == 127 for ch in text)):
+            raise UnsafeOutputPath(f"{text!r} is not a safe file name part")
+        path = path / text
+    resolved_root = root.resolve()
+    resolved = path.resolve()
+    if resolved != resolved_root and resolved_root not in resolved.parents:
+        raise UnsafeOutputPath(f"{path} is not inside {root}")
+    return path
