@@ -41,10 +41,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("email", "password_env", "AP_SMTP_PASSWORD", "Environment variable that holds the SMTP password (never put it in this file)."),
     Setting("email", "secrets_file", None, "Path (outside the school folder) of a TOML file PROVIDER_ID = \"password\" for encrypting attachments."),
     Setting("budget", "ap_budget", None, "AP budget for the academic year in pounds (policy §7.3)."),
-    Setting("governors", "suppress_below", 0, "Counts below this are shown as <N in the governor pack; 0 turns it off."),
+    Setting("governors", "suppress_below", 3, "Counts of pupils below this are shown as <N in the governor pack; 0 turns it off (with a warning)."),
     Setting("paths", "cache", None, "Where parsed returns are cached (default OUT/.cache)."),
     Setting("paths", "letter_template", None, "The school's own parents' letter (default DIR/letter.html.j2 if present)."),
+    Setting("school", "phone", None, "The school office's phone number: on letters, e-mails and returns."),
+    Setting("school", "email", None, "The school office's e-mail address: on letters, e-mails and returns."),
+    Setting("people", "dsl_phone", None, "The DSL's direct line, printed wherever a provider is told to call the DSL."),
 )
+
+ROLES = ("Headteacher", "AP lead", "DSL", "SENCO", "Attendance lead", "Assessment lead")   # [people] keys (§7)
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,14 @@ class Settings:
 
     def get(self, table: str, key: str):
         return self.options[(table, key)]
+
+    @property
+    def people(self) -> dict:
+        """Who holds each role of §7, from [people]: {"Headteacher": "Mrs A Patel", ...}; roles not given are absent."""
+        return dict(self.options.get(("people", "_roles"), {}))
+
+    def person(self, role: str) -> str | None:
+        return self.people.get(role)
 
     @property
     def due_window(self) -> int:
@@ -162,6 +175,9 @@ def parse_settings(raw: dict) -> Settings:
         raise RunError(f"school.toml: [rules] review_cadence must be \"term\" or \"half-term\", not {options[('rules', 'review_cadence')]!r}.")
     if options[("email", "security")] not in ("starttls", "ssl", "none"):
         raise RunError(f"school.toml: [email] security must be \"starttls\", \"ssl\" or \"none\", not {options[('email', 'security')]!r}.")
+    people = _table(raw, "people")
+    options[("people", "_roles")] = {r: str(people[r]).strip() for r in ROLES
+                                     if isinstance(people.get(r), str) and people[r].strip()}
     return Settings(name, str(school.get("address") or ""), float(target), closures, terms, options)
 
 

@@ -105,7 +105,7 @@ def test_every_setting_defaults_when_missing(setting):
     ("email", "password_env", "AP_SMTP_PASSWORD"),
     ("email", "secrets_file", None),
     ("budget", "ap_budget", None),
-    ("governors", "suppress_below", 0),
+    ("governors", "suppress_below", 3),
     ("paths", "cache", None),
     ("paths", "letter_template", None),
 ])
