@@ -9,9 +9,29 @@ a school may use its own by putting `letter.html.j2` in the school folder, or by
 `[paths] letter_template` (a relative path is taken from the school folder). Every value is
 escaped, and a variable the template does not know stops the letters (StrictUndefined).
 
+What the letter says (contract §13):
+- the first day is the first school day on or after the Start date on which the pupil is expected
+  by the Mon..Fri pattern (closures, half terms and bank holidays skipped); a Friday-only placement
+  starting on a Monday says that Friday;
+- a placement with no Planned end date (usual for an open-ended placement) still gets its letter,
+  which says plainly that it has no fixed end date and how often it is reviewed ([rules]
+  review_cadence: each term, or each half term), with a WARNING finding on the Planned end date
+  cell (rule `letter-missing-fact`, severity warning);
+- the reason is explained in a kind, plain sentence (REASON_EXPLANATIONS), not the dropdown label;
+- the school office's phone and e-mail ([school] phone, email) are on the letterhead and in the
+  closing paragraph, and the letter is signed with the Headteacher's name ([people] Headteacher),
+  or "Headteacher" when school.toml does not give it.
+
+The variables a template may use are listed at the top of parent_letter.html.j2 and in
+docs/letters.md (the same list as `letter_context` returns).
+
 Never a half-filled letter:
-- a fact the letter needs that is blank (Start time, Hours per day, ...) is an error finding on the
-  cell to fill (rule `letter-missing-fact`), and that placement gets no letter until it is filled;
+- a fact the letter needs that is blank (Start time, Hours per day, Provider contact, the provider's
+  Name or Address) is an error finding on the cell to fill (rule `letter-missing-fact`), and that
+  placement gets no letter until it is filled;
+- a placement on which no school day is ever expected from its Start date (before its end date, or
+  before the last term in school.toml ends) is an error finding on the Start date cell (rule
+  `letter-missing-fact`) and gets no letter;
 - a custom template that cannot be read or filled is ONE error finding naming the file
   (rule `letter-template`), and no letter is written at all.
 
@@ -27,9 +47,10 @@ from pathlib import Path
 from jinja2 import FileSystemLoader, PackageLoader, StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
+from .contacts import contacts_of
 from .findings import Findings
 from .model import Action
-from .output import write_text
+from .output import output_path, write_text
 
 LETTERS_FOLDER = "letters"
 DEFAULT_TEMPLATE = "parent_letter.html.j2"
@@ -59,11 +80,39 @@ PURPOSE_OF_REASON = {
         "To give your child education suited to their needs, as the school has agreed with the provider.",
 }
 
+# Why the pupil is placed, as a parent reads it (policy §12.3: "explain ... the reason"), by Reason
+# (contract §3); '{forename}' is the pupil's first name. Kind and factual: what the school has decided and
+# why, never blame. A Reason the list does not hold (there should be none) is explained as "Other".
+REASON_EXPLANATIONS = {
+    "Directed off-site to improve behaviour":
+        "We have seen that {forename} is finding it hard to manage their behaviour in school at the moment, "
+        "and we believe that a period of learning in a different setting will help. {forename} remains a "
+        "pupil of our school throughout.",
+    "Suspension over five days":
+        "{forename} has been suspended from school for more than five school days. For a suspension of that "
+        "length the school arranges full-time education from the sixth school day, so that {forename}'s "
+        "learning does not stop.",
+    "Permanent exclusion":
+        "Following {forename}'s permanent exclusion, full-time education is arranged from the sixth school "
+        "day, so that {forename}'s learning does not stop while the next steps are agreed with you.",
+    "Illness or medical need":
+        "{forename}'s health needs mean that they cannot attend school full-time at the moment, and we want "
+        "to make sure that they keep learning.",
+    "Personalised curriculum":
+        "We believe that {forename} will do best, for now, with some learning shaped around their own needs "
+        "and interests, which this provision can offer.",
+    "Other":
+        "We believe that this provision is the best way to meet {forename}'s needs at the moment. If you "
+        "would like to talk the reasons through again, please contact us.",
+}
+
+# How often an open-ended placement is reviewed, by [rules] review_cadence (contract §2).
+REVIEW_WORDS = {"term": "each term", "half-term": "each half term"}
+
 # The facts of §12.4 (and the names the letter is built on), with where each is kept.
 PLACEMENT_FACTS = (
     ("forename", "Forename", "the pupil's first name"),
     ("surname", "Surname", "the pupil's last name"),
-    ("planned_end_date", "Planned end date", "the last date the pupil is to attend"),
     ("start_time", "Start time", "the time the provision starts each day"),
     ("hours_per_day", "Hours per day", "the time the pupil spends at the provision each day"),
     ("provider_contact", "Provider contact", "the person responsible for the provision"),
@@ -185,15 +234,77 @@ def missing_facts(placement: dict, provider: dict, findings: Findings) -> bool:
     return missing
 
 
+def first_expected_day(calendar, placement: dict) -> dt.date | None:
+    """The first school day on or after the Start date on which the pupil is expected by the Mon..Fri
+    pattern, and not after the Actual or Planned end date; None if there is none in the terms."""
+    pattern = placement.get("pattern") or {}
+    start = placement.get("start_date")
+    if not pattern or start is None or not calendar.days:
+        return None
+    ends = [d for d in (placement.get("actual_end_date"), placement.get("planned_end_date")) if d is not None]
+    last = min(ends) if ends else calendar.days[-1]
+    return next((d for d in calendar.school_days(start, last) if d.weekday() in pattern), None)
+
+
+def no_first_day(placement: dict, calendar, findings: Findings) -> None:
+    """The error finding, on the Start date cell, for a placement on which no school day is expected."""
+    pid, start = placement["placement_id"], placement.get("start_date")
+    days = ", ".join(DAYS[d] for d in sorted(placement.get("pattern") or {})) or "no day"
+    ends = [(d, h) for d, h in ((placement.get("actual_end_date"), "Actual end date"),
+                                (placement.get("planned_end_date"), "Planned end date")) if d is not None]
+    if ends:
+        end, header = min(ends, key=lambda e: e[0])
+        until = f"up to its {header}, {long_date(end)}"
+    else:
+        last = calendar.days[-1] if calendar.days else None
+        until = f"before the last term in school.toml ends ({long_date(last)})" if last else "in the terms in school.toml"
+    findings.error("placements.xlsx", "Placements", _cell(placement, "start_date"), "letter-missing-fact", start,
+                   f"The letter to the parents about placement {pid} must say the first day the pupil attends, but "
+                   f"there is no school day from the Start date, {long_date(start)}, {until}, on which the pupil is "
+                   f"expected (the days set in Mon to Fri: {days}). Check the Start date in cell "
+                   f"{_cell(placement, 'start_date')}, the days and the end date; the letter for placement {pid} "
+                   f"will be written once the pupil is expected on a school day.")
+
+
+def open_ended_warning(placement: dict, cadence: str, findings: Findings) -> None:
+    """The warning for a letter written with no Planned end date (it says there is no fixed end date)."""
+    pid = placement["placement_id"]
+    cell = _cell(placement, "planned_end_date")
+    has_cell = bool((placement.get("_cells") or {}).get("planned_end_date"))
+    where = (f"enter it in Planned end date, cell {cell}" if has_cell
+             else f"add a 'Planned end date' column to the Placements sheet and fill it in for row {cell}")
+    findings.warning("placements.xlsx", "Placements", cell, "letter-missing-fact", None,
+                     f"Placement {pid} has no Planned end date, so its letter to the parents says that the placement "
+                     f"has no fixed end date and will be reviewed {cadence}. That is right for an open-ended "
+                     f"placement; if it does have an end date, {where} and run again before sending the letter.")
+
+
+def review_words(settings) -> str:
+    """'each term' or 'each half term', from [rules] review_cadence."""
+    cadence = (getattr(settings, "options", None) or {}).get(("rules", "review_cadence"), "term")
+    return REVIEW_WORDS.get(str(cadence).strip().lower(), REVIEW_WORDS["term"])
+
+
+def reason_explanation(placement: dict) -> str:
+    """The Reason as a parent reads it: one or two plain sentences (REASON_EXPLANATIONS)."""
+    wording = REASON_EXPLANATIONS.get(placement.get("reason"), REASON_EXPLANATIONS["Other"])
+    forename = (placement.get("forename") or "").strip() or "your child"
+    return wording.replace("{forename}", forename)
+
+
 def _purpose(placement: dict) -> str:
     objectives = (placement.get("objectives") or "").strip()
     return objectives or PURPOSE_OF_REASON.get(placement.get("reason"), PURPOSE_OF_REASON["Other"])
 
 
-def letter_context(ctx, placement: dict, provider: dict) -> dict:
-    """The variables a letter template can use (documented at the top of parent_letter.html.j2)."""
+def letter_context(ctx, placement: dict, provider: dict, first_day: dt.date | None = None) -> dict:
+    """The variables a letter template can use (documented at the top of parent_letter.html.j2 and in
+    docs/letters.md). `first_day` is the first expected school day (first_expected_day); the Start
+    date when not given."""
     settings = ctx.settings
+    contacts = contacts_of(settings)
     forename, surname = (placement.get("forename") or "").strip(), (placement.get("surname") or "").strip()
+    end = placement.get("planned_end_date")
     return {
         "school_name": settings.school_name,
         "school_address": settings.address,
@@ -206,8 +317,12 @@ def letter_context(ctx, placement: dict, provider: dict) -> dict:
         "purpose": _purpose(placement),
         "objectives": (placement.get("objectives") or "").strip(),
         "reason": placement.get("reason") or "",
+        "reason_explanation": reason_explanation(placement),
         "start_date": long_date(placement["start_date"]),
-        "end_date": long_date(placement.get("planned_end_date")),
+        "first_day": long_date(first_day or placement["start_date"]),
+        "end_date": long_date(end),
+        "open_ended": end is None,
+        "review_cadence": review_words(settings),
         "days": days_text(placement.get("pattern") or {}),
         "start_time": clock_time(placement.get("start_time")),
         "hours_per_day": duration(placement.get("hours_per_day")),
@@ -215,7 +330,12 @@ def letter_context(ctx, placement: dict, provider: dict) -> dict:
         "provider_address": (provider.get("address") or "").strip(),
         "provider_address_lines": address_lines(provider.get("address")),
         "provider_contact": (placement.get("provider_contact") or "").strip(),
-        "signatory": SIGNATORY,
+        "school_phone": contacts.phone,
+        "school_email": contacts.email,
+        "school_contact_lines": contacts.office_lines(),
+        "school_office": contacts.office(),
+        "headteacher_name": contacts.headteacher,
+        "signatory": contacts.headteacher or SIGNATORY,
     }
 
 
@@ -302,20 +422,28 @@ def letters_for(ctx, actions: list[Action], findings: Findings, data_dir: Path |
     complete = []
     for p in due:
         provider = ctx.registers.providers.get(p["provider_id"], {})
-        if not missing_facts(p, provider, findings):
-            complete.append((p, provider))
+        missing = missing_facts(p, provider, findings)
+        first = first_expected_day(ctx.calendar, p)
+        if first is None:
+            no_first_day(p, ctx.calendar, findings)
+        elif not missing:
+            complete.append((p, provider, first))
     if template is None:
         template = _environment(PackageLoader("pipeline.render", "templates")).get_template(DEFAULT_TEMPLATE)
     letters = []
-    for p, provider in complete:
+    for p, provider, first in complete:
         try:
-            html = template.render(**letter_context(ctx, p, provider))
+            html = template.render(**letter_context(ctx, p, provider, first))
         except Exception as exc:
             if shown is None:
                 raise                      # the package's own template is broken: a bug, not the school's
             _template_finding(findings, shown, exc)
             return []                      # never some letters and not others, never a half-filled one
         letters.append(Letter(p["placement_id"], safe_filename(p["placement_id"]), html))
+    cadence = review_words(ctx.settings)
+    for p, _, _ in complete:               # only once every letter is written: each warning is about a letter
+        if p.get("planned_end_date") is None:
+            open_ended_warning(p, cadence, findings)
     return letters
 
 
@@ -324,7 +452,7 @@ def write_letters(letters: list[Letter], folder: Path) -> list[Path]:
 
     Letters written by an earlier run of the same week that are no longer due (the letter has
     been sent, the placement changed) are removed, so the folder holds exactly this run's letters."""
-    target = Path(folder) / LETTERS_FOLDER
+    target = output_path(Path(folder), LETTERS_FOLDER)
     wanted = {letter.filename for letter in letters}
     if target.is_dir():
         for old in target.glob(f"*{LETTER_SUFFIX}"):
@@ -332,7 +460,7 @@ def write_letters(letters: list[Letter], folder: Path) -> list[Path]:
                 old.unlink()
     paths = []
     for letter in letters:
-        path = target / letter.filename
+        path = output_path(target, letter.filename)
         write_text(path, letter.html)
         paths.append(path)
     return paths
