@@ -279,9 +279,10 @@ def test_every_kind_of_cell_comes_back_as_it_went_in():
     grid = [["Provider ID", "PRV1", "", 3.0, 7, True, False],
             [dt.date(2026, 11, 23), dt.datetime(2026, 11, 23, 9, 30, 5, 12), dt.time(12, 30), dt.timedelta(hours=26),
              "café ü", " - ", 0.1 + 0.2]]
-    names, grids, modified = decode(encode(["Attendance", "Lists"], {"Attendance": grid, "Lists": None},
-                                           dt.datetime(2026, 11, 30, 8, 15)))
+    names, grids, modified, formulas = decode(encode(["Attendance", "Lists"], {"Attendance": grid, "Lists": None},
+                                                     dt.datetime(2026, 11, 30, 8, 15), {"Attendance": frozenset({(1, 4), (0, 1)})}))
     assert names == ["Attendance", "Lists"] and grids["Lists"] is None and modified == dt.datetime(2026, 11, 30, 8, 15)
+    assert formulas == {"Attendance": frozenset({(0, 1), (1, 4)})}
     back = grids["Attendance"]
     assert back == grid
     assert [type(v) for row in back for v in row] == [type(v) for row in grid for v in row]
@@ -313,7 +314,39 @@ def test_the_cache_file_says_its_version_and_is_made_only_when_there_is_somethin
     cache.finish()
     with sqlite3.connect(tmp_path / "cache" / FILENAME) as db:
         assert dict(db.execute("SELECT key, value FROM meta"))["version"] == VERSION
-    assert ReturnsCache(tmp_path / "cache").get("0" * 64) == (["Attendance"], {"Attendance": [["x"]]}, None)
+    assert ReturnsCache(tmp_path / "cache").get("0" * 64) == (["Attendance"], {"Attendance": [["x"]]}, None, {})
+
+
+def test_a_formula_where_a_code_belongs_is_the_same_finding_from_the_cache(tmp_path):
+    from tests.corpus_factories import Formula, write_book
+    from tests.school_factories import return_grid
+
+    data = small_school(tmp_path / "data")
+    grid = return_grid("PRV1", dt.date(2026, 11, 30), [("P001", [Formula('=IF(TRUE,"B","N")', "B")] + ["B"] * 9)])
+    write_book(data / "returns" / "formula.xlsx", {"Attendance": grid})
+    regs = read_registers(data, Findings())
+
+    def read():
+        findings = Findings()
+        accepted = read_returns(data, regs, findings, cache=ReturnsCache(tmp_path / "cache"))
+        mine = next(r for r in accepted if r.file == "returns/formula.xlsx")
+        return ([(f.file, f.sheet, f.cell, f.rule) for f in findings if f.rule == "formula-in-cell"],
+                mine.rows["P001"].marks[(0, "AM")])
+
+    cold = read()
+    assert cold == ([("returns/formula.xlsx", "Attendance", "D5", "formula-in-cell")], ("N", "D5"))
+    assert read() == cold                      # from the cache: the formula cells were kept with the grids
+
+
+def test_a_cache_of_the_version_before_formula_cells_is_rebuilt(tmp_path):
+    cache = ReturnsCache(tmp_path / "cache")
+    cache.put("0" * 64, ["Attendance"], {"Attendance": [["x"]]}, None)
+    cache.finish()
+    with sqlite3.connect(tmp_path / "cache" / FILENAME) as db:
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'version'")
+    notices = []
+    assert ReturnsCache(tmp_path / "cache", notices.append).get("0" * 64) is None
+    assert len(notices) == 1 and "another version (cache 1" in notices[0]
 
 
 def test_a_school_without_returns_gets_no_cache_and_a_stale_cache_is_emptied(tmp_path):

@@ -43,6 +43,7 @@ UPN2 = make_upn("801200005002")
 NOT_REPORTED = (0, 0, 0, 0, 10)
 ALL_ATTENDED = (10, 10, 0, 0, 0)
 ONE_N = (10, 9, 0, 1, 0)                      # one expected session counted as N
+TWO_N = (10, 8, 0, 2, 0)
 WARNINGS = {"week-not-monday", "duplicate-return", "duplicate-header", "week-outside-terms"}
 HEADERS = [c.header for c in schema.PLACEMENTS.columns]
 SESSIONS_AT = 3                               # column D: the first session of a return
@@ -376,9 +377,15 @@ def placements_formulas_cached(folder):
     write_book(folder / P, {"Placements": grid})
 
 
-def cached_values_used(result, folder):
+def placements_cost_formula(folder):
+    school(folder)
+    grid = placements_grid()
+    grid[1][HEADERS.index("Cost per day")] = Formula("=5*12", 60)
+    write_book(folder / P, {"Placements": grid})
+
+
+def cost_formula_value_used(result, folder):
     both_pupils(result, folder)
-    assert placement_value(folder, "P001", "start_date") == WEEK
     assert placement_value(folder, "P001", "cost_per_day") == 60.0
 
 
@@ -609,9 +616,9 @@ CASES = {
     "placements-headers-spaced-and-cased": Case(placements_messy_headers, [],
                                                 send_read),
     "return-headers-spaced-and-cased": Case(return_messy_headers, [], p001_counts(ALL_ATTENDED)),
-    "placements-duplicate-header": Case(placements_duplicate_header, [(P, PS, "AK1", "duplicate-header")],
+    "placements-duplicate-header": Case(placements_duplicate_header, [(P, PS, "AL1", "duplicate-header")],
                                         first_start_date_used,
-                                        {"duplicate-header": ["'Start date'", "J1", "AK1", "Only the first column"]}),
+                                        {"duplicate-header": ["'Start date'", "J1", "AL1", "Only the first column"]}),
     "return-duplicate-header": Case(return_duplicate_header, [(RET, A, "O4", "duplicate-header")],
                                     p001_counts(ALL_ATTENDED), {"duplicate-header": ["'Mon AM'", "D4", "O4"]}),
     "placements-extra-unknown-columns": Case(placements_extra_columns, []),
@@ -624,14 +631,24 @@ CASES = {
     "return-hidden-rows-and-sheet": Case(return_hidden, [], p001_counts(ALL_ATTENDED)),
     "placements-autofilter-left-on": Case(placements_autofilter, []),
     "return-autofilter-left-on": Case(return_autofilter, [], p001_and_p003_counted),
-    "return-formula-with-cached-value": Case(return_formulas_cached, [], p001_counts(ALL_ATTENDED)),
-    "placements-formula-with-cached-value": Case(placements_formulas_cached, [], cached_values_used),
-    "return-formula-without-cached-value": Case(return_formula_not_cached, [(RET, A, "D5", "blank-session")],
+    # A formula where a code, date, ID or name belongs is a finding and the cell counts as blank (section 12),
+    # even when Excel saved the value it showed; a formula in a number or money cell is read by its value.
+    "return-formula-with-cached-value": Case(return_formulas_cached, [(RET, A, "D5", "formula-in-cell"),
+                                                                      (RET, A, "E5", "formula-in-cell")],
+                                             p001_counts(TWO_N),
+                                             {"formula-in-cell": ["register code", "P001", "D5", "counts as N"]}),
+    "placements-formula-with-cached-value": Case(placements_formulas_cached, [(P, PS, "A2", "formula-in-cell"),
+                                                                              (P, PS, "J2", "formula-in-cell")],
+                                                 only("P002"), {"formula-in-cell": ["Placement ID", "A2",
+                                                                                    "left out"]}),
+    "return-formula-without-cached-value": Case(return_formula_not_cached, [(RET, A, "D5", "formula-in-cell")],
                                                 p001_counts(ONE_N)),
-    "placements-formula-without-cached-value": Case(placements_formula_not_cached, [(P, PS, "J2", "required-blank")],
-                                                    only("P002"), {"required-blank": ["Start date is blank"]}),
-    "return-error-cell": Case(return_error_cells, [(RET, A, "D5", "blank-session")], p001_counts(ONE_N)),
-    "placements-error-cell": Case(placements_error_cell, [(P, PS, "J2", "required-blank")], only("P002")),
+    "placements-formula-without-cached-value": Case(placements_formula_not_cached,
+                                                    [(P, PS, "J2", "formula-in-cell")], only("P002"),
+                                                    {"formula-in-cell": ["Start date", "J2", "left out"]}),
+    "placements-formula-in-cost-uses-its-value": Case(placements_cost_formula, [], cost_formula_value_used),
+    "return-error-cell": Case(return_error_cells, [(RET, A, "D5", "formula-in-cell")], p001_counts(ONE_N)),
+    "placements-error-cell": Case(placements_error_cell, [(P, PS, "J2", "formula-in-cell")], only("P002")),
 
     # bad dates and numbers
     "dates-as-text-in-every-uk-form": Case(start_dates_as_text, [], every_form_read_as_the_same_day),

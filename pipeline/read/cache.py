@@ -2,8 +2,8 @@
 
 An embedded SQLite file (`returns.sqlite` in the folder `[paths] cache`, default `OUT/.cache`, never
 inside the school folder unless the setting says so) maps the sha256 of a file's bytes to what came out
-of the workbook: its sheet names, its saved time and the grids of the sheets a return is read from
-(Attendance, Incidents, _meta). Never the checked result: the checks depend on the registers, so they
+of the workbook: its sheet names, its saved time, the grids of the sheets a return is read from
+(Attendance, Incidents, _meta) and which of their cells hold a formula. Never the checked result: the checks depend on the registers, so they
 run again on the stored grids, and the findings are the same with or without the cache.
 
 - A changed file has another hash: it is read again. A file no longer present drops out at the end of
@@ -29,7 +29,7 @@ from pathlib import Path
 
 FILENAME = "returns.sqlite"
 FOLDER = ".cache"
-VERSION = "1"          # the layout of an entry; change it when what is stored or how changes
+VERSION = "2"          # the layout of an entry; change it when what is stored or how changes (2: formula cells)
 
 _DATE, _DATETIME, _TIME, _DURATION = "d", "dt", "t", "td"
 
@@ -103,19 +103,23 @@ def _untag(obj: dict):
     raise ValueError(f"unknown tag {kind!r}")
 
 
-def encode(sheet_names: list[str], grids: dict, modified: dt.datetime | None) -> bytes:
-    """The stored bytes of one workbook's reading. Raises TypeError for a cell it cannot store."""
-    body = {"sheets": list(sheet_names), "grids": grids, "modified": modified}
+def encode(sheet_names: list[str], grids: dict, modified: dt.datetime | None, formulas: dict | None = None) -> bytes:
+    """The stored bytes of one workbook's reading; `formulas` maps a sheet to its formula cells, (row, col)
+    from 0. Raises TypeError for a cell it cannot store."""
+    cells = {sheet: sorted([r, c] for r, c in found) for sheet, found in sorted((formulas or {}).items())}
+    body = {"sheets": list(sheet_names), "grids": grids, "modified": modified, "formulas": cells}
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_tag, check_circular=False)
     return zlib.compress(text.encode("utf-8"), 1)
 
 
-def decode(blob: bytes) -> tuple[list[str], dict, dt.datetime | None]:
-    """(sheet names, grids, saved time) from stored bytes; raises ValueError (or zlib.error) if damaged."""
+def decode(blob: bytes) -> tuple[list[str], dict, dt.datetime | None, dict]:
+    """(sheet names, grids, saved time, formula cells by sheet) from stored bytes; raises ValueError (or
+    zlib.error) if damaged."""
     body = json.loads(zlib.decompress(blob).decode("utf-8"), object_hook=_untag)
-    if type(body) is not dict or set(body) != {"sheets", "grids", "modified"}:
+    if type(body) is not dict or set(body) != {"sheets", "grids", "modified", "formulas"}:
         raise ValueError("not an entry")
     sheets, grids, modified = body["sheets"], body["grids"], body["modified"]
+    formulas = _formulas(body["formulas"], sheets)
     if type(sheets) is not list or not all(type(s) is str for s in sheets):
         raise ValueError("the sheet names are damaged")
     if type(grids) is not dict or not set(grids) <= set(sheets):
@@ -125,7 +129,19 @@ def decode(blob: bytes) -> tuple[list[str], dict, dt.datetime | None]:
             raise ValueError("a grid is damaged")
     if modified is not None and type(modified) is not dt.datetime:
         raise ValueError("the saved time is damaged")
-    return sheets, grids, modified
+    return sheets, grids, modified, formulas
+
+
+def _formulas(stored, sheets: list[str]) -> dict:
+    if type(stored) is not dict or not set(stored) <= set(sheets):
+        raise ValueError("the formula cells are damaged")
+    out = {}
+    for sheet, cells in stored.items():
+        if type(cells) is not list or not all(type(rc) is list and len(rc) == 2 and all(type(n) is int and n >= 0 for n in rc)
+                                              for rc in cells):
+            raise ValueError("the formula cells are damaged")
+        out[sheet] = frozenset((r, c) for r, c in cells)
+    return out
 
 
 # --- the SQLite file -----------------------------------------------------------------------------
@@ -242,7 +258,7 @@ class ReturnsCache:
     # entries
 
     def get(self, key: str):
-        """(sheet names, grids, saved time) stored for this hash, or None."""
+        """(sheet names, grids, saved time, formula cells by sheet) stored for this hash, or None."""
         if not self._ready(create=False):
             self.misses += 1
             return None
@@ -264,11 +280,12 @@ class ReturnsCache:
         self.hits += 1
         return entry
 
-    def put(self, key: str, sheet_names: list[str], grids: dict, modified: dt.datetime | None) -> None:
+    def put(self, key: str, sheet_names: list[str], grids: dict, modified: dt.datetime | None,
+            formulas: dict | None = None) -> None:
         if not self._ready(create=True):
             return
         try:
-            blob = encode(sheet_names, grids, modified)
+            blob = encode(sheet_names, grids, modified, formulas)
         except (TypeError, ValueError):
             return     # a cell of a kind the cache does not store: the file is read in full each time
         try:

@@ -16,6 +16,21 @@ from .cells import is_blank, parse_cell, text
 
 HEADER_SEARCH_ROWS = 30
 
+# A formula where the contract expects a name, a date, a code or an identifier is a finding on its cell
+# (contract §12): its value is whatever the formula last worked out, or nothing, and not what was typed.
+FORMULA_REFUSED_KINDS = frozenset({schema.ID, schema.UPN, schema.DATE, schema.CODE, schema.CHOICE})
+NAME_KEYS = frozenset({"forename", "surname", "name", "pupil"})     # TEXT columns that hold a name
+
+
+def formula_refused(column: schema.Column) -> bool:
+    """Whether a formula in this column is a finding (a name, date, code or ID belongs there)."""
+    return column.kind in FORMULA_REFUSED_KINDS or column.key in NAME_KEYS
+
+
+def formula_message(header: str, ref: str, effect: str) -> str:
+    return (f"{header} in cell {ref} is a formula, not a typed value: what it shows can be out of date or missing, "
+            f"and it is not what anyone checked. Type the value itself, not a formula; {effect}.")
+
 
 def norm_header(value) -> str:
     """A header's text as compared: trimmed, single-spaced, case-folded."""
@@ -49,6 +64,7 @@ class Row:
     raw: dict = field(default_factory=dict)       # column key -> value as found
     cells: dict = field(default_factory=dict)     # column key -> 'E7'
     bad: set = field(default_factory=set)         # column keys that could not be read
+    formulas: set = field(default_factory=set)    # column keys whose cell is a refused formula (also in bad)
 
     def __getitem__(self, key):
         return self.values.get(key)
@@ -101,8 +117,11 @@ def missing_headers(grid: list[list], sheet: schema.Sheet) -> tuple[int, list[st
     return best[0], [h for h in sheet.required_headers if norm_header(h) not in seen]
 
 
-def read_table(grid: list[list], sheet: schema.Sheet, file: str, sheet_name: str, findings: Findings) -> Table | None:
-    """Parse every non-blank row under the header. None (with a finding) if there is no header row."""
+def read_table(grid: list[list], sheet: schema.Sheet, file: str, sheet_name: str, findings: Findings,
+               formulas: frozenset = frozenset()) -> Table | None:
+    """Parse every non-blank row under the header. None (with a finding) if there is no header row.
+    `formulas`: the sheet's formula cells, (row, col) from 0 (Book.formula_cells); a formula in a column
+    that takes a name, a date, a code or an ID is a 'formula-in-cell' error, and the cell is taken as blank."""
     found = find_header(grid, sheet)
     if found is None:
         missing = ", ".join(sheet.required_headers)
@@ -116,12 +135,14 @@ def read_table(grid: list[list], sheet: schema.Sheet, file: str, sheet_name: str
     layout = [(column, column.key, columns.get(column.key)) for column in sheet.columns]
     letters = {j: cell_name(0, j)[:-1] for j in columns.values()}
     used = list(columns.values())
+    refused = {j for column, _, j in layout if j is not None and formula_refused(column)}
+    formulas = frozenset((r, c) for r, c in formulas if c in refused) if formulas else frozenset()
     rows = []
     for i in range(header_row + 1, len(grid)):
         line = grid[i]
-        if all(is_blank(line[j]) for j in used if j < len(line)):
+        if all(is_blank(line[j]) for j in used if j < len(line)) and not any((i, j) in formulas for j in used):
             continue
-        rows.append(_read_row(i, line, layout, letters, file, sheet_name, findings))
+        rows.append(_read_row(i, line, layout, letters, file, sheet_name, findings, formulas))
     return Table(header_row, columns, rows)
 
 
@@ -140,7 +161,7 @@ def _duplicate_headers(header: list, header_row: int, sheet: schema.Sheet, colum
                          "column, or rename it if it holds something else.")
 
 
-def _read_row(i, line, layout, letters, file, sheet_name, findings) -> Row:
+def _read_row(i, line, layout, letters, file, sheet_name, findings, formulas=frozenset()) -> Row:
     row = Row(number=i + 1)
     number = str(i + 1)
     for column, key, j in layout:
@@ -151,6 +172,14 @@ def _read_row(i, line, layout, letters, file, sheet_name, findings) -> Row:
         ref = letters[j] + number
         row.cells[key] = ref
         row.raw[key] = value
+        if formulas and (i, j) in formulas:
+            row.values[key] = None
+            row.bad.add(key)
+            row.formulas.add(key)
+            effect = "until then this row is left out" if column.required else "until then it is treated as blank"
+            findings.error(file, sheet_name, ref, "formula-in-cell", text(value) or None,
+                           formula_message(column.header, ref, effect))
+            continue
         if is_blank(value):
             row.values[key] = None
             if column.required:
@@ -167,7 +196,10 @@ def _read_row(i, line, layout, letters, file, sheet_name, findings) -> Row:
 
 
 def required_blank(row: Row, key: str, header: str, file: str, sheet_name: str, findings: Findings, effect: str) -> bool:
-    """Add a finding if a required cell is blank; True when it was blank."""
+    """Add a finding if a required cell is blank; True when it was blank. A cell holding a refused formula
+    is blank too, with no second finding (read_table gave 'formula-in-cell' on it)."""
+    if key in row.formulas:
+        return True
     if row.raw.get(key) is None or is_blank(row.raw.get(key)):
         findings.error(file, sheet_name, row.cells.get(key) or str(row.number), "required-blank", None,
                        f"{header} is blank in row {row.number}. Fill it in; {effect}")

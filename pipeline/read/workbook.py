@@ -1,7 +1,9 @@
 """Open a workbook file safely: sniff what it really is, then read sheets as grids.
 
 Nothing here raises on a bad file: `open_workbook` returns either a Book or the
-plain-English reason it cannot be read.
+plain-English reason it cannot be read. Before calamine sees a file, pipeline.read.guard decides from
+its real structure whether reading it is safe (a workbook that would need gigabytes is one 'too-large'
+finding); a workbook the guard cannot vouch for is read in a child process (pipeline.read.isolate).
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import python_calamine
+
+from .guard import scan
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -50,12 +54,18 @@ def sniff_bytes(data: bytes) -> str:
 class Book:
     """A readable xlsx workbook."""
 
-    def __init__(self, path: Path, calamine_book, data: bytes = b"", encrypted: bool = False):
+    def __init__(self, path: Path, calamine_book, data: bytes = b"", encrypted: bool = False,
+                 formulas: dict | None = None):
         self.path = Path(path)
         self._book = calamine_book
         self._data = data            # the (decrypted) xlsx bytes
         self.encrypted = encrypted   # opened with a password: its contents are never cached
         self.sheet_names: list[str] = list(calamine_book.sheet_names)
+        self._formulas = formulas or {}
+
+    def formula_cells(self, sheet: str) -> frozenset:
+        """The cells of `sheet` holding a formula, as (row, col) from 0, matching the grid."""
+        return self._formulas.get(sheet, frozenset())
 
     def find_sheet(self, name: str) -> str | None:
         """The actual sheet name matching `name`, ignoring case and outer spaces."""
@@ -63,25 +73,37 @@ class Book:
 
     def grid(self, sheet: str) -> list[list]:
         """The sheet's cells from A1: grid[i][j] is Excel row i+1, column j+1. Empty cells are ''."""
-        return self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        try:
+            return self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except Exception:
+            raise
+        except BaseException as exc:  # a panic in the Rust reader (a date cell of -1e308) is a BaseException
+            if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                raise
+            raise ValueError(f"the sheet {sheet!r} could not be read") from None
 
     def modified(self) -> dt.datetime | None:
         """When the workbook says it was last saved (docProps/core.xml), if it says."""
-        try:
-            with zipfile.ZipFile(io.BytesIO(self._data) if self._data else self.path) as z:
-                xml = z.read("docProps/core.xml").decode("utf-8", "replace")
-        except Exception:  # missing, or damaged (BadZipFile, zlib.error, ...): the time is simply unknown
-            return None
-        m = re.search(r"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>", xml)
-        if not m:
-            return None
-        try:
-            saved = dt.datetime.fromisoformat(m.group(1).strip().replace("Z", "+00:00"))
-            if saved.tzinfo is not None:  # compare in UTC: '10:30+01:00' was saved before '09:45Z'
-                saved = saved.astimezone(dt.timezone.utc)
-        except (ValueError, OverflowError):
-            return None
-        return saved.replace(tzinfo=None)
+        return saved_time(self._data or self.path)
+
+
+def saved_time(source) -> dt.datetime | None:
+    """The saved time in docProps/core.xml of an xlsx (its bytes or its path), if it says."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as z:
+            xml = z.read("docProps/core.xml").decode("utf-8", "replace")
+    except Exception:  # missing, or damaged (BadZipFile, zlib.error, ...): the time is simply unknown
+        return None
+    m = re.search(r"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>", xml)
+    if not m:
+        return None
+    try:
+        saved = dt.datetime.fromisoformat(m.group(1).strip().replace("Z", "+00:00"))
+        if saved.tzinfo is not None:  # compare in UTC: '10:30+01:00' was saved before '09:45Z'
+            saved = saved.astimezone(dt.timezone.utc)
+    except (ValueError, OverflowError):
+        return None
+    return saved.replace(tzinfo=None)
 
 
 def find_sheet(sheet_names, name: str) -> str | None:
@@ -94,16 +116,22 @@ def find_sheet(sheet_names, name: str) -> str | None:
 
 
 class StoredBook:
-    """What was read from a workbook earlier (pipeline.read.cache): its sheet names, the grids of some
-    sheets and its saved time, with Book's interface. A sheet whose grid could not be read is stored as
-    None and raises here, as it did from the workbook."""
+    """What was read from a workbook earlier (pipeline.read.cache) or in a child process
+    (pipeline.read.isolate): its sheet names, the grids of some sheets, its saved time and its formula
+    cells, with Book's interface. A sheet whose grid could not be read is stored as None and raises here,
+    as it did from the workbook."""
 
-    def __init__(self, path: Path, sheet_names: list[str], grids: dict, modified: dt.datetime | None):
+    def __init__(self, path: Path, sheet_names: list[str], grids: dict, modified: dt.datetime | None,
+                 formulas: dict | None = None, encrypted: bool = False):
         self.path = Path(path)
         self.sheet_names = list(sheet_names)
         self._grids = grids
         self._modified = modified
-        self.encrypted = False
+        self._formulas = formulas or {}
+        self.encrypted = encrypted
+
+    def formula_cells(self, sheet: str) -> frozenset:
+        return self._formulas.get(sheet, frozenset())
 
     def find_sheet(self, name: str) -> str | None:
         return find_sheet(self.sheet_names, name)
@@ -137,47 +165,6 @@ def decrypt(path: Path, passwords) -> bytes | None:
     return None
 
 
-MAX_CELLS = 20_000_000          # calamine allocates rows x columns of the furthest cell before anything is read
-MAX_STRINGS = 5_000_000         # ... and the shared strings by their declared count; a failed allocation aborts
-MAX_XML_BYTES = 400_000_000     # a sheet this large when unzipped is not a school workbook
-_CELL_REF = re.compile(rb'<(?:c|dimension)\b[^>]*?\s(?:r|ref)="(?:[A-Z]{1,3}\d+:)?([A-Z]{1,3})(\d+)"')
-_STRING_COUNT = re.compile(rb'(?:uniqueCount|count)="(\d+)"')
-
-
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
-
-
-def too_large(data: bytes) -> str | None:
-    """Why the workbook would need gigabytes to read (a cell far out, a huge declared count), or None.
-
-    Checked before calamine sees the file: calamine allocates the whole grid up to the furthest cell, and the
-    shared strings by their declared count, and a failed allocation aborts the whole process."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            for info in z.infolist():
-                name = info.filename.lower()
-                if name.startswith("xl/sharedstrings") and name.endswith(".xml"):
-                    with z.open(info) as f:
-                        head = f.read(2048)
-                    if any(int(n) > MAX_STRINGS for n in _STRING_COUNT.findall(head.split(b"<si", 1)[0])):
-                        return "declares millions of text values"
-                elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                    if info.file_size > MAX_XML_BYTES:
-                        return "has a sheet of hundreds of megabytes"
-                    rows = cols = 0
-                    for col, row in _CELL_REF.findall(z.read(info)):
-                        rows, cols = max(rows, int(row)), max(cols, _column_number(col))
-                    if rows * cols > MAX_CELLS:
-                        return f"has a cell as far out as row {rows:,}, column {cols:,}"
-    except Exception:  # a damaged zip: calamine will say it cannot be read
-        return None
-    return None
-
-
 def open_workbook(path: Path, passwords=(), data: bytes | None = None) -> Book | Unreadable:
     """Open an xlsx by its bytes; an encrypted one is opened with the first of `passwords` that fits.
     `data`, when given, is the file's bytes already read (the file is then not read again)."""
@@ -202,13 +189,50 @@ def open_workbook(path: Path, passwords=(), data: bytes | None = None) -> Book |
         # From the bytes, not from_path: calamine picks the format from the extension, and a return
         # may have any file name (an xlsx renamed .xls, no extension, .xlsx.download).
         data = data if data is not None else path.read_bytes()
-        problem = too_large(data)
-        if problem:
-            return Unreadable("too-large", f"This workbook {problem}, far more than any school workbook needs, so it is "
-                              "not read. Open it in Excel, delete everything after the real data (Ctrl+End shows the "
-                              "last cell in use), save it, and run again.")
-        return Book(path, python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)), data, encrypted)
+    except OSError as exc:
+        return Unreadable("unreadable-file", f"The file cannot be opened ({exc.strerror or exc}). Close it in Excel or check its permissions, then run again.")
+    found = scan(data)
+    if found.problem:
+        return Unreadable("too-large", too_large_message(found.problem))
+    if found.suspect:
+        return _isolated(path, data, found.formulas, encrypted)
+    try:
+        return Book(path, python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)), data, encrypted,
+                    found.formulas)
     except Exception as exc:  # calamine raises its own error types for every kind of damage
-        if "password" in type(exc).__name__.lower():
-            return Unreadable("password-protected", "The workbook is protected with a password, so it cannot be read. Save it again without a password and run again.")
-        return Unreadable("not-a-workbook", "This file cannot be read as an Excel workbook (it may be damaged or another kind of file). Open it in Excel, save it as an Excel Workbook (.xlsx), and run again.")
+        return _unreadable("password" if "password" in type(exc).__name__.lower() else "unreadable")
+    except BaseException as exc:  # a panic in the Rust reader
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        return _unreadable("unreadable")
+
+
+def too_large_message(problem: str) -> str:
+    """The message of a 'too-large' finding; `problem` completes 'This workbook ...'."""
+    if "cell as far out" in problem:
+        fix = ("Open it in Excel, delete everything after the real data (Ctrl+End shows the last cell in use), save "
+               "it, and run again.")
+    else:
+        fix = ("Open it in Excel and save it again as an Excel Workbook (.xlsx), or ask whoever sent it for a new "
+               "copy, then run again.")
+    return f"This workbook {problem}, far more than any school workbook needs, so it is not read. {fix}"
+
+
+def _unreadable(why: str) -> Unreadable:
+    if why == "password":
+        return Unreadable("password-protected", "The workbook is protected with a password, so it cannot be read. Save it again without a password and run again.")
+    if why == "died":
+        return Unreadable("too-large", too_large_message("made the reader stop (it asks for more memory or time than "
+                                                         "any school workbook needs: its contents are damaged)"))
+    return Unreadable("not-a-workbook", "This file cannot be read as an Excel workbook (it may be damaged or another kind of file). Open it in Excel, save it as an Excel Workbook (.xlsx), and run again.")
+
+
+def _isolated(path: Path, data: bytes, formulas: dict, encrypted: bool) -> StoredBook | Unreadable:
+    """A workbook whose XML the guard cannot vouch for, read in a child process."""
+    from .isolate import read_isolated
+
+    got = read_isolated(data)
+    if isinstance(got, str):
+        return _unreadable(got)
+    names, grids = got
+    return StoredBook(path, names, grids, saved_time(data), {s: f for s, f in formulas.items() if s in grids}, encrypted)
