@@ -28,6 +28,13 @@ FINDING_RULES: dict[str, tuple[str, str]] = {
         "Placements sheet, or the same pupil twice in one return. The first row is used; the later copy is left out.",
         "Give each provider and each placement its own ID, or delete the extra row. In a return, keep one row per "
         "pupil with all of that pupil's codes."),
+    "unsafe-id": (
+        "A Provider ID or Placement ID cannot be part of a file name: it holds a slash, a line break (Alt+Enter), "
+        "one of < > : \" | ? *, is longer than 40 characters, is only dots, ends with a dot or a space, or is a "
+        "name Windows keeps for a device (CON, PRN, AUX, NUL, COM1 to COM9, LPT1 to LPT9). The row is left out, "
+        "because the ID names the files the run writes for that provider or pupil.",
+        "Change the ID to letters, digits and hyphens, such as PRV1 or P001, in the register and in every return "
+        "that uses it, then run again."),
     "header-not-found": (
         "A sheet's header row (the row of column titles) cannot be found, because a title was renamed, deleted or "
         "misspelt, or the headers were moved below the first 30 rows. In a return the whole file is left out; on "
@@ -41,9 +48,12 @@ FINDING_RULES: dict[str, tuple[str, str]] = {
         "Delete the rows below the last real row, fix the problems listed, then run again."),
     "too-large": (
         "A workbook reaches a cell far beyond its data (often one stray keypress at the very bottom or far right of "
-        "a sheet) or declares millions of text values. Reading it would need gigabytes of memory, so it is not read.",
+        "a sheet), declares millions of text values, unzips to hundreds of megabytes, or holds XML that Excel never "
+        "writes (a DOCTYPE, or damage that made the reader stop). Reading it would need gigabytes of memory, so it "
+        "is not read; the other files are read as usual.",
         "Open it in Excel, press Ctrl+End to see the last cell in use, delete the rows and columns after the real "
-        "data, save it, and run again. A register that is too large stops the run until it is fixed."),
+        "data, save it, and run again. If it is not a stray cell, save it again from Excel as an Excel Workbook "
+        "(.xlsx) or ask whoever sent it for a new copy. A register that is too large stops the run until it is fixed."),
     "week-outside-terms": (
         "A return's Week commencing is a week with no school day in the terms of school.toml: a holiday week, "
         "or a week of another school year. It counts nowhere.",
@@ -79,6 +89,14 @@ FINDING_RULES: dict[str, tuple[str, str]] = {
     "bad-money": (
         "A money cell (Cost per day) holds text that is not an amount.",
         "Enter the amount in pounds, such as 65 or 65.50; a £ sign and commas are fine."),
+    "formula-in-cell": (
+        "A cell that must hold a typed name, date, register code, list value or ID holds a formula, as in a "
+        "sheet copied from another workbook or a return a provider filled with formulas. What a formula shows can "
+        "be out of date or missing, and nobody checked it, so the cell is treated as blank: a register code "
+        "counts as N, a row without its ID, required date or name is left out, and a return whose Provider ID "
+        "or Week commencing is a formula is left out whole.",
+        "Click the cell, type the value itself (not a formula starting with =) and run again. To keep what a "
+        "formula shows, copy the cells and use Paste Special > Values."),
     "bad-time": (
         "A time cell (Start time) cannot be read as a time of day.",
         "Enter the time as hh:mm, such as 09:00, or as 9.30am."),
@@ -157,6 +175,11 @@ FINDING_RULES: dict[str, tuple[str, str]] = {
         "A row of the Incidents sheet is missing its Date, Placement ID or Category, so the school is not "
         "alerted to the incident.",
         "Ask the provider for the missing details and complete the row."),
+    "unreadable-incidents": (
+        "The Incidents sheet of a return is damaged and cannot be read, so an incident the provider reported on "
+        "it cannot reach the school. The attendance on the Attendance sheet is still read.",
+        "Ask the provider at once whether they reported an incident that week, and ask for the return saved again "
+        "from Excel."),
     "pupil-missing-from-return": (
         "A pupil expected at the provider that week has no row in the provider's return. Those sessions count "
         "as not reported.",
@@ -212,8 +235,8 @@ FINDING_RULES: dict[str, tuple[str, str]] = {
 GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Any workbook: the registers and the returns",
      "These can be found in placements.xlsx, providers.xlsx and the providers' returns alike.",
-     ("required-blank", "duplicate-id", "header-not-found", "duplicate-header", "unknown-provider",
-      "bad-date", "bad-yn", "bad-choice", "bad-int", "bad-number", "bad-money", "bad-time")),
+     ("required-blank", "duplicate-id", "unsafe-id", "header-not-found", "duplicate-header", "unknown-provider",
+      "bad-date", "bad-yn", "bad-choice", "bad-int", "bad-number", "bad-money", "bad-time", "formula-in-cell")),
     ("The registers: placements.xlsx and providers.xlsx",
      "The AP lead keeps placements.xlsx and the DSL keeps providers.xlsx. A missing or unreadable register, or a "
      "required sheet that is missing, stops the run with one line saying what to fix.",
@@ -223,7 +246,7 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      "left out whole: ask the provider for a corrected return, or correct it yourself in the returns folder.",
      ("unreadable-file", "too-large", "password-protected", "xls-file", "not-a-workbook", "no-attendance-sheet",
       "missing-column", "no-provider-id", "no-week", "week-not-monday", "week-outside-terms", "meta-mismatch", "duplicate-return",
-      "wrong-placement", "incomplete-incident", "pupil-missing-from-return", "unexpected-mark", "blank-session",
+      "wrong-placement", "incomplete-incident", "unreadable-incidents", "pupil-missing-from-return", "unexpected-mark", "blank-session",
       "unknown-code", "legacy-code")),
     ("The school's register export: register/",
      "The optional CSV export of the school's own register, compared with the returns. A line is named by its "

@@ -14,6 +14,7 @@ from .. import schema
 from ..errors import RunError
 from ..findings import Findings
 from ..upn import upn_problem
+from ..identifiers import EXAMPLE, fold_key, identifier_problem, shown
 from .table import HEADER_SEARCH_ROWS, Row, find_header, missing_headers, read_table, required_blank
 from .workbook import Book, Unreadable, open_workbook
 
@@ -57,7 +58,7 @@ def _required_sheet(book: Book, name: str, sheet: schema.Sheet, findings: Findin
     grid = _grid(book, name, actual)
     if find_header(grid, sheet) is None:
         raise RunError(_no_header(grid, name, actual, sheet))
-    return actual, read_table(grid, sheet, name, actual, findings)
+    return actual, read_table(grid, sheet, name, actual, findings, book.formula_cells(actual))
 
 
 def _no_header(grid: list[list], name: str, actual: str, sheet: schema.Sheet) -> str:
@@ -119,7 +120,8 @@ def _read_registers(data_dir: Path, findings: Findings) -> Registers:
         actual = book.find_sheet(spec.name)
         if actual is None:
             continue
-        optional = read_table(_grid(book, "placements.xlsx", actual), spec, "placements.xlsx", actual, findings)
+        optional = read_table(_grid(book, "placements.xlsx", actual), spec, "placements.xlsx", actual, findings,
+                              book.formula_cells(actual))
         if optional is not None:
             setattr(regs, target, reader(optional.rows, actual, regs, findings))
     return regs
@@ -134,11 +136,15 @@ def read_providers(path: Path, findings: Findings) -> dict:
                           "this row is left out, so no placement can use it."):
             continue
         pid = row["provider_id"]
-        if pid.casefold() in seen:
-            findings.error("providers.xlsx", sheet_name, row.cell("provider_id"), "duplicate-id", pid,
-                           f"Provider ID {pid} appears twice. Give each provider its own ID; this later row is left out.")
+        if _unsafe_id(row, "provider_id", "Provider ID", "providers.xlsx", sheet_name, findings,
+                      "this row is left out, so no placement can use it."):
             continue
-        seen.add(pid.casefold())
+        if fold_key(pid) in seen:
+            findings.error("providers.xlsx", sheet_name, row.cell("provider_id"), "duplicate-id", shown(pid),
+                           f"Provider ID {shown(pid)} appears twice (IDs that differ only in capitals or spaces are the "
+                           "same ID). Give each provider its own ID; this later row is left out.")
+            continue
+        seen.add(fold_key(pid))
         required_blank(row, "name", "Name", "providers.xlsx", sheet_name, findings, "the provider's name is used in reports and e-mails.")
         providers[pid] = dict(row.values, _row=row.number, _cells=dict(row.cells))
     return providers
@@ -147,24 +153,37 @@ def read_providers(path: Path, findings: Findings) -> dict:
 def _placements(rows: list[Row], sheet: str, providers: dict, findings: Findings) -> list[dict]:
     file = "placements.xlsx"
     out, seen = [], set()
-    provider_ids = {p.casefold(): p for p in providers}
+    provider_ids = {fold_key(p): p for p in providers}
     for row in rows:
         if required_blank(row, "placement_id", "Placement ID", file, sheet, findings, "the row is left out until it has one."):
             continue
         pid = row["placement_id"]
-        if pid.casefold() in seen:
-            findings.error(file, sheet, row.cell("placement_id"), "duplicate-id", pid,
-                           f"Placement ID {pid} is used again in row {row.number}. Give this placement its own ID; "
+        if _unsafe_id(row, "placement_id", "Placement ID", file, sheet, findings, "the row is left out until it has one."):
+            continue
+        if fold_key(pid) in seen:
+            findings.error(file, sheet, row.cell("placement_id"), "duplicate-id", shown(pid),
+                           f"Placement ID {shown(pid)} is used again in row {row.number} (IDs that differ only in "
+                           "capitals or spaces are the same ID). Give this placement its own ID; "
                            "the first row with this ID is kept and this one is left out.")
             continue
-        seen.add(pid.casefold())
+        seen.add(fold_key(pid))
         if _placement_ok(row, sheet, provider_ids, findings):
             values = dict(row.values, _row=row.number, _cells=dict(row.cells))  # _cells: key -> 'P7', for findings
-            values["provider_id"] = provider_ids[row["provider_id"].casefold()]
+            values["provider_id"] = provider_ids[fold_key(row["provider_id"])]
             values["pattern"] = {i: SESSIONS_OF[row[day.lower()]] for i, day in enumerate(schema.WEEKDAYS)
                                  if row[day.lower()]}
             out.append(values)
     return out
+
+
+def _unsafe_id(row: Row, key: str, header: str, file: str, sheet: str, findings: Findings, effect: str) -> bool:
+    """An error finding on the cell when the ID cannot be part of a file name (contract §12); True then."""
+    problem = identifier_problem(row[key])
+    if problem is None:
+        return False
+    findings.error(file, sheet, row.cell(key), "unsafe-id", shown(row[key]),
+                   f"{header} '{shown(row[key])}' {problem}. IDs become part of file names: use {EXAMPLE}; {effect}")
+    return True
 
 
 def _placement_ok(row: Row, sheet: str, provider_ids: dict, findings: Findings) -> bool:
@@ -179,7 +198,7 @@ def _placement_ok(row: Row, sheet: str, provider_ids: dict, findings: Findings) 
                            "the placement is still monitored.")
     provider = row["provider_id"]
     if not required_blank(row, "provider_id", "Provider ID", file, sheet, findings, LEFT_OUT):
-        if provider.casefold() not in provider_ids:
+        if fold_key(provider) not in provider_ids:
             findings.error(file, sheet, row.cell("provider_id"), "unknown-provider", provider,
                            f"Provider ID {provider} for placement {pid} is not in providers.xlsx. Add the provider to "
                            f"providers.xlsx or correct the ID; {LEFT_OUT}")

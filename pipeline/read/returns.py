@@ -15,10 +15,11 @@ from xlsxwriter.utility import xl_col_to_name
 
 from .. import schema
 from ..calendar import monday_of
+from ..identifiers import fold_key
 from ..findings import Findings
 from .cells import is_blank, parse_date, text
 from .registers import Registers
-from .table import HEADER_SEARCH_ROWS, cell_name, norm_header, read_table
+from .table import HEADER_SEARCH_ROWS, cell_name, formula_message, norm_header, read_table
 from .workbook import Book, StoredBook, Unreadable, open_workbook
 
 META_SHEET = "_meta"
@@ -122,15 +123,15 @@ def open_return(path: Path, passwords=(), cache=None) -> Book | StoredBook | Unr
     book = open_workbook(path, passwords, data)
     if not isinstance(book, Book) or book.encrypted:
         return book
-    names, grids, modified = _snapshot(book)
-    cache.put(key, names, grids, modified)
-    return StoredBook(path, names, grids, modified)
+    names, grids, modified, formulas = _snapshot(book)
+    cache.put(key, names, grids, modified, formulas)
+    return StoredBook(path, names, grids, modified, formulas)
 
 
-def _snapshot(book: Book) -> tuple[list[str], dict, dt.datetime | None]:
-    """What read_return uses from a workbook: sheet names, the grids of its sheets, the saved time.
-    A grid that cannot be read is None (read_return then treats the sheet as unreadable)."""
-    grids = {}
+def _snapshot(book: Book) -> tuple[list[str], dict, dt.datetime | None, dict]:
+    """What read_return uses from a workbook: sheet names, the grids of its sheets, the saved time and
+    their formula cells. A grid that cannot be read is None (read_return then treats the sheet as unreadable)."""
+    grids, formulas = {}, {}
     for name in (schema.ATTENDANCE.name, schema.INCIDENTS.name, META_SHEET):
         actual = book.find_sheet(name)
         if actual is not None and actual not in grids:
@@ -138,7 +139,9 @@ def _snapshot(book: Book) -> tuple[list[str], dict, dt.datetime | None]:
                 grids[actual] = book.grid(actual)
             except Exception:
                 grids[actual] = None
-    return book.sheet_names, grids, book.modified()
+            if book.formula_cells(actual):
+                formulas[actual] = book.formula_cells(actual)
+    return book.sheet_names, grids, book.modified(), formulas
 
 
 def read_return(path: Path, rel: str, regs: Registers, findings: Findings, passwords=(), cache=None,
@@ -158,9 +161,9 @@ def read_return(path: Path, rel: str, regs: Registers, findings: Findings, passw
         return None
     # read_table's findings on the header (a header typed twice); on the cells too should the sheet get a
     # column of a kind that can have them. Its rows are read below, straight from the grid (see _lines).
-    header_row, own = _header_row(grid), Findings()
+    header_row, own, formulas = _header_row(grid), Findings(), book.formula_cells(sheet)
     table = None if header_row is None else read_table(grid if not _PLAIN_ATTENDANCE else grid[:header_row + 1],
-                                                       schema.ATTENDANCE, rel, sheet, own)
+                                                       schema.ATTENDANCE, rel, sheet, own, formulas)
     if table is None:
         _reject(findings, rel, "header-not-found", "The Attendance sheet has no header row starting 'Placement ID' "
                 "in its first rows, so its codes cannot be read. Use the return the school sent, with its headers unchanged.")
@@ -168,7 +171,11 @@ def read_return(path: Path, rel: str, regs: Registers, findings: Findings, passw
     header_row, columns = table.header_row, table.columns
     labels = _labels(grid[:header_row])
     rejected = Findings()           # a return left out is one finding: the reason it is left out
-    provider_id = _provider(labels.get(norm_header("Provider ID")), rel, sheet, regs, rejected, by_fold)
+    provider_id = week = None
+    if not _formula_label(labels, "Provider ID", formulas, rel, sheet, rejected):
+        provider_id = _provider(labels.get(norm_header("Provider ID")), rel, sheet, regs, rejected, by_fold)
+    if provider_id is not None and _formula_label(labels, "Week commencing", formulas, rel, sheet, rejected):
+        provider_id = None
     week = None if provider_id is None else _week(labels.get(norm_header("Week commencing")), rel, sheet, own)
     if provider_id is not None and week is None:
         rejected.append(own.pop())  # _week's own rejection
@@ -184,41 +191,52 @@ def read_return(path: Path, rel: str, regs: Registers, findings: Findings, passw
                        f"The Attendance sheet has no column {', '.join(missing)}. Put the column back as in the return "
                        "the school sent; until then every expected session in it counts as N (absent, no reason yet).")
     ret = Return(rel, provider_id, week, _saved_key(book, path, rel), sheet)
-    _rows(ret, _lines(grid, header_row, columns), columns, regs, findings)
+    _rows(ret, _lines(grid, header_row, columns, formulas), columns, regs, findings, formulas)
     ret.incidents = _incidents(book, ret, regs, findings)
     return ret
 
 
 def _labels(rows: list[list]) -> dict:
-    """Label (normalised) -> (value, cell of the value), from column A and B above the table."""
+    """Label (normalised) -> (value, cell of the value, its (row, col) from 0), from column A and B above the table."""
     out = {}
     for i, row in enumerate(rows):
         if row and not is_blank(row[0]):
-            out[norm_header(row[0]).rstrip(":")] = (row[1] if len(row) > 1 else "", cell_name(i, 1))
+            out[norm_header(row[0]).rstrip(":")] = (row[1] if len(row) > 1 else "", cell_name(i, 1), (i, 1))
     return out
+
+
+def _formula_label(labels: dict, label: str, formulas: frozenset, rel: str, sheet: str, findings: Findings) -> bool:
+    """True (with the finding that leaves the return out) when the value of `label` is a formula."""
+    found = labels.get(norm_header(label))
+    if not formulas or found is None or found[2] not in formulas:
+        return False
+    value, ref, _ = found
+    findings.error(rel, sheet, ref, "formula-in-cell", text(value) or None,
+                   formula_message(label, ref, "until then the whole file is left out"))
+    return True
 
 
 def _provider(found, rel, sheet, regs, findings, by_fold=None) -> str | None:
     if found is None or is_blank(found[0]):
         _reject(findings, rel, "no-provider-id", "The return does not say which provider it is from: put the Provider ID in B1 next to the label 'Provider ID'.")
         return None
-    value, _ = found
-    pid = (by_fold if by_fold is not None else _by_fold(regs)).get(text(value).casefold())
+    value = found[0]
+    pid = (by_fold if by_fold is not None else _by_fold(regs)).get(fold_key(text(value)))
     if pid is None:
         _reject(findings, rel, "unknown-provider", f"Provider ID {text(value)} in this return is not in providers.xlsx. Correct the ID in the return, or add the provider to providers.xlsx.")
     return pid
 
 
 def _by_fold(regs: Registers) -> dict:
-    """Provider ID ignoring case -> Provider ID."""
-    return {p.casefold(): p for p in regs.providers}
+    """Provider ID ignoring case and spaces (identifiers.fold_key) -> Provider ID."""
+    return {fold_key(p): p for p in regs.providers}
 
 
 def _week(found, rel, sheet, findings) -> dt.date | None:
     if found is None or is_blank(found[0]):
         _reject(findings, rel, "no-week", "The return does not say which week it covers: put the Monday's date in B2 next to 'Week commencing'.")
         return None
-    value, ref = found
+    value, ref, _ = found
     day, problem = parse_date(value)
     if problem:
         _reject(findings, rel, "no-week", f"Week commencing '{text(value)}' {problem}.")
@@ -280,19 +298,20 @@ def _header_row(grid: list[list]) -> int | None:
     return None
 
 
-def _lines(grid: list[list], header_row: int, columns: dict):
+def _lines(grid: list[list], header_row: int, columns: dict, formulas: frozenset = frozenset()):
     """(Excel row number, row) of each row under the header with something in one of the table's
-    columns: the rows read_table keeps."""
+    columns (or a formula there): the rows read_table keeps."""
     used = list(columns.values())
+    formula_rows = {r for r, c in formulas if c in used} if formulas else set()
     for i in range(header_row + 1, len(grid)):
         line = grid[i]
         n = len(line)
-        if all(is_blank(line[j]) for j in used if j < n):
+        if all(is_blank(line[j]) for j in used if j < n) and i not in formula_rows:
             continue
         yield i + 1, line
 
 
-def _rows(ret: Return, lines, columns: dict, regs: Registers, findings: Findings) -> None:
+def _rows(ret: Return, lines, columns: dict, regs: Registers, findings: Findings, formulas: frozenset = frozenset()) -> None:
     id_col = columns["placement_id"]
     id_letters = xl_col_to_name(id_col)
     sessions = [(mark, columns[key], xl_col_to_name(columns[key])) for mark, key in _SESSION_KEYS if key in columns]
@@ -300,6 +319,10 @@ def _rows(ret: Return, lines, columns: dict, regs: Registers, findings: Findings
         n = len(line)
         raw_id = line[id_col] if id_col < n else ""
         id_cell = f"{id_letters}{number}"
+        if formulas and (number - 1, id_col) in formulas:
+            findings.error(ret.file, ret.sheet, id_cell, "formula-in-cell", text(raw_id) or None,
+                           formula_message("Placement ID", id_cell, "until then the row is left out and counted nowhere"))
+            continue
         if is_blank(raw_id):
             findings.error(ret.file, ret.sheet, id_cell, "required-blank", None,
                            f"Row {number} has codes but no Placement ID, so the school cannot tell whose they are. "
@@ -320,6 +343,19 @@ def _rows(ret: Return, lines, columns: dict, regs: Registers, findings: Findings
         number_text = str(number)
         ret.rows[pid] = ReturnRow(pid, number, {mark: (line[j] if j < n else "", letters + number_text)
                                                 for mark, j, letters in sessions})
+        if formulas:
+            _formula_marks(ret, ret.rows[pid], sessions, formulas, findings)
+
+
+def _formula_marks(ret: Return, row: ReturnRow, sessions: list, formulas: frozenset, findings: Findings) -> None:
+    """A session code that is a formula is a finding and counts as N (absent, no reason yet)."""
+    for mark, j, letters in sessions:
+        if (row.number - 1, j) in formulas:
+            raw, cell = row.marks[mark]
+            findings.error(ret.file, ret.sheet, cell, "formula-in-cell", text(raw) or None,
+                           formula_message(f"The register code for placement {row.placement_id}", cell,
+                                           "until then it counts as N (absent, no reason yet)"))
+            row.marks[mark] = ("N", cell)
 
 
 def _incidents(book: Book, ret: Return, regs: Registers, findings: Findings) -> list[dict]:
@@ -329,13 +365,21 @@ def _incidents(book: Book, ret: Return, regs: Registers, findings: Findings) -> 
     try:
         grid = book.grid(sheet)
     except Exception:
+        findings.error(ret.file, sheet, None, "unreadable-incidents", None,
+                       f"The {sheet} sheet of this return cannot be read (it is damaged), so an incident reported on "
+                       "it would not reach the school. Ask the provider whether they reported an incident this week, "
+                       "and for the return saved again from Excel; the attendance in it is read as usual.")
         return []
-    if all(is_blank(v) for row in grid for v in row):
+    formulas = book.formula_cells(sheet)
+    if all(is_blank(v) for row in grid for v in row) and not formulas:
         return []
-    table = read_table(grid, schema.INCIDENTS, ret.file, sheet, findings)
+    table = read_table(grid, schema.INCIDENTS, ret.file, sheet, findings, formulas)
     out = []
     for row in table.rows if table else []:
-        if row.bad & {"date", "placement_id", "category"}:
+        bad = row.bad & {"date", "placement_id", "category"}
+        if bad and bad <= row.formulas:   # its formula-in-cell findings say it is left out
+            continue
+        if bad:
             findings.error(ret.file, sheet, str(row.number), "incomplete-incident", None,
                            f"The incident in row {row.number} needs a Date, a Placement ID and a Category. Complete it; "
                            "until then the school is not alerted to it.")
