@@ -98,6 +98,11 @@ OUTCOMES = ("Satisfactory", "Not satisfactory")
 EXCLUSION_TYPES = ("Suspension", "Permanent exclusion")
 PROVIDER_STATUSES = ("Active", "Suspended", "Closed")
 INCIDENT_CATEGORIES = ("Serious behaviour", "Safeguarding concern", "Injury", "Other")
+DESTINATION_TYPES = (                           # contract §13: what the governor pack counts (policy §16.5)
+    "Returned to this school full-time", "Phased return to this school", "Another mainstream school",
+    "Special school", "AP school or PRU", "Further education, employment or training", "Elective home education",
+    "Other", "Not known",
+)
 SESSIONS = tuple(f"{d} {s}" for d in WEEKDAYS for s in ("AM", "PM"))
 SESSION_CHOICES = tuple(valid_codes()) + (NOT_EXPECTED,)
 PROVIDER_CHECKS = ("Approved", "Safeguarding policy checked", "Health and safety policy checked",
@@ -146,6 +151,8 @@ PLACEMENTS = Sheet("Placements", (
     _date("Reintegration plan agreed", "Date the reintegration plan was agreed (policy §16.4)."),
     Column("Destination", TEXT, False, "Where the pupil went after the placement (policy §16.5).", width=24),
     Column("Cost per day", MONEY, False, "The provider's charge per full day in pounds (policy §7.3)."),
+    Column("Destination type", CHOICE, False, "Where the pupil went, from the list (policy §16.5): the governor "
+           "pack counts these, never the Destination text.", DESTINATION_TYPES, 36),
 ), help="One row per placement. Keep ended placements: they count in the year's figures.")
 
 REVIEWS = Sheet("Reviews", (

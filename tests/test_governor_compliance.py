@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.governors.compliance import COLUMNS, compliance_section
 from pipeline.governors.context import load_term
+from pipeline.governors.disclosure import apply_section, protect_ledger
 from pipeline.rules import CATALOGUE
 from tests.factories import SCHOOL_TOML, full_week, placement, provider, write_return, write_school
 from tests.rule_factories import pupil_upn, review_event, suspension, toml_with_rules
@@ -99,14 +100,17 @@ def test_start_duty_due_after_end_is_not_counted_until_it_falls_due(tmp_path):
 
 def test_small_counts_are_suppressed_in_cells_but_not_in_the_dict(tmp_path):
     toml = SCHOOL_TOML + "\n[governors]\nsuppress_below = 3\n"
-    section, result = compliance(start_duty_school(tmp_path, toml), D(2026, 12, 4))
+    raw, result = compliance(start_duty_school(tmp_path, toml), D(2026, 12, 4))
+    assert row_of(raw, "parent-letter")["Late"] == 1                  # the section holds true counts ...
+    section = apply_section(raw, protect_ledger(raw.facts, 3))         # ... the pack shows them protected
     row = row_of(section, "parent-letter")
     # 1 on time, 1 late, 2 not done, 1 not yet due: all below 3
     assert [row[c] for c in ("On time", "Late", "Not done", "Not yet due")] == ["<3", "<3", "<3", "<3"]
     assert counts(result, "parent-letter") == (1, 1, 2, 1)
     row = row_of(section, "intervention-plan")
-    # 4 on time is shown; 0 is never suppressed
-    assert [row[c] for c in ("On time", "Late", "Not done")] == [4, "<3", 0]
+    # 4 on time, 1 late, 0 not done, of 5 due (a number a reader can know from the placements started): the 4
+    # would give the late one away, so it is hidden too; 0 is never suppressed
+    assert [row[c] for c in ("On time", "Late", "Not done")] == ["hidden", "<3", 0]
 
 
 def test_table_has_one_row_per_rule_in_catalogue_order(tmp_path):

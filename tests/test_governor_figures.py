@@ -41,6 +41,7 @@ D = dt.date
 AS_OF = D(2026, 9, 18)
 BUDGET = "\n[budget]\nap_budget = 10000\n"
 SUPPRESS = "\n[governors]\nsuppress_below = 3\n"
+SUPPRESSION_OFF = "\n[governors]\nsuppress_below = 0\n"      # the true figures, as the sections compute them
 W0, W1, W2 = D(2026, 8, 31), D(2026, 9, 7), D(2026, 9, 14)
 
 PUPILS = {  # placement id -> (forename, surname, UPN, date of birth); P005 is P001's pupil again
@@ -69,7 +70,8 @@ PLACEMENTS = [
     pupil("P003", "PRV2", D(2026, 9, 14), Reason="Personalised curriculum", Looked_after="Y", Cost_per_day=90.0,
           **{**NO_DAYS, "Mon": "Full day", "Wed": "Full day"}),
     pupil("P004", "PRV2", D(2026, 6, 1), Actual_end_date=D(2026, 9, 10), Reintegration_plan_agreed=D(2026, 9, 9),
-          Final_report_received=D(2026, 9, 11), Destination="Returned to mainstream", Cost_per_day=80.0),
+          Final_report_received=D(2026, 9, 11), Destination="Returned to mainstream", Destination_type="Returned to this school full-time",
+          Cost_per_day=80.0),
     pupil("P005", "PRV1", D(2026, 9, 8), Reason="Other", SEND="Y", Actual_end_date=D(2026, 9, 17),
           Reintegration_plan_agreed=D(2026, 9, 21),  # after as-of: not yet counted as reintegrated
           **{**NO_DAYS, "Tue": "Full day", "Thu": "Full day"}),
@@ -114,7 +116,8 @@ def make_school(folder, toml_extra=BUDGET):
 
 @pytest.fixture(scope="module")
 def tc(tmp_path_factory):
-    return load_term(make_school(tmp_path_factory.mktemp("school")), "Autumn 2026", as_of=AS_OF)
+    return load_term(make_school(tmp_path_factory.mktemp("school"), BUDGET + SUPPRESSION_OFF), "Autumn 2026",
+                     as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +241,12 @@ def test_outcomes_ended_reintegrated_and_destinations(tc):
     assert rows(sec, "Ended placements") == [
         ["Placements ended in the term", 2], ["Reintegration plan agreed", 1], ["Final report received", 1],
         ["Pupil views recorded", 0]]
-    assert rows(sec, "Destinations of ended placements") == [["Returned to mainstream", 1], ["Not recorded", 1]]
+    # counted by Destination type, every type listed (0 included); the Destination text is never shown
+    assert rows(sec, "Destinations of ended placements") == [
+        ["Returned to this school full-time", 1], ["Phased return to this school", 0], ["Another mainstream school", 0],
+        ["Special school", 0], ["AP school or PRU", 0], ["Further education, employment or training", 0],
+        ["Elective home education", 0], ["Other", 0], ["Not known", 0], ["Not recorded", 1], ["Total", 2]]
+    assert "Returned to mainstream" not in repr(sec.tables)
 
 
 # --- cost ----------------------------------------------------------------------------------------
@@ -318,18 +326,29 @@ def test_suppression_hides_1_and_2_but_not_0_or_3(tc_suppressed):
     sec = {s.id: s for s in pack.sections}
 
     assert pack.suppress_below == 3
+    # 1 and 2 become '<3' (primary); 'hidden' (secondary) where a '<3' could be worked out by subtraction from
+    # a total or the rest of its row or column; 0 is never hidden
     assert rows(sec["placements"], "Placements by provider") == [
-        ["PRV1", "Alpha Centre", 3, 3, "<3"], ["PRV2", "Beta Farm", "<3", "<3", "<3"], ["Total", "", 5, 4, "<3"]]
-    assert rows(sec["placements"], "Placements by reason")[1] == ["Suspension over five days", 0, 0, 0]
+        ["PRV1", "Alpha Centre", "hidden", 3, "hidden"], ["PRV2", "Beta Farm", "<3", "<3", "hidden"],
+        ["Total", "", 5, "hidden", "hidden"]]
+    assert rows(sec["placements"], "Placements by reason")[1] == ["Suspension over five days", 0, 0, "hidden"]
     assert rows(sec["incidents"], "Incidents by category") == [
-        ["Serious behaviour", "<3"], ["Safeguarding concern", "<3"], ["Injury", "<3"], ["Other", 0], ["Total", 3]]
+        ["Serious behaviour", "<3"], ["Safeguarding concern", "<3"], ["Injury", "<3"], ["Other", "hidden"],
+        ["Total", "hidden"]]
     assert rows(sec["outcomes"], "Ended placements")[:2] == [
-        ["Placements ended in the term", "<3"], ["Reintegration plan agreed", "<3"]]
+        ["Placements ended in the term", "hidden"], ["Reintegration plan agreed", "<3"]]
     assert rows(sec["attendance"], "Placements below target")[1:] == [
         ["Below the 96% target", 3], ["In persistent absence (10% or more of possible sessions missed)", "<3"]]
-    # sessions, money and percentages are not counts of pupils: never suppressed
-    assert rows(sec["attendance"], "Attendance by provider")[1] == ["PRV2", "Beta Farm", 12, 11, 0, 1, 4, 91.7]
-    assert rows(sec["cost"], "Cost by provider")[-1] == ["Cost not recorded", "not in the total", "<3", 8, None, 8, None]
+    # a provider with fewer than 3 pupils: its attendance would be theirs, so its figures are not shown; the
+    # school's total is (both providers are hidden, so neither can be worked out from it)
+    few = ["suppressed"] * 5 + ["suppressed (fewer than 3 pupils)"]
+    assert rows(sec["attendance"], "Attendance by provider") == [
+        ["PRV1", "Alpha Centre", *few], ["PRV2", "Beta Farm", *few], ["Total", "All placements", 49, 46, 1, 2, 6, 93.9]]
+    # the year's spending is shown; per provider it is a few pupils' sessions, so it is not
+    assert rows(sec["cost"], "Cost by provider") == [
+        ["PRV1", "Alpha Centre", "<3"] + ["suppressed"] * 4, ["PRV2", "Beta Farm", "<3"] + ["suppressed"] * 4,
+        ["Total", "", "hidden", 48, 2020.0, 48, 2020.0],
+        ["Cost not recorded", "not in the total", "<3"] + ["suppressed"] * 4]
 
 
 def test_summary_respects_suppression(tc_suppressed):

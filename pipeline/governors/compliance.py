@@ -55,7 +55,7 @@ fell due (the Notes then read 'nothing due this term'). A rule of the catalogue 
 gets a row with blank counts and RAG 'n/a', and is left out of the returned dict.
 
 The returned dict maps rule id -> {"on_time", "late", "not_done", "not_yet_due", "alerts"} (ints,
-unsuppressed); the table's count cells go through tc.suppress.
+unsuppressed); the table holds the true counts too, and pack.build_pack protects them (disclosure.py).
 """
 from __future__ import annotations
 
@@ -70,6 +70,7 @@ from ..rules.review_rules import events, next_visit_due, qualifying_placements, 
 from ..rules.start_rules import START_DUTIES
 from ..sessions import expected_sessions
 from .context import TermContext
+from .disclosure import Ledger
 from .model import Section, Table
 
 ON_TIME, LATE, NOT_DONE, NOT_YET_DUE, ALERTS = "on_time", "late", "not_done", "not_yet_due", "alerts"
@@ -293,28 +294,47 @@ RULE_NOTES = {
 
 
 def compliance_section(tc: TermContext) -> tuple[Section, dict]:
+    """The table with true numbers; Section.facts records every count cell, and for each deadline rule that
+    on time + late + not done add up to the obligations due, a total a reader may know from other tables (the
+    placements started, ended, the providers used), so it is treated as known (disclosure.py)."""
     counts = _Term(tc).measure()
-    s = tc.suppress
-    rows = []
-    for r in CATALOGUE.values():
-        head = [r.id, r.section, r.owner, WHAT.get(r.id, r.summary)]
-        c = counts.get(r.id)
+    facts = Ledger()
+    rows, cells = [], {}
+    col = {name: COLUMNS.index(name) for name in COLUMNS}
+    for r, rule in enumerate(CATALOGUE.values()):
+        head = [rule.id, rule.section, rule.owner, WHAT.get(rule.id, rule.summary)]
+        c = counts.get(rule.id)
         if c is None:
             rows.append(head + [None] * 5 + ["n/a", "not measured in the pack"])
-        elif r.id in ALERT_NOTES:
-            rows.append(head + [None] * 4 + [s(c[ALERTS]), "n/a", ALERT_NOTES[r.id].format(end=f"{tc.end:%d/%m/%Y}")])
+        elif rule.id in ALERT_NOTES:
+            rows.append(head + [None] * 4 + [c[ALERTS], "n/a", ALERT_NOTES[rule.id].format(end=f"{tc.end:%d/%m/%Y}")])
+            cells[(r, col["Alerts in term"])] = f"compliance.{rule.id}.{ALERTS}"
         else:
             due = c[ON_TIME] + c[LATE] + c[NOT_DONE]
-            notes = [RULE_NOTES[r.id]] if r.id in RULE_NOTES else []
+            notes = [RULE_NOTES[rule.id]] if rule.id in RULE_NOTES else []
             if not due:
                 notes.insert(0, "nothing due this term")
-            alerts = s(c[ALERTS]) if r.id == "work-set" else None
-            not_yet = None if r.id == "work-set" else s(c[NOT_YET_DUE])
-            rows.append(head + [s(c[ON_TIME]), s(c[LATE]), s(c[NOT_DONE]), not_yet, alerts, rag(c),
-                                "; ".join(notes) or None])
+            alerts = c[ALERTS] if rule.id == "work-set" else None
+            not_yet = None if rule.id == "work-set" else c[NOT_YET_DUE]
+            rows.append(head + [c[ON_TIME], c[LATE], c[NOT_DONE], not_yet, alerts, rag(c), "; ".join(notes) or None])
+            for key, name in ((ON_TIME, "On time"), (LATE, "Late"), (NOT_DONE, "Not done"),
+                              (NOT_YET_DUE, "Not yet due"), (ALERTS, "Alerts in term")):
+                if rows[-1][col[name]] is not None:
+                    cells[(r, col[name])] = f"compliance.{rule.id}.{key}"
+            record_due(facts, rule.id, c)
     table = Table(f"Compliance by rule, {tc.term.name}", COLUMNS, rows, note=NOTE, rag_column="RAG")
+    facts.table_counts(table, cells)
     section = Section("compliance", "Compliance with the policy, rule by rule",
                       intro=(f"How the school met each duty of the policy from {tc.start:%d/%m/%Y} to "
                              f"{tc.end:%d/%m/%Y}: done on time, late, or not done."),
-                      tables=[table])
+                      tables=[table], facts=facts)
     return section, {rule_id: dict(c) for rule_id, c in counts.items()}
+
+
+def record_due(facts: Ledger, rule_id: str, c: dict) -> None:
+    """on time + late + not done = due, with `due` known to a reader (never hidden)."""
+    keys = [f"compliance.{rule_id}.{k}" for k in (ON_TIME, LATE, NOT_DONE)]
+    for key, k in zip(keys, (ON_TIME, LATE, NOT_DONE)):
+        facts.count(key, int(c.get(k, 0)))
+    facts.count(f"compliance.{rule_id}.due", sum(int(c.get(k, 0)) for k in (ON_TIME, LATE, NOT_DONE)))
+    facts.line(keys, f"compliance.{rule_id}.due", known=True)

@@ -5,7 +5,8 @@ import pandas as pd
 
 from ..attendance import below_target, counts_by_placement, figures, persistent_absence
 from .context import TermContext
-from .figures_base import TOTAL, provider_name, week_label
+from .disclosure import Ledger
+from .figures_base import TOTAL, provider_name, pupil_count, week_label
 from .model import Chart, Section, Table
 
 FIGURE_COLUMNS = ["Possible sessions", "Attended", "Authorised absence", "Unauthorised absence", "Not reported",
@@ -17,15 +18,24 @@ def _figures_of(part: pd.DataFrame) -> dict:
     return figures(part["category"].value_counts().to_dict() if not part.empty else {})
 
 
+def _pupils_of(tc: TermContext, part: pd.DataFrame) -> int:
+    """Distinct pupils with at least one session in `part`."""
+    ids = set(part["placement_id"]) if not part.empty else set()
+    return pupil_count([p for p in tc.registers.placements if p["placement_id"] in ids])
+
+
 def term_figures(tc: TermContext) -> dict:
-    """The term's figures: 'overall', 'providers' {id: fig}, 'weeks' {monday: fig}, 'placements' {id: fig}."""
+    """The term's figures: 'overall', 'providers' {id: fig}, 'weeks' {monday: fig}, 'placements' {id: fig}, and
+    'pupils' {'overall': n, 'providers': {id: n}, 'weeks': {monday: n}}: the pupils each figure is about."""
     s = tc.term_sessions
-    providers = {pid: _figures_of(part) for pid, part in s.groupby("provider_id")} if not s.empty else {}
-    weeks = {monday: _figures_of(s[s["week"] == monday]) if not s.empty else figures({})
-             for monday in tc.calendar.school_weeks(tc.start, tc.end)}
+    parts = dict(sorted(s.groupby("provider_id"))) if not s.empty else {}
+    weeks = {monday: s[s["week"] == monday] if not s.empty else s for monday in tc.calendar.school_weeks(tc.start, tc.end)}
     placements = {pid: figures(c) for pid, c in counts_by_placement(tc.sessions, tc.start, tc.end).items()}
-    return {"overall": _figures_of(s), "providers": dict(sorted(providers.items())), "weeks": weeks,
-            "placements": placements}
+    pupils = {"overall": _pupils_of(tc, s), "providers": {pid: _pupils_of(tc, part) for pid, part in parts.items()},
+              "weeks": {monday: _pupils_of(tc, part) for monday, part in weeks.items()}}
+    return {"overall": _figures_of(s), "providers": {pid: _figures_of(part) for pid, part in parts.items()},
+            "weeks": {monday: _figures_of(part) for monday, part in weeks.items()}, "placements": placements,
+            "pupils": pupils}
 
 
 def pupil_flags(tc: TermContext, fig: dict) -> dict:
@@ -40,24 +50,52 @@ def _row(labels: list, f: dict) -> list:
     return [*labels, f["possible"], f["attended"], f["authorised"], f["unauthorised"], f["not_reported"], f["percent"]]
 
 
+OVERALL = "attendance.all"                  # the pupil group of the whole term's attendance figures
+
+
+def provider_group(pid: str) -> str:
+    return f"attendance.provider.{pid}"
+
+
+def week_group(monday) -> str:
+    return f"attendance.week.{monday:%Y-%m-%d}"
+
+
 def attendance_section(tc: TermContext) -> Section:
+    """True figures; Section.facts records the counts and, for each provider, week and the total, the number of
+    pupils its figures are about, so that build_pack can suppress those of fewer than suppress_below pupils."""
+    facts = Ledger()
     fig = term_figures(tc)
+    pupils_of = fig["pupils"]
     target = tc.settings.target_percent
+    ids = list(fig["providers"])
     rows = [_row([pid, provider_name(tc, pid)], f) for pid, f in fig["providers"].items()]
     rows.append(_row([TOTAL, ALL], fig["overall"]))
     by_provider = Table("Attendance by provider", ["Provider ID", "Provider"] + FIGURE_COLUMNS, rows,
                         note="Attendance % = attended ÷ possible sessions; sessions not reported by a provider are "
-                             "left out of the percentage and shown on their own.")
+                             "left out of the percentage and shown on their own.",
+                        groups={**{r: provider_group(pid) for r, pid in enumerate(ids)}, len(ids): OVERALL})
+    for pid in ids:
+        facts.group(provider_group(pid), pupils_of["providers"][pid])
+    facts.group(OVERALL, pupils_of["overall"])
+    if ids:
+        facts.group_line([provider_group(pid) for pid in ids], OVERALL)   # the rows' sessions add up to the total
     flags = pupil_flags(tc, fig)
     pupils = Table("Placements below target", ["Measure", "Placements"], [
-        ["Placements with sessions in the term", tc.suppress(flags["with_sessions"])],
-        [f"Below the {target:g}% target", tc.suppress(flags["below_target"])],
-        ["In persistent absence (10% or more of possible sessions missed)", tc.suppress(flags["persistent_absence"])],
+        ["Placements with sessions in the term", flags["with_sessions"]],
+        [f"Below the {target:g}% target", flags["below_target"]],
+        ["In persistent absence (10% or more of possible sessions missed)", flags["persistent_absence"]],
     ], note="Worked out on each placement's sessions over the term.")
+    facts.table_counts(pupils, {(0, 1): "attendance.with_sessions", (1, 1): "attendance.below_target",
+                                (2, 1): "attendance.persistent_absence"})
+    for monday, n in pupils_of["weeks"].items():
+        facts.group(week_group(monday), n)
     trend = Chart("Attendance by week", "line", [week_label(m) for m in fig["weeks"]],
-                  [(ALL, [f["percent"] for f in fig["weeks"].values()])], "Attendance %", target, True)
-    bars = Chart("Attendance by provider", "bar", [provider_name(tc, pid) for pid in fig["providers"]],
-                 [("Attendance %", [f["percent"] for f in fig["providers"].values()])], "Attendance %", target, True)
+                  [(ALL, [f["percent"] for f in fig["weeks"].values()])], "Attendance %", target, True,
+                  groups=[week_group(m) for m in fig["weeks"]])
+    bars = Chart("Attendance by provider", "bar", [provider_name(tc, pid) for pid in ids],
+                 [("Attendance %", [f["percent"] for f in fig["providers"].values()])], "Attendance %", target, True,
+                 groups=[provider_group(pid) for pid in ids])
     intro = (f"Attendance at provision for the term's sessions from {tc.start:%d/%m/%Y} to {tc.end:%d/%m/%Y} "
              f"against the school's target of {target:g}% (policy §15.5).")
-    return Section("attendance", "Attendance", intro, [by_provider, pupils], [trend, bars])
+    return Section("attendance", "Attendance", intro, [by_provider, pupils], [trend, bars], facts=facts)

@@ -8,6 +8,8 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from .context import TermContext
+from .disclosure import Ledger
+from .model import Table
 
 TOTAL = "Total"
 
@@ -70,6 +72,17 @@ def week_label(monday: dt.date) -> str:
     return f"w/c {monday:%d/%m}"
 
 
-def count_row(tc: TermContext, labels: list, groups: list[list], keep=lambda p: True) -> list:
-    """labels + the suppressed number of items of each group that `keep` accepts."""
-    return [*labels, *(tc.suppress(sum(1 for p in g if keep(p))) for g in groups)]
+def count_row(labels: list, groups: list[list], keep=lambda p: True) -> list:
+    """labels + the number of items of each group that `keep` accepts (true numbers: build_pack protects them)."""
+    return [*labels, *(sum(1 for p in g if keep(p)) for g in groups)]
+
+
+def record_grid(facts: Ledger, table: Table, row_keys: list, col_keys: list, first: int,
+                total_row: bool = False) -> None:
+    """Record the count cells of `table` (rows x the columns from `first`) as '<row key>.<column key>'; a row
+    key None is not a count. With `total_row`, each column's rows add up to its last row."""
+    facts.table_counts(table, {(r, first + c): f"{rk}.{ck}" for r, rk in enumerate(row_keys) if rk
+                               for c, ck in enumerate(col_keys)})
+    if total_row:
+        for ck in col_keys:
+            facts.line([f"{rk}.{ck}" for rk in row_keys[:-1]], f"{row_keys[-1]}.{ck}")

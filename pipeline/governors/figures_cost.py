@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from ..sessions import expected_sessions
 from .context import TermContext
+from .disclosure import Ledger
 from .figures_base import TOTAL, money, provider_name, share
 from .model import Section, Table
 
@@ -53,27 +54,49 @@ def cost_figures(tc: TermContext) -> dict:
             "budget": None if budget is None else Decimal(str(budget))}
 
 
-def _row(tc: TermContext, labels: list, f: dict) -> list:
-    return [*labels, tc.suppress(f["placements"]), f["term_sessions"], money(f["term_cost"]),
-            f["year_sessions"], money(f["year_cost"])]
+def _row(labels: list, f: dict) -> list:
+    return [*labels, f["placements"], f["term_sessions"], money(f["term_cost"]), f["year_sessions"],
+            money(f["year_cost"])]
+
+
+UNKNOWN_KEY = "cost.placements.unknown"
 
 
 def cost_section(tc: TermContext) -> Section:
+    """True numbers; the Placements column is recorded as counts (Section.facts) for build_pack to protect."""
+    facts = Ledger()
     fig = cost_figures(tc)
-    rows = [_row(tc, [pid, provider_name(tc, pid)], f) for pid, f in fig["providers"].items()]
-    rows.append(_row(tc, [TOTAL, ""], fig["total"]))
+    ids = list(fig["providers"])
+    rows = [_row([pid, provider_name(tc, pid)], f) for pid, f in fig["providers"].items()]
+    rows.append(_row([TOTAL, ""], fig["total"]))
     unknown = fig["unknown"]
     if unknown["placements"]:
-        rows.append([NOT_RECORDED, "not in the total", tc.suppress(unknown["placements"]), unknown["term_sessions"],
+        rows.append([NOT_RECORDED, "not in the total", unknown["placements"], unknown["term_sessions"],
                      None, unknown["year_sessions"], None])
     by_provider = Table("Cost by provider", ["Provider ID", "Provider", "Placements", "Sessions booked this term",
                                              "Cost this term (£)", "Sessions booked this year", "Cost this year (£)"],
                         rows, note="Cost = booked sessions ÷ 2 × Cost per day; every expected session is booked "
                                    "whatever the register code. Placements with no Cost per day are on the "
-                                   f"'{NOT_RECORDED}' line, not in the total.")
+                                   f"'{NOT_RECORDED}' line, not in the total. A provider with fewer "
+                                   "placements than the pack's small-number limit has its figures suppressed.")
+    keys = [f"cost.placements.{pid}" for pid in ids] + ["cost.placements.total"]
+    facts.table_counts(by_provider, {(r, 2): k for r, k in enumerate(keys)})
+    facts.line(keys[:-1], keys[-1])
+    facts.count(UNKNOWN_KEY, unknown["placements"])
+    # a provider's sessions and cost describe its few placements (sessions give their number away): a row of
+    # fewer than suppress_below placements is suppressed whole, like attendance
+    groups = [f"cost.provider.{pid}" for pid in ids] + ["cost.all"]
+    for key, f in zip(groups, [*fig["providers"].values(), fig["total"]]):
+        facts.group(key, f["placements"])
+    facts.group_line(groups[:-1], groups[-1], known=True)    # the total is the AP budget table's spending
+    by_provider.groups.update(dict(enumerate(groups)))
+    if unknown["placements"]:
+        facts.table_counts(by_provider, {(len(keys), 2): UNKNOWN_KEY})
+        facts.group("cost.unknown", unknown["placements"])
+        by_provider.groups[len(keys)] = "cost.unknown"
     intro = (f"The term from {tc.start:%d/%m/%Y} and the academic year from {tc.year_start:%d/%m/%Y}, both to "
              f"{tc.end:%d/%m/%Y}, against the AP budget (policy §7.3).")
-    return Section("cost", "Cost", intro, [by_provider, _budget_table(fig)])
+    return Section("cost", "Cost", intro, [by_provider, _budget_table(fig)], facts=facts)
 
 
 def budget_figures(fig: dict) -> dict:

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 from .. import schema
 from .context import TermContext
+from .disclosure import Ledger
 from .figures_base import (TOTAL, active_in_term, count_row, done_by, ended_in_term, is_yes, provider_ids,
-                           provider_name, pupil_count, started_in_term)
+                           provider_name, pupil_count, record_grid, started_in_term)
 from .model import Section, Table
 
 GROUP_COLUMNS = ["Active in the term", "Started in the term", "Ended in the term"]
+GROUP_KEYS = ["active", "started", "ended"]
 NEEDS = (("SEND", "send"), ("EHC plan", "ehc_plan"), ("Looked after", "looked_after"))
 OUTCOME_DUTIES = (("Reintegration plan agreed", "reintegration_plan_agreed"),
                   ("Final report received", "final_report_received"), ("Pupil views recorded", "pupil_views_recorded"))
 NOT_RECORDED = "Not recorded"
+PLACEMENTS = "placements"                # the key of the placements' totals, shared by every table that shows one
 
 
 # --- placements --------------------------------------------------------------------------------
@@ -22,23 +25,27 @@ def placement_groups(tc: TermContext) -> tuple[list, list, list]:
 
 
 def placements_section(tc: TermContext) -> Section:
+    """True numbers; Section.facts records the counts (disclosure.py) for build_pack to protect."""
+    facts = Ledger()
     groups = placement_groups(tc)
     active = groups[0]
     overview = Table("Placements this term", ["Measure", "Number"], [
-        ["Pupils in alternative provision", tc.suppress(pupil_count(active))],
-        ["Placements active during the term", tc.suppress(len(active))],
-        ["Placements started in the term", tc.suppress(len(groups[1]))],
-        ["Placements ended in the term", tc.suppress(len(groups[2]))],
+        ["Pupils in alternative provision", pupil_count(active)],
+        ["Placements active during the term", len(active)],
+        ["Placements started in the term", len(groups[1])],
+        ["Placements ended in the term", len(groups[2])],
         ["Providers used", len(provider_ids(active))],
     ], note="A placement is active when it has started, has not ended and the parents have not refused it.")
+    facts.table_counts(overview, {(0, 1): "pupils.active", (1, 1): "placements.active",
+                                  (2, 1): "placements.started", (3, 1): "placements.ended"})
     return Section("placements", "Placements", _placements_intro(tc), [
         overview,
-        _breakdown(tc, "Placements by reason", ["Reason"], groups, [(r,) for r in schema.REASONS], "reason"),
-        _by_provider(tc, groups),
-        _breakdown(tc, "Placements by who arranged them", ["Arranged by"], groups,
-                   [(a,) for a in schema.ARRANGED_BY], "arranged_by"),
-        _by_need(tc, groups),
-    ])
+        _breakdown(facts, "Placements by reason", ["Reason"], groups, schema.REASONS, "reason"),
+        _by_provider(tc, facts, groups),
+        _breakdown(facts, "Placements by who arranged them", ["Arranged by"], groups, schema.ARRANGED_BY,
+                   "arranged_by"),
+        _by_need(facts, groups),
+    ], facts=facts)
 
 
 def _placements_intro(tc: TermContext) -> str:
@@ -46,54 +53,69 @@ def _placements_intro(tc: TermContext) -> str:
             "a placement the parents refused never counts.")
 
 
-def _breakdown(tc, title, label_columns, groups, labels, key) -> Table:
-    rows = [count_row(tc, list(lab), groups, lambda p, v=lab[0]: p.get(key) == v) for lab in labels]
-    rows.append(count_row(tc, [TOTAL], groups))
-    return Table(title, label_columns + GROUP_COLUMNS, rows)
+def _breakdown(facts, title, label_columns, groups, labels, key) -> Table:
+    rows = [count_row([lab], groups, lambda p, v=lab: p.get(key) == v) for lab in labels]
+    rows.append(count_row([TOTAL], groups))
+    table = Table(title, label_columns + GROUP_COLUMNS, rows)
+    record_grid(facts, table, [f"{key}.{lab}" for lab in labels] + [PLACEMENTS], GROUP_KEYS, 1, total_row=True)
+    return table
 
 
-def _by_provider(tc: TermContext, groups) -> Table:
+def _by_provider(tc: TermContext, facts, groups) -> Table:
     ids = provider_ids([p for g in groups for p in g])
-    rows = [count_row(tc, [pid, provider_name(tc, pid)], groups, lambda p, v=pid: p["provider_id"] == v) for pid in ids]
-    rows.append(count_row(tc, [TOTAL, ""], groups))
-    return Table("Placements by provider", ["Provider ID", "Provider"] + GROUP_COLUMNS, rows)
+    rows = [count_row([pid, provider_name(tc, pid)], groups, lambda p, v=pid: p["provider_id"] == v) for pid in ids]
+    rows.append(count_row([TOTAL, ""], groups))
+    table = Table("Placements by provider", ["Provider ID", "Provider"] + GROUP_COLUMNS, rows)
+    record_grid(facts, table, [f"provider.{pid}" for pid in ids] + [PLACEMENTS], GROUP_KEYS, 2, total_row=True)
+    return table
 
 
-def _by_need(tc: TermContext, groups) -> Table:
-    rows = [count_row(tc, [label], groups, lambda p, k=key: is_yes(p.get(k))) for label, key in NEEDS]
-    return Table("Placements of pupils with SEND, an EHC plan or looked after", ["Group"] + GROUP_COLUMNS, rows,
-                 note="A pupil can be in more than one group, so these rows do not add up to a total.")
+def _by_need(facts, groups) -> Table:
+    rows = [count_row([label], groups, lambda p, k=key: is_yes(p.get(k))) for label, key in NEEDS]
+    table = Table("Placements of pupils with SEND, an EHC plan or looked after", ["Group"] + GROUP_COLUMNS, rows,
+                  note="A pupil can be in more than one group, so these rows do not add up to a total.")
+    record_grid(facts, table, [f"need.{key}" for _, key in NEEDS], GROUP_KEYS, 1)
+    return table
 
 
 # --- outcomes (§16) ----------------------------------------------------------------------------
 
+def destination_of(p: dict) -> str:
+    """The placement's Destination type from the list, else 'Not recorded' (the free-text Destination is the
+    school's own note and never reaches the pack)."""
+    value = " ".join(str(p.get("destination_type") or "").split())
+    return next((d for d in schema.DESTINATION_TYPES if d.casefold() == value.casefold()), NOT_RECORDED)
+
+
 def outcome_figures(tc: TermContext) -> dict:
-    """{'ended': [...], 'reintegrated': [...], 'destinations': {text: count}} for placements ended in the term."""
+    """{'ended': [...], 'reintegrated': [...], 'destinations': {type: count}} for placements ended in the term;
+    every type of the list and 'Not recorded', in that order."""
     ended = ended_in_term(tc)
-    destinations: dict[str, int] = {}
-    spelling: dict[str, str] = {}
+    destinations = {d: 0 for d in (*schema.DESTINATION_TYPES, NOT_RECORDED)}
     for p in ended:
-        text = " ".join(str(p.get("destination") or "").split()) or NOT_RECORDED
-        label = spelling.setdefault(text.casefold(), text)
-        destinations[label] = destinations.get(label, 0) + 1
+        destinations[destination_of(p)] += 1
     return {"ended": ended, "reintegrated": [p for p in ended if done_by(p, "reintegration_plan_agreed", tc.end)],
             "destinations": destinations}
 
 
 def outcomes_section(tc: TermContext) -> Section:
+    facts = Ledger()
     fig = outcome_figures(tc)
     ended = fig["ended"]
-    rows = [["Placements ended in the term", tc.suppress(len(ended))]]
-    rows += [[label, tc.suppress(sum(done_by(p, key, tc.end) for p in ended))] for label, key in OUTCOME_DUTIES]
+    rows = [["Placements ended in the term", len(ended)]]
+    rows += [[label, sum(done_by(p, key, tc.end) for p in ended)] for label, key in OUTCOME_DUTIES]
     outcomes = Table("Ended placements", ["Measure", "Placements"], rows,
                      note=f"Placements whose Actual end date is in the term; a step counts when it is dated on or "
                           f"before {tc.end:%d/%m/%Y}.")
-    order = sorted(fig["destinations"], key=lambda d: (d == NOT_RECORDED, d.casefold()))
-    dest = Table("Destinations of ended placements", ["Destination", "Placements"],
-                 [[d, tc.suppress(fig["destinations"][d])] for d in order],
-                 note="" if order else "No placement ended in the term.")
+    facts.table_counts(outcomes, {(0, 1): "placements.ended",
+                                  **{(i, 1): f"outcome.{key}" for i, (_, key) in enumerate(OUTCOME_DUTIES, 1)}})
+    order = list(fig["destinations"])
+    dest = Table("Destinations of ended placements", ["Destination type", "Placements"],
+                 [[d, fig["destinations"][d]] for d in order] + [[TOTAL, len(ended)]],
+                 note="Counted by the Destination type column of placements.xlsx; 'Not recorded': no type chosen.")
+    record_grid(facts, dest, [f"destination.{d}" for d in order] + [PLACEMENTS], ["ended"], 1, total_row=True)
     return Section("outcomes", "Outcomes", "Ended placements, reintegration and destinations (policy §16).",
-                   [outcomes, dest])
+                   [outcomes, dest], facts=facts)
 
 
 # --- incidents ---------------------------------------------------------------------------------
@@ -117,18 +139,28 @@ def term_incidents(tc: TermContext) -> list[dict]:
 
 
 def incidents_section(tc: TermContext) -> Section:
+    facts = Ledger()
     incidents = term_incidents(tc)
     cats = list(schema.INCIDENT_CATEGORIES)
     by_cat = Table("Incidents by category", ["Category", "Incidents"],
-                   [count_row(tc, [c], [incidents], lambda i, v=c: i["category"] == v) for c in cats]
-                   + [count_row(tc, [TOTAL], [incidents])])
+                   [count_row([c], [incidents], lambda i, v=c: i["category"] == v) for c in cats]
+                   + [count_row([TOTAL], [incidents])])
+    record_grid(facts, by_cat, [f"incidents.category.{c}" for c in cats] + ["incidents"], ["all"], 1, total_row=True)
+    ids = provider_ids(incidents)
     rows = []
-    for pid in provider_ids(incidents):
+    for pid in ids:
         mine = [i for i in incidents if i["provider_id"] == pid]
-        rows.append([pid, provider_name(tc, pid),
-                     *(tc.suppress(sum(i["category"] == c for i in mine)) for c in cats), tc.suppress(len(mine))])
+        rows.append([pid, provider_name(tc, pid), *(sum(i["category"] == c for i in mine) for c in cats), len(mine)])
     by_provider = Table("Incidents by provider", ["Provider ID", "Provider"] + cats + [TOTAL], rows,
                         note="" if rows else "No incidents were reported in the term.")
+    # each provider's row adds up to its total; each category's column to the category's line above
+    record_grid(facts, by_provider, [f"incidents.provider.{pid}" for pid in ids], cats + ["all"], 2)
+    for pid in ids:
+        facts.line([f"incidents.provider.{pid}.{c}" for c in cats], f"incidents.provider.{pid}.all")
+    if ids:
+        for c in [*cats, "all"]:
+            facts.line([f"incidents.provider.{pid}.{c}" for pid in ids],
+                       f"incidents.category.{c}.all" if c != "all" else "incidents.all")
     return Section("incidents", "Incidents",
                    "Incidents the providers reported in their accepted weekly returns, dated in the term "
-                   "(policy §13.4, §14.5).", [by_cat, by_provider])
+                   "(policy §13.4, §14.5).", [by_cat, by_provider], facts=facts)

@@ -1,7 +1,8 @@
 """What the governor pack holds: sections of tables and charts, no personal data.
 
-Every value is a number, a short text, or None; counts that small-number suppression
-hides are the text '<N'. Renderers (xlsx with native charts, html with inline SVG)
+Every value is a number, a short text, or None. The figures modules give the true numbers
+and record which are counts (Table.keys, Section.facts); pack.build_pack hands renderers a
+pack in which disclosure.py has replaced small counts by '<N' and others by 'hidden'. Renderers (xlsx with native charts, html with inline SVG)
 draw any pack from this shape alone.
 """
 from __future__ import annotations
@@ -17,6 +18,8 @@ class Table:
     rows: list[list]                       # one list per row, aligned with columns
     note: str = ""                         # one plain sentence under the table, if needed
     rag_column: str | None = None          # a column whose values are 'Red', 'Amber' or 'Green'
+    keys: dict = field(default_factory=dict)    # (row, column) -> key of a count cell (disclosure.py)
+    groups: dict = field(default_factory=dict)  # row -> key of the pupil group its figures are about
 
 
 @dataclass
@@ -28,6 +31,7 @@ class Chart:
     y_title: str = ""
     target: float | None = None            # drawn as a horizontal line, e.g. the attendance target
     percent: bool = False                  # values are percentages (axis 0-100)
+    groups: list = field(default_factory=list)  # per category: key of its pupil group (disclosure.py), or None
 
 
 @dataclass
@@ -37,6 +41,7 @@ class Section:
     intro: str = ""
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
+    facts: object = None                   # a disclosure.Ledger: the counts and pupil groups to protect
 
 
 @dataclass

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from ..output import write_text
 from ..render.html_report import _ENV
+from .disclosure import is_marker, privacy_text
 from .model import Chart, GovernorPack, Section, Table
 from .svg import cell_kind, chart_svg, column_kind, is_number, percent_text, value_text
 
@@ -30,7 +31,8 @@ def rag_key(value) -> str | None:
 
 
 def is_count_like(value) -> bool:
-    return is_number(value) or bool(_SMALL.match(str(value).strip()))
+    """A number, or what disclosure control shows in its place ('<3', 'hidden', 'suppressed ...')."""
+    return is_number(value) or bool(_SMALL.match(str(value).strip())) or is_marker(value)
 
 
 def numeric_columns(table: Table) -> list[bool]:
@@ -99,7 +101,7 @@ def context(pack: GovernorPack) -> dict:
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", pack.summary or "") if p.strip()]
     return {"school": pack.school, "term": pack.term, "start": pack.start, "end": pack.end, "as_of": pack.as_of,
             "target": percent_text(pack.target_percent), "summary": paragraphs, "sections": sections,
-            "suppress_below": int(pack.suppress_below or 0)}
+            "suppress_below": int(pack.suppress_below or 0), "privacy": privacy_text(int(pack.suppress_below or 0))}
 
 
 def render_pack_html(pack: GovernorPack) -> str:

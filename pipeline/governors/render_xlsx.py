@@ -19,6 +19,7 @@ import xlsxwriter
 
 from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime
 from ..render.html_report import uk_date
+from .disclosure import privacy_text
 from .model import Chart, GovernorPack, Section, Table
 from .render_html import is_count_like, is_total_row, money_pence, numeric_columns, rag_key
 from .svg import PALETTE, TARGET_COLOUR, cell_kind, column_kind, is_number, value_text, y_scale
@@ -157,10 +158,7 @@ class _Book:
         ws.write_string(row, 0, "Attendance target", label)
         ws.write_number(row, 1, pack.target_percent, self.fmt(num_format='0.0"%"', align="left", valign="top"))
         row += 1
-        privacy = "No pupil is named in this report: placements are counted, never listed by name."
-        if int(pack.suppress_below or 0) > 1:
-            n = int(pack.suppress_below)
-            privacy += f" To protect small groups, a number from 1 to {n - 1} is shown as \u201c<{n}\u201d."
+        privacy = privacy_text(int(pack.suppress_below or 0))
         ws.write_string(row, 0, "Privacy", label)
         ws.write_string(row, 1, privacy, wrap)
         ws.set_row(row, 15 * _lines(privacy, 95))
