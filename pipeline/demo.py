@@ -51,6 +51,17 @@ SCHOOL_TOML = '''\
 name = "Hilltop Infant School"
 address = "1 School Lane, Hilltop, HT1 1AA"    # letterhead (a made-up address)
 target_percent = 96.0                           # the school's attendance target, policy §15.5
+phone = "01632 960000"                          # the school office: on letters, e-mails and returns
+email = "office@hilltop-infant.example.org"
+
+[people]                                        # who holds each role (policy §7); one person may hold several
+Headteacher = "Mrs Ruth Okafor"
+"AP lead" = "Mr Tom Baines"
+DSL = "Mr Tom Baines"
+SENCO = "Ms Priya Lal"
+"Attendance lead" = "Mrs Jo Whitby"
+"Assessment lead" = "Ms Priya Lal"
+dsl_phone = "01632 960009"                      # the DSL's direct line, for providers
 
 [calendar]
 closures = [2026-11-13]                         # INSET day (Friday 13 November 2026)

@@ -241,7 +241,7 @@ SCHOOL_TOML_HEAD = '''\
 name = "Hilltop Infant School"
 address = "1 School Lane, Hilltop"     # letterhead
 target_percent = 96.0                   # the school's attendance target, policy §15.5
-
+{school_optional}
 [calendar]
 closures = [2026-11-13]                 # INSET days and other planned closures
 
@@ -258,7 +258,8 @@ closures = [2026-11-13]                 # INSET days and other planned closures
 EXAMPLES = {
     "from": '"ap.lead@hilltop.example"', "smtp_host": '"smtp.hilltop.example"',
     "username": '"ap.lead@hilltop.example"', "secrets_file": '"C:/AP secrets/provider_passwords.toml"',
-    "ap_budget": "25000", "cache": '"reports/.cache"', "letter_template": '"letter.html.j2"',
+    "ap_budget": "25000", "phone": '"01632 960000"', "email": '"office@hilltop.example"',
+    "dsl_phone": '"01632 960009"', "cache": '"reports/.cache"', "letter_template": '"letter.html.j2"',
 }
 
 
@@ -273,17 +274,40 @@ def toml_value(value) -> str:
     raise TypeError(f"no TOML form for {value!r}")
 
 
+def _commented(setting) -> str:
+    """One optional setting as two commented lines: what it does, then its default or an example."""
+    if setting.default is None:
+        note = "" if "default" in setting.help.lower() else " Default: not set."
+        return f"# {setting.help}{note}\n# {setting.key} = {EXAMPLES.get(setting.key, '')}\n"
+    return f"# {setting.help}\n# {setting.key} = {toml_value(setting.default)}\n"
+
+
+# Who holds each role (policy §7); one person may hold several. Reports show the name beside the
+# role, and letters to parents are signed with the Headteacher's name.
+PEOPLE_EXAMPLE = """\
+# Who holds each role of policy §7 (one person may hold several): reports show the name beside
+# the role, and letters to parents are signed with the Headteacher's name.
+# "Headteacher" = "Mrs Ruth Okafor"
+# "AP lead" = "Mr Tom Baines"
+# "DSL" = "Mr Tom Baines"
+# "SENCO" = "Ms Priya Lal"
+# "Attendance lead" = "Mrs Jo Whitby"
+# "Assessment lead" = "Ms Priya Lal"
+"""
+
+# Tables the head already opens: their optional settings go inside them (TOML forbids a second [school]).
+HEAD_TABLES = ("school",)
+
+
 def school_toml_text() -> str:
-    parts = [SCHOOL_TOML_HEAD]
-    tables = list(dict.fromkeys(s.table for s in SETTINGS))
+    school_optional = "".join(_commented(s) for s in SETTINGS if s.table == "school")
+    parts = [SCHOOL_TOML_HEAD.replace("{school_optional}", school_optional)]
+    tables = [t for t in dict.fromkeys(s.table for s in SETTINGS) if t not in HEAD_TABLES]
     for table in tables:
         parts.append(f"\n[{table}]\n")
-        for s in (s for s in SETTINGS if s.table == table):
-            if s.default is None:
-                note = "" if "default" in s.help.lower() else " Default: not set."
-                parts.append(f"# {s.help}{note}\n# {s.key} = {EXAMPLES.get(s.key, '')}\n")
-            else:
-                parts.append(f"# {s.help}\n# {s.key} = {toml_value(s.default)}\n")
+        parts.extend(_commented(s) for s in SETTINGS if s.table == table)
+        if table == "people":
+            parts.append(PEOPLE_EXAMPLE)
     return "".join(parts)
 
 

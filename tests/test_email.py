@@ -7,6 +7,8 @@ import email.policy
 import io
 import os
 
+import tomllib
+
 import msoffcrypto.exceptions
 import openpyxl
 import pytest
@@ -16,6 +18,8 @@ from pipeline.delivery import (LOG_NAME, Outgoing, already_sent, build_message, 
 from pipeline.delivery import send_log
 from pipeline.delivery.messages import OUTBOX_SENDER, XLSX_TYPE, uk_datetime
 from pipeline.errors import RunError
+from pipeline.settings import parse_settings
+from tests.factories import SCHOOL_TOML
 from tests.smtp_server import (AS_OF, PASSWORDS, SENDER, WEEK, attachment, decrypt, items, outgoing,
                                pupil_identifiers, settings)
 
@@ -125,6 +129,63 @@ def test_an_encrypted_attachment_is_announced_without_its_password(tmp_path, sch
         assert "password we agreed with you separately" in text
         assert "The password is not in this e-mail" in text
         assert item.password.encode() not in wire(msg)
+
+
+# --- whom to contact (contract §2: [school] phone and email, [people] DSL and dsl_phone) -------------
+
+def contact_settings(school: str = "", people: str = "", sender: str | None = SENDER):
+    """The test school with the given lines added to [school] and a [people] table."""
+    toml = SCHOOL_TOML.replace("target_percent = 96.0\n", "target_percent = 96.0\n" + school)
+    toml += f"\n[people]\n{people}" + (f'\n[email]\nfrom = "{sender}"\n' if sender else "")
+    return parse_settings(tomllib.loads(toml))
+
+
+FULL_CONTACTS = dict(school='phone = "01225 423526"\nemail = "office@test-infant.sch.uk"\n',
+                     people='DSL = "Mrs J Shah"\ndsl_phone = "01225 423599"\n"Attendance lead" = "Mr B Jones"\n')
+
+
+def test_body_gives_the_dsls_name_and_direct_line_for_a_safeguarding_concern(tmp_path):
+    text = " ".join(body(items(tmp_path, contact_settings(**FULL_CONTACTS))[0][1]).split())
+    assert ("A safeguarding concern must still be reported to our Designated Safeguarding Lead (Mrs J Shah, phone "
+            "01225 423599) straight away, as usual: do not wait for this return.") in text
+    assert ("If anything is unclear, please ask the attendance lead (Mr B Jones) at Test Infant School: reply to "
+            f"this e-mail ({SENDER}), phone the school office on 01225 423526 or e-mail the school office at "
+            "office@test-infant.sch.uk.") in text
+
+
+def test_a_phone_number_is_never_split_across_two_lines(tmp_path):
+    text = body(items(tmp_path, contact_settings(**FULL_CONTACTS))[0][1])
+    assert text.count("01225 423599") == 1 and text.count("01225 423526") == 1
+    assert all(len(line) <= 72 for line in text.splitlines())
+
+
+def test_without_contacts_the_body_still_says_whom_to_ask(tmp_path):
+    text = " ".join(body(items(tmp_path, contact_settings(sender=None))[0][1]).split())
+    assert ("A safeguarding concern must still be reported to our Designated Safeguarding Lead straight away, as "
+            "usual") in text
+    assert "If anything is unclear, please ask the attendance lead at Test Infant School: contact the school office." in text
+    assert "None" not in text and "()" not in text
+
+
+def test_the_dsl_phone_alone_and_the_office_e_mail_alone(tmp_path):
+    school = contact_settings(school='email = "office@test-infant.sch.uk"\n', people='dsl_phone = "01225 423599"\n',
+                              sender=None)
+    text = " ".join(body(items(tmp_path, school)[0][1]).split())
+    assert "our Designated Safeguarding Lead (phone 01225 423599) straight away" in text
+    assert "at Test Infant School: e-mail the school office at office@test-infant.sch.uk." in text
+
+
+def test_the_password_line_gives_the_office_phone(tmp_path):
+    msg = build_message(contact_settings(**FULL_CONTACTS), outgoing(tmp_path, "PRV1", encrypt=True), AS_OF)
+    assert "If you do not have it, please phone us on 01225 423526: do not ask for it by e-mail." in " ".join(
+        body(msg).split())
+
+
+def test_contacts_never_bring_a_pupil_into_the_body(tmp_path):
+    for item, msg in items(tmp_path, contact_settings(**FULL_CONTACTS)):
+        head_and_body = wire(msg).split(b"Content-Disposition: attachment")[0].decode()
+        for identifier in pupil_identifiers():
+            assert identifier not in head_and_body
 
 
 # --- attachment ------------------------------------------------------------------------------------

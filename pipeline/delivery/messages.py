@@ -4,6 +4,10 @@ A message is addressed to the provider's Contact email only: no Cc, no Bcc. Its 
 many pupils the return covers but never who they are; the names are in the attachment, which is
 encrypted when the school has agreed a password with that provider.
 
+Whom to contact is said from school.toml (pipeline/contacts.py): the school office's phone and
+e-mail ([school] phone, email) for questions, and, where a safeguarding concern must be reported
+straight away, the DSL's name and direct line ([people] DSL, dsl_phone) when they are given.
+
 Without encryption the same inputs give the same bytes: the Date header is the as-of day at
 07:00 UK time, and the Message-ID and the MIME boundary are hashes of provider, week and school.
 """
@@ -20,8 +24,9 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
+from ..contacts import contacts_of
 from ..errors import RunError
-from ..output import write_bytes
+from ..output import output_path, write_bytes
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 # Used in the outbox copy when [email] from is not set (sending needs it and refuses without it).
@@ -98,13 +103,27 @@ def _digest(item: Outgoing, school: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+def _ask(contacts, reply_to: str) -> str:
+    """'reply to this e-mail (a@school.org) or phone the school office on 01225 423526', from what is given."""
+    ways = [f"reply to this e-mail ({reply_to})" if reply_to and reply_to != OUTBOX_SENDER else ""]
+    if contacts.phone:
+        ways.append(f"phone the school office on {contacts.phone}")
+    if contacts.email and contacts.email != reply_to:
+        ways.append(f"e-mail the school office at {contacts.email}")
+    ways = [way for way in ways if way]
+    if not ways:
+        return "contact the school office"
+    return ", ".join(ways[:-1]) + (" or " if len(ways) > 1 else "") + ways[-1]
+
+
 def _body(settings, item: Outgoing, from_header: str) -> str:
     school = one_line(settings.school_name)
+    contacts = contacts_of(settings)
     pupils = f"{item.pupils} pupil" if item.pupils == 1 else f"{item.pupils} pupils"
     reply_to = email.utils.parseaddr(from_header)[1]
-    contact = (f"reply to this e-mail ({reply_to})" if reply_to and reply_to != OUTBOX_SENDER
-               else "contact the school office")
     where = f", {one_line(settings.address)}" if one_line(settings.address) else ""
+    lead = f"the attendance lead ({contacts.attendance_lead})" if contacts.attendance_lead else "the attendance lead"
+    dsl = contacts.dsl_phrase("our")
     paragraphs = [
         f"Dear colleagues at {one_line(item.provider_name) or item.provider_id},",
         f"Attached is the attendance return for the week commencing {long_date(item.week, True)}. "
@@ -119,8 +138,8 @@ def _body(settings, item: Outgoing, from_header: str) -> str:
         "3. A session showing '-' means the pupil is not expected then. Leave it as it is.",
         "4. The key to the codes is on the Instructions sheet.",
         "5. Record any incident (serious behaviour, a safeguarding concern, an injury) on the Incidents "
-        "sheet. A safeguarding concern must still be reported to our Designated Safeguarding Lead "
-        "straight away, as usual: do not wait for this return.",
+        f"sheet. A safeguarding concern must still be reported to {dsl} straight away, as usual: do not "
+        "wait for this return.",
         "6. Save the workbook and reply to this e-mail with it attached.",
     ]
     after = [
@@ -128,17 +147,24 @@ def _body(settings, item: Outgoing, from_header: str) -> str:
         "the Attendance sheet: we use them to match your return to our records.",
     ]
     if item.password:
+        phone = f" on {contacts.phone}" if contacts.phone else ""
         after.append("The workbook is protected with the password we agreed with you separately. "
-                     "The password is not in this e-mail. If you do not have it, please phone us: "
+                     f"The password is not in this e-mail. If you do not have it, please phone us{phone}: "
                      "do not ask for it by e-mail.")
     after += [
-        f"If anything is unclear, {contact} and the attendance lead at {school}{where} will help.",
+        f"If anything is unclear, please ask {lead} at {school}{where}: {_ask(contacts, reply_to)}.",
         f"Thank you,\n{school}",
         f"Provider ID: {item.provider_id}\nWeek commencing: {item.week.isoformat()}",
     ]
-    # Never break inside a word: not at the hyphen of "e-mail", nor inside an address or file name.
-    fill = lambda text, indent="": textwrap.fill(text, WIDTH, subsequent_indent=indent,  # noqa: E731
-                                                 break_long_words=False, break_on_hyphens=False)
+    # Never break inside a word: not at the hyphen of "e-mail", nor inside an address, a file name or
+    # a phone number (its spaces are held as NUL while wrapping, then put back).
+    numbers = [n for n in (contacts.phone, contacts.dsl_phone) if " " in n]
+
+    def fill(text: str, indent: str = "") -> str:
+        for number in numbers:
+            text = text.replace(number, number.replace(" ", "\0"))
+        return textwrap.fill(text, WIDTH, subsequent_indent=indent, break_long_words=False,
+                             break_on_hyphens=False).replace("\0", " ")
     wrap = lambda p: "\n".join(fill(line) for line in p.split("\n"))  # noqa: E731
     step_text = "\n".join(fill(s, "   ") for s in steps)
     return "\n\n".join([*map(wrap, paragraphs), step_text, *map(wrap, after)]) + "\n"
@@ -196,7 +222,7 @@ def write_outbox(messages: dict[str, tuple[Outgoing, EmailMessage]], folder: Pat
     folder = Path(folder)
     paths = []
     for provider_id, (item, msg) in messages.items():
-        path = folder / outbox_name(provider_id, item.week)
+        path = output_path(folder, outbox_name(provider_id, item.week))
         write_bytes(path, msg.as_bytes(policy=msg.policy.clone(linesep="\r\n")))
         paths.append(path)
     return paths
