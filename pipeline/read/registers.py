@@ -13,8 +13,8 @@ from pathlib import Path
 from .. import schema
 from ..errors import RunError
 from ..findings import Findings
-from ..upn import upn_problem
 from ..identifiers import EXAMPLE, fold_key, identifier_problem, shown
+from ..upn import upn_problem
 from .table import HEADER_SEARCH_ROWS, Row, find_header, missing_headers, read_table, required_blank
 from .workbook import Book, Unreadable, open_workbook
 
