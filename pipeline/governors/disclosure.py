@@ -80,21 +80,13 @@ class Ledger:
         return value
 
     def line(self, parts, total: str, known: bool = False) -> None:
-        entry = (tuple(parts), total)
-        if entry not in self.lines:
-            self.lines.append(entry)
-        if known:
-            self.known.add(total)
+        _add_line(self.lines, self.known, parts, total, known)
 
     def group(self, key: str, pupils: int) -> None:
         self.groups[key] = int(pupils)
 
     def group_line(self, parts, total: str, known: bool = False) -> None:
-        entry = (tuple(parts), total)
-        if entry not in self.group_lines:
-            self.group_lines.append(entry)
-        if known:
-            self.group_known.add(total)
+        _add_line(self.group_lines, self.group_known, parts, total, known)
 
     def merge(self, other: "Ledger | None") -> "Ledger":
         if other is not None:
@@ -300,3 +292,12 @@ def apply_chart(chart: Chart, pr: Protection) -> Chart:
 def apply_section(section: Section, pr: Protection) -> Section:
     return Section(section.id, section.title, section.intro, [apply_table(t, pr) for t in section.tables],
                    [apply_chart(c, pr) for c in section.charts])
+
+
+def _add_line(lines: list, known_totals: set, parts, total: str, known: bool) -> None:
+    """Record that `parts` add up to `total` (once), and whether a reader is assumed to know the total."""
+    entry = (tuple(parts), total)
+    if entry not in lines:
+        lines.append(entry)
+    if known:
+        known_totals.add(total)
