@@ -51,7 +51,21 @@ def sniff_bytes(data: bytes) -> str:
     return "other"
 
 
-class Book:
+class _Sheets:
+    """What Book and StoredBook share: finding a sheet by name and its formula cells."""
+    sheet_names: list
+    _formulas: dict
+
+    def formula_cells(self, sheet: str) -> frozenset:
+        """The cells of `sheet` holding a formula, as (row, col) from 0, matching the grid."""
+        return self._formulas.get(sheet, frozenset())
+
+    def find_sheet(self, name: str) -> str | None:
+        """The actual sheet name matching `name`, ignoring case and outer spaces."""
+        return find_sheet(self.sheet_names, name)
+
+
+class Book(_Sheets):
     """A readable xlsx workbook."""
 
     def __init__(self, path: Path, calamine_book, data: bytes = b"", encrypted: bool = False,
@@ -63,19 +77,11 @@ class Book:
         self.sheet_names: list[str] = list(calamine_book.sheet_names)
         self._formulas = formulas or {}
 
-    def formula_cells(self, sheet: str) -> frozenset:
-        """The cells of `sheet` holding a formula, as (row, col) from 0, matching the grid."""
-        return self._formulas.get(sheet, frozenset())
-
-    def find_sheet(self, name: str) -> str | None:
-        """The actual sheet name matching `name`, ignoring case and outer spaces."""
-        return find_sheet(self.sheet_names, name)
-
     def grid(self, sheet: str) -> list[list]:
         """The sheet's cells from A1: grid[i][j] is Excel row i+1, column j+1. Empty cells are ''."""
         try:
             return self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        except Exception:
+        except Exception:  # calamine's own errors: the caller turns them into a finding
             raise
         except BaseException as exc:  # a panic in the Rust reader (a date cell of -1e308) is a BaseException
             if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
@@ -115,7 +121,7 @@ def find_sheet(sheet_names, name: str) -> str | None:
     return None
 
 
-class StoredBook:
+class StoredBook(_Sheets):
     """What was read from a workbook earlier (pipeline.read.cache) or in a child process
     (pipeline.read.isolate): its sheet names, the grids of some sheets, its saved time and its formula
     cells, with Book's interface. A sheet whose grid could not be read is stored as None and raises here,
@@ -129,12 +135,6 @@ class StoredBook:
         self._modified = modified
         self._formulas = formulas or {}
         self.encrypted = encrypted
-
-    def formula_cells(self, sheet: str) -> frozenset:
-        return self._formulas.get(sheet, frozenset())
-
-    def find_sheet(self, name: str) -> str | None:
-        return find_sheet(self.sheet_names, name)
 
     def grid(self, sheet: str) -> list[list]:
         if sheet not in self._grids:
