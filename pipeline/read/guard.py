@@ -70,6 +70,15 @@ def _column(letters: str) -> int:
     return n
 
 
+def _letters(column: int) -> str:
+    """Excel's letters for a 1-based column number: 1 -> A, 16384 -> XFD."""
+    out = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
 def _split_ref(ref: str):
     """(row, col), 1-based, of a cell reference like 'XFD1048576' or 'd3'; None if it is not one."""
     i = 0
@@ -111,7 +120,10 @@ class _Part:
                 r, c = self.cell
                 self.max_row, self.max_col = max(self.max_row, r), max(self.max_col, c)
                 if self.max_row * self.max_col > MAX_CELLS:
-                    raise _TooLarge(f"has a cell as far out as row {self.max_row:,}, column {self.max_col:,}")
+                    far = f"{_letters(self.max_col)}{self.max_row}"
+                    raise _TooLarge(f"has a cell as far out as {far} (row {self.max_row:,}, column "
+                                    f"{_letters(self.max_col)}), so reading it means holding "
+                                    f"{self.max_row * self.max_col:,} cells")
             if local == "f":
                 self.formulas.add((self.cell[0] - 1, self.cell[1] - 1))
             return
