@@ -489,6 +489,35 @@ def return_with_rows(*rows, provider_id="PRV1", name="prv1.xlsx"):
     return build
 
 
+# --- untrusted identifiers and workbooks that would need gigabytes (section 12) ------------------------
+
+
+def providers_with_ids(first_id: str, second_id: str = "PRV2"):
+    """Two providers and one placement at each, the first provider's ID replaced everywhere it is typed."""
+    def build(folder):
+        write_school(folder, [p1(**{"Provider ID": first_id}), p2(**{"Provider ID": second_id})],
+                     providers=[provider(first_id), provider(second_id)])
+    return build
+
+
+def return_rewritten(member: str, old: str, new: str):
+    """A good return whose XML part `member` has `old` replaced by `new` (a few bytes on disk)."""
+    def build(folder):
+        from tests.corpus_factories import rewrite_member
+
+        school(folder)
+        good_return(folder)
+        rewrite_member(folder / RET, member, lambda xml: xml.replace(old, new) if old in xml else pytest.fail(old))
+    return build
+
+
+FAR_CELL = ("xl/worksheets/sheet1.xml", "</sheetData>",
+            "<row r='1048576'><c r='XFD1048576' t='s'><v>0</v></c></row></sheetData>")
+SPACED_FAR_CELL = ("xl/worksheets/sheet1.xml", "</sheetData>",
+                   '<row r = "1048576"><c  r =  \'XFD1048576\' ><v>1</v></c></row></sheetData>')
+STRING_COUNT = ("xl/sharedStrings.xml", 'count="', "count='900000000' x=\"")
+
+
 # --- bad return contents ------------------------------------------------------------------------------
 
 
@@ -686,6 +715,31 @@ CASES = {
     "return-provider-not-in-register": Case(return_with_rows(("P001", full_week("B")), provider_id="PRV9"),
                                             [(RET, None, None, "unknown-provider")], whole_return_left_out,
                                             {"unknown-provider": ["PRV9", "providers.xlsx"]}),
+
+    # untrusted identifiers and workbooks that would need gigabytes (section 12)
+    "placement-id-path-like": Case(lambda f: school(f, p1(**{"Placement ID": "../../x"}), p2()),
+                                   [(P, PS, "A2", "unsafe-id")], only("P002"),
+                                   {"unsafe-id": ["'../../x'", "slash", "left out"]}),
+    "placement-id-windows-device-name": Case(lambda f: school(f, p1(**{"Placement ID": "CON"}), p2()),
+                                             [(P, PS, "A2", "unsafe-id")], only("P002"), {"unsafe-id": ["Windows"]}),
+    "placement-ids-differ-only-in-case-and-spaces": Case(lambda f: school(f, p1(), p2(**{"Placement ID": "p 001"})),
+                                                         [(P, PS, "A3", "duplicate-id")], only("P001"),
+                                                         {"duplicate-id": ["capitals or spaces", "left out"]}),
+    "provider-id-path-like": Case(providers_with_ids("a/b"), [(P, PS, "G2", "unknown-provider"),
+                                                              ("providers.xlsx", "Providers", "A2", "unsafe-id")],
+                                  only("P002"), {"unsafe-id": ["'a/b'", "slash"]}),
+    "provider-id-absolute-path": Case(providers_with_ids("/abs/x"), [(P, PS, "G2", "unknown-provider"),
+                                                                     ("providers.xlsx", "Providers", "A2", "unsafe-id")],
+                                      only("P002")),
+    "provider-ids-differ-only-in-case": Case(providers_with_ids("PRV1", "prv1"),
+                                             [("providers.xlsx", "Providers", "A3", "duplicate-id")], both_pupils,
+                                             {"duplicate-id": ["capitals or spaces"]}),
+    "return-far-cell-in-single-quotes": Case(return_rewritten(*FAR_CELL), [(RET, None, None, "too-large")],
+                                             whole_return_left_out, {"too-large": ["XFD1048576", "Ctrl+End"]}),
+    "return-far-cell-with-spaces-around-equals": Case(return_rewritten(*SPACED_FAR_CELL),
+                                                      [(RET, None, None, "too-large")], whole_return_left_out),
+    "return-shared-strings-count-900000000": Case(return_rewritten(*STRING_COUNT), [(RET, None, None, "too-large")],
+                                                  whole_return_left_out),
 
     # bad return contents
     "return-week-not-a-monday": Case(week_as_text(dt.date(2026, 11, 26)), [(RET, A, "B2", "week-not-monday")],

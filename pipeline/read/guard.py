@@ -122,7 +122,7 @@ class _Part:
                 if self.max_row * self.max_col > MAX_CELLS:
                     far = f"{_letters(self.max_col)}{self.max_row}"
                     raise _TooLarge(f"has a cell as far out as {far} (row {self.max_row:,}, column "
-                                    f"{_letters(self.max_col)}), so reading it means holding "
+                                    f"{_letters(self.max_col)}): reading it would mean holding "
                                     f"{self.max_row * self.max_col:,} cells")
             if local == "f":
                 self.formulas.add((self.cell[0] - 1, self.cell[1] - 1))
