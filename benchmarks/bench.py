@@ -46,7 +46,11 @@ READ_SCRIPT = r'''
 import json, random, sys, time
 from pathlib import Path
 reader, data, sample = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
-if reader == "openpyxl":
+if reader == "guard":       # the reader guard's scan alone (pipeline.read.guard), from the file's bytes
+    sys.path.insert(0, sys.argv[4])
+    from pipeline.read.guard import scan
+    read = lambda p: scan(p.read_bytes())
+elif reader == "openpyxl":
     import pandas as pd
     read = lambda p: pd.read_excel(p, sheet_name=None, engine="openpyxl")
 else:
@@ -94,7 +98,7 @@ def measure(cmd: list[str]) -> tuple[float, float, float, int, str]:
 
 
 def read_baseline(reader: str, data: Path, sample: int) -> dict:
-    _, _, rss, code, out = measure([PY, "-c", READ_SCRIPT, reader, str(data), str(sample)])
+    _, _, rss, code, out = measure([PY, "-c", READ_SCRIPT, reader, str(data), str(sample), str(ROOT)])
     if code:
         raise SystemExit(f"the {reader} read baseline failed (exit {code})")
     return dict(json.loads(out), rss=rss)
@@ -116,15 +120,17 @@ def run_size(size: str, work: Path, sample: int) -> dict:
     print(f"[{size}] cold {cold:.1f} s (exit {cold_code}); read baselines ...", flush=True)
     opx = read_baseline("openpyxl", data, sample)          # the same workbooks the cold run read
     cal = read_baseline("calamine", data, 0)
+    guard = read_baseline("guard", data, 0)
     print(f"[{size}] openpyxl {opx['seconds']:.1f} s ({opx['read']} of {opx['files']} files read), "
-          f"calamine {cal['seconds']:.1f} s", flush=True)
+          f"calamine {cal['seconds']:.1f} s, reader guard {guard['seconds']:.1f} s", flush=True)
     new_week, added = add_week(data)
     print(f"[{size}] warm run for {new_week} (+{len(added)} returns) ...", flush=True)
     warm, warm_cpu, warm_rss, warm_code, _ = measure(run + [new_week.isoformat()])
     print(f"[{size}] warm {warm:.1f} s (exit {warm_code})", flush=True)
     return {"size": size, "placements": placements, "providers": providers, "returns": returns, "gen": gen,
             "cold": cold, "warm": warm, "rss": max(cold_rss, warm_rss), "openpyxl": opx["seconds"],
-            "calamine": cal["seconds"], "codes": (cold_code, warm_code), "opx_read": opx["read"],
+            "calamine": cal["seconds"], "guard": guard["seconds"], "guard_files": guard["files"],
+            "codes": (cold_code, warm_code), "opx_read": opx["read"],
             "opx_files": opx["files"], "cpu": {"cold": cold_cpu, "warm": warm_cpu, "openpyxl": opx["cpu"],
                                               "calamine": cal["cpu"]}, "load": (load, os.getloadavg()[0])}
 
@@ -141,7 +147,8 @@ def verdict(value: float, limit: float) -> str:
 
 def table(rows: list[dict], total: float) -> str:
     head = ("| size | placements | providers | returns | generate s | cold s | cold CPU s | warm s | warm/cold "
-            "| peak RSS MB | openpyxl read s | calamine read s | cold/calamine | cold/openpyxl | targets |")
+            "| peak RSS MB | openpyxl read s | calamine read s | guard s | guard ms/file | cold/calamine | cold/openpyxl "
+            "| targets |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     notes = []
     for r in rows:
@@ -150,6 +157,7 @@ def table(rows: list[dict], total: float) -> str:
         lines.append(f"| {r['size']} | {r['placements']} | {r['providers']} | {r['returns']} | {r['gen']:.1f} "
                      f"| {r['cold']:.1f} | {r['cpu']['cold']:.1f} | {r['warm']:.1f} | {r['warm'] / r['cold']:.2f} "
                      f"| {r['rss']:.0f} | {r['openpyxl']:.1f}{'*' if sampled else ''} | {r['calamine']:.2f} "
+                     f"| {r['guard']:.2f} | {1000 * r['guard'] / max(r['guard_files'], 1):.1f} "
                      f"| {r['cold'] / r['calamine']:.1f} | {r['cold'] / r['openpyxl']:.2f} | {marks} |")
         if sampled:
             notes.append(f"\\* {r['size']}: the openpyxl baseline read the registers and a seeded random sample of "
@@ -171,7 +179,9 @@ def table(rows: list[dict], total: float) -> str:
               "(maximum resident set size). Generate: `python -m pipeline.synth` in a child, wall time.",
               "Read baselines: every sheet of every .xlsx in the folder, timed inside a child process after its "
               "imports (`pandas.read_excel(sheet_name=None, engine=\"openpyxl\")`; "
-              "`python_calamine.CalamineWorkbook.from_path(p).get_sheet_by_name(s).to_python()`).",
+              "`python_calamine.CalamineWorkbook.from_path(p).get_sheet_by_name(s).to_python()`). Guard: "
+              "`pipeline.read.guard.scan` of every .xlsx's bytes (what each run does before calamine opens a "
+              "workbook), in a child process; ms/file is its total over the number of workbooks.",
               f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}; "
               f"1-minute load average from the start of each cold run to the end of its size: {loads} "
               "(a load above the core count means other work shared the machine: wall times are then inflated and "
