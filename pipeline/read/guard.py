@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -57,6 +58,8 @@ def _local(name: str) -> str:
 
 
 def _attr(attrs: dict, local: str):
+    if local in attrs:              # the usual case: no prefix on the attribute
+        return attrs[local]
     for k, v in attrs.items():
         if k == local or _local(k) == local:
             return v
@@ -79,15 +82,22 @@ def _letters(column: int) -> str:
     return out
 
 
+_REF = re.compile(r"([A-Za-z]+)([0-9]+)")
+_COLUMNS: dict = {}                 # letters -> column number, filled as met (a few dozen in any workbook)
+
+
 def _split_ref(ref: str):
     """(row, col), 1-based, of a cell reference like 'XFD1048576' or 'd3'; None if it is not one."""
-    i = 0
-    while i < len(ref) and ref[i].isascii() and ref[i].isalpha():
-        i += 1
-    letters, digits = ref[:i], ref[i:]
-    if not letters or not digits.isdigit() or not digits.isascii():
+    m = _REF.fullmatch(ref)
+    if m is None:
         return None
-    return int(digits), _column(letters)
+    letters = m.group(1)
+    col = _COLUMNS.get(letters)
+    if col is None:
+        col = _column(letters)
+        if len(_COLUMNS) < 100_000:
+            _COLUMNS[letters] = col
+    return int(m.group(2)), col
 
 
 def _count(value) -> int:
