@@ -1,6 +1,7 @@
 """Register codes and how they count (contract §7; DfE codes from August 2024)."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 ATTENDED, AUTHORISED, UNAUTHORISED, NOT_POSSIBLE = "attended", "authorised", "unauthorised", "not_possible"
@@ -70,3 +71,42 @@ def read_code(raw) -> Mark | None:
 def valid_codes() -> list[str]:
     """The codes a provider may enter, in the order they appear in dropdowns."""
     return list(CODES)
+
+
+# --- compulsory school age (contract §13; Education Act 1996 s8) -------------------------------
+
+X_CODE = "X"                      # not required to attend: only below (or past) compulsory school age
+PRESCRIBED_DAYS = ((3, 31), (8, 31), (12, 31))     # 31 March, 31 August, 31 December
+
+
+def birthday(dob: dt.date, age: int) -> dt.date:
+    """The day a pupil born on `dob` reaches `age`; born on 29 February, 1 March in a year that is not leap."""
+    try:
+        return dob.replace(year=dob.year + age)
+    except ValueError:            # 29 February, and the year is not a leap year
+        return dt.date(dob.year + age, 3, 1)
+
+
+def compulsory_from(dob: dt.date) -> dt.date:
+    """The day compulsory school age starts: the first 31 December, 31 March or 31 August on or after
+    the fifth birthday (a fifth birthday on one of those days gives that day)."""
+    fifth = birthday(dob, 5)
+    return next(day for day in (dt.date(fifth.year, m, d) for m, d in PRESCRIBED_DAYS) if day >= fifth)
+
+
+def compulsory_until(dob: dt.date) -> dt.date:
+    """The last day of compulsory school age: the school leaving date (the last Friday in June) of the
+    summer in which the pupil turns 16, or of the next summer for a sixteenth birthday from 1 September on."""
+    sixteenth = birthday(dob, 16)
+    year = sixteenth.year if sixteenth < dt.date(sixteenth.year, 9, 1) else sixteenth.year + 1
+    june_30 = dt.date(year, 6, 30)
+    return june_30 - dt.timedelta(days=(june_30.weekday() - 4) % 7)
+
+
+def is_compulsory(dob: dt.date, day: dt.date) -> bool:
+    """True when a pupil born on `dob` is of compulsory school age on `day`."""
+    if isinstance(dob, dt.datetime):
+        dob = dob.date()
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    return compulsory_from(dob) <= day <= compulsory_until(dob)

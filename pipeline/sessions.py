@@ -2,9 +2,13 @@
 
 Expected sessions come from each placement's weekly pattern, its dates and the
 school days. Marks come from the accepted returns (contract §7): a blank or
-unknown code on an expected session counts as N; a session of a provider-week
-with no accepted return, or of a pupil missing from an accepted return, is
-not reported.
+unknown code on an expected session, and an X for a pupil of compulsory school
+age (contract §13), count as N; a session of a provider-week with no accepted
+return, or of a pupil missing from an accepted return, is not reported.
+
+Each row also says whether the mark it counts has an error finding on it: `error` is that
+finding's rule id ('' when the mark is clean, or not reported) and `given` the text the provider
+typed in the cell ('' when clean). register_import.py keeps such marks out of the import.
 
 The table is built with whole-array operations, not a loop per pupil-day: the
 school days are crossed with the placements' weekly patterns and cut to each
@@ -26,12 +30,18 @@ from .findings import Findings
 from .read.cells import is_blank, text
 from .read.returns import Return
 
-COLUMNS = ["placement_id", "provider_id", "date", "week", "weekday", "session", "code", "category", "file", "cell"]
+COLUMNS = ["placement_id", "provider_id", "date", "week", "weekday", "session", "code", "category", "file", "cell",
+           "error", "given"]
 SESSION_NAMES = {(d, s): f"{day} {s}" for d, day in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri")) for s in ("AM", "PM")}
 DAY_BITS = 1 << 22          # day ordinals (year 1 to 9999) are below this: keys are (..., day, session) in one int64
 
-# What a mark is, for the count and for the checks of the returns.
-OK, LEGACY, BLANK, UNKNOWN = 0, 1, 2, 3
+# What a mark is, for the count and for the checks of the returns. AGE: an X, allowed only for a
+# pupil not of compulsory school age, so checked against the Date of birth on the session's day.
+OK, LEGACY, BLANK, UNKNOWN, AGE = 0, 1, 2, 3, 4
+
+# The rule id of the error finding that makes a mark count as N (the `error` column).
+ERROR_RULE = {BLANK: "blank-session", UNKNOWN: "unknown-code", AGE: "x-at-compulsory-age"}
+MISSING_COLUMN = "missing-column"
 
 
 def is_active(placement: dict, day: dt.date) -> bool:
@@ -61,13 +71,30 @@ def expected_sessions(placements: list[dict], calendar: SchoolCalendar, start: d
 
 def classify(raw) -> tuple[str, str, int]:
     """(code counted, category, kind) of a cell on an expected session: a blank (or '-') or an unknown
-    code counts as N; kind is OK, LEGACY, BLANK or UNKNOWN."""
+    code counts as N; kind is OK, LEGACY, BLANK, UNKNOWN or AGE (an X: its count depends on the
+    pupil's age on the day, see compulsory_days)."""
     if is_blank(raw) or codes.normalise(raw) == codes.NOT_EXPECTED:
         return "N", codes.UNAUTHORISED, BLANK
     mark = codes.read_code(raw)
     if mark is None:
         return "N", codes.UNAUTHORISED, UNKNOWN
+    if mark.code == codes.X_CODE:
+        return mark.code, mark.category, AGE
     return mark.code, mark.category, LEGACY if mark.legacy else OK
+
+
+NO_DOB = (-1, -1)     # compulsory_days for a pupil with no Date of birth: the age cannot be checked
+
+
+def compulsory_days(placement: dict) -> tuple[int, int]:
+    """(first, last) day ordinals of the placement's pupil's compulsory school age; NO_DOB without a
+    Date of birth."""
+    dob = placement.get("date_of_birth")
+    if not isinstance(dob, dt.date):
+        return NO_DOB
+    if isinstance(dob, dt.datetime):
+        dob = dob.date()
+    return codes.compulsory_from(dob).toordinal(), codes.compulsory_until(dob).toordinal()
 
 
 class _Codes:
@@ -196,20 +223,48 @@ def build_sessions(placements: list[dict], calendar: SchoolCalendar, returns: li
     code = np.full(n, "", dtype=object)
     category = np.full(n, codes.NOT_REPORTED, dtype=object)
     cell = np.full(n, "", dtype=object)
+    error = np.full(n, "", dtype=object)
+    given = np.full(n, "", dtype=object)
     files = np.array([r.file for r in returns] + [""], dtype=object)
     file = files[np.where(has_ret, c_ret, len(returns))]
     code[has_row] = "N"                       # in the return, but no cell for the session (its column is missing)
     category[has_row] = codes.UNAUTHORISED
+    error[has_row] = MISSING_COLUMN
     if found.any():
         m = mark_at[found]
         code[found] = marks.code[m]
         category[found] = marks.category[m]
         cell[found] = marks.cell[m]
+        error[found] = ""
+        _mark_errors(placements, marks, m, np.flatnonzero(found), c_pl, c_day, code, category, error, given)
 
-    frame = _frame(placements, pids, sessions, c_pl, c_day, c_wd, c_week, c_sess, code, category, file, cell)
+    frame = _frame(placements, pids, sessions, c_pl, c_day, c_wd, c_week, c_sess, code, category, file, cell,
+                   error, given)
     _check_returns(returns, year_start, week, as_of, findings, marks, pids, prvs, sessions,
-                   e_pid, e_prv, e_day, e_sess)
+                   e_pid, e_prv, e_day, e_sess, placements)
     return frame
+
+
+def _mark_errors(placements, marks: "_Marks", m: np.ndarray, at: np.ndarray, c_pl, c_day,
+                 code, category, error, given) -> None:
+    """The `error` and `given` columns of the sessions at `at` (matched to the cells `m`): a blank
+    or unknown code is an error; an X for a pupil of compulsory school age that day is one too and
+    counts as N (contract §13)."""
+    kind = marks.kind[m]
+    age = kind == AGE
+    if age.any():
+        ages = np.array([compulsory_days(p) for p in placements] or [NO_DOB], dtype=np.int64)
+        first, last = ages[c_pl[at], 0], ages[c_pl[at], 1]
+        day = c_day[at]
+        of_age = age & (first >= 0) & (day >= first) & (day <= last)
+        kind = np.where(age & ~of_age, OK, kind)
+        code[at[of_age]] = "N"
+        category[at[of_age]] = codes.UNAUTHORISED
+    for k, rule in ERROR_RULE.items():
+        wrong = kind == k
+        if wrong.any():
+            error[at[wrong]] = rule
+            given[at[wrong]] = [text(v) if v is not None else "" for v in marks.raw[m[wrong]]]
 
 
 def _lookup_returns(prv: np.ndarray, week: np.ndarray, week_return: dict, n_prv: int) -> np.ndarray:
@@ -289,7 +344,8 @@ def _classes(raw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return _objects(list(codes_))[which], _objects(list(categories))[which], np.array(kinds, dtype=np.int64)[which]
 
 
-def _frame(placements, pids: _Codes, sessions: _Codes, pl, day, wd, week, sess, code, category, file, cell) -> pd.DataFrame:
+def _frame(placements, pids: _Codes, sessions: _Codes, pl, day, wd, week, sess, code, category, file, cell,
+           error, given) -> pd.DataFrame:
     if not len(pl):
         return pd.DataFrame.from_records([], columns=COLUMNS)
     ids = np.array([p["placement_id"] for p in placements], dtype=object)
@@ -307,13 +363,14 @@ def _frame(placements, pids: _Codes, sessions: _Codes, pl, day, wd, week, sess, 
         "placement_id": ids[pl], "provider_id": providers[pl], "date": dates[day - first],
         "week": dates[week - first], "weekday": wd.astype(np.int64), "session": session_names[sess],
         "code": code[order], "category": category[order], "file": file[order], "cell": cell[order],
+        "error": error[order], "given": given[order],
     }, columns=COLUMNS)
 
 
 # --- the checks of each return ------------------------------------------------------------------
 
 def _check_returns(returns, year_start, week, as_of, findings, marks: _Marks, pids: _Codes, prvs: _Codes,
-                   sessions: _Codes, e_pid, e_prv, e_day, e_sess) -> None:
+                   sessions: _Codes, e_pid, e_prv, e_day, e_sess, placements=()) -> None:
     """Findings for the accepted returns of the weeks up to the reporting week, return by return:
     pupils expected but missing, then each cell in placement and session order."""
     n_pid, n_prv, n_sess = len(pids), len(prvs), len(sessions)
@@ -335,6 +392,7 @@ def _check_returns(returns, year_start, week, as_of, findings, marks: _Marks, pi
         pupils.setdefault((prv_code, monday), []).append(ids[pid_code])
 
     session_names = sorted(sessions.index, key=sessions.index.get)
+    ages = {p["placement_id"]: p.get("date_of_birth") for p in placements}
     by_return: dict[int, list] = {}
     for m in flagged.tolist():
         by_return.setdefault(int(marks.ret[m]), []).append(m)
@@ -353,15 +411,18 @@ def _check_returns(returns, year_start, week, as_of, findings, marks: _Marks, pi
             day = ret.week + dt.timedelta(days=weekday)
             name = f"{SESSION_NAMES[(weekday, session)]} ({day:%d/%m/%Y})"
             if expected[m]:
-                _check_expected(ret, pid, name, raw, cell, int(marks.kind[m]), findings)
+                _check_expected(ret, pid, name, raw, cell, int(marks.kind[m]), findings, day, ages.get(pid))
             else:
                 findings.warning(ret.file, ret.sheet, cell, "unexpected-mark", text(raw),
                                  f"Placement {pid} is not expected at the provider on {name}, so the code "
                                  f"'{text(raw)}' is ignored. Leave '-' in sessions the pupil is not expected.")
 
 
-def _check_expected(ret: Return, pid: str, name: str, raw, cell: str, kind: int, findings: Findings) -> None:
-    if kind == BLANK:
+def _check_expected(ret: Return, pid: str, name: str, raw, cell: str, kind: int, findings: Findings,
+                    day: dt.date | None = None, dob=None) -> None:
+    if kind == AGE:
+        _check_age(ret, pid, name, raw, cell, findings, day, dob)
+    elif kind == BLANK:
         findings.error(ret.file, ret.sheet, cell, "blank-session", text(raw) or None,
                        f"No register code for placement {pid} on {name}, an expected session. Ask the provider "
                        "for the code and enter it; until then it counts as N (absent, no reason yet).")
@@ -375,3 +436,21 @@ def _check_expected(ret: Return, pid: str, name: str, raw, cell: str, kind: int,
         findings.warning(ret.file, ret.sheet, cell, "legacy-code", text(raw),
                          f"'{mark.code}' for placement {pid} on {name} is a code no longer in use since August 2024; "
                          f"it is counted as {meaning}. Ask the provider to use the current codes.")
+
+
+def _check_age(ret: Return, pid: str, name: str, raw, cell: str, findings: Findings, day: dt.date, dob) -> None:
+    """An X (not required to attend) is only for a pupil not of compulsory school age (contract §13)."""
+    if not isinstance(dob, dt.date):
+        findings.warning(ret.file, ret.sheet, cell, "x-age-unknown", text(raw),
+                         f"'X' (not required to attend) for placement {pid} on {name} is accepted, but the pupil's "
+                         "age cannot be checked: the Placements sheet has no Date of birth for them. X is only for a "
+                         "pupil below compulsory school age; enter the Date of birth in placements.xlsx.")
+        return
+    if isinstance(dob, dt.datetime):
+        dob = dob.date()
+    if codes.is_compulsory(dob, day):
+        findings.error(ret.file, ret.sheet, cell, "x-at-compulsory-age", text(raw),
+                       f"'X' (not required to attend) for placement {pid} on {name}, but the pupil is of compulsory "
+                       f"school age (from {codes.compulsory_from(dob):%d/%m/%Y}, by the Date of birth in "
+                       "placements.xlsx), so X cannot be used. Ask the provider for the right code (for example an "
+                       "absence code) and enter it, or correct the Date of birth; until then it counts as N.")

@@ -198,6 +198,17 @@ FINDING_RULES: dict[str, tuple[str, str]] = {
         "A session uses a register code that has not been used since August 2024. It is counted as the code it "
         "replaced.",
         "Ask the provider to use the current codes from the return's Instructions sheet next time."),
+    "x-at-compulsory-age": (
+        "A session holds X (not required to attend), but by the Date of birth on the Placements sheet the pupil is "
+        "of compulsory school age that day (from the first 31 December, 31 March or 31 August on or after their "
+        "fifth birthday). X is only for a pupil below compulsory school age, so it counts as N (absent, no reason "
+        "yet) and is held back from register_import.csv.",
+        "Ask the provider for the right code (an attendance or absence code) and enter it in the return. If the "
+        "Date of birth is wrong, correct it in placements.xlsx."),
+    "x-age-unknown": (
+        "A session holds X (not required to attend) and the Placements sheet has no Date of birth for the pupil, "
+        "so their age cannot be checked. The X is accepted (not possible).",
+        "Enter the pupil's Date of birth on the Placements sheet; the next run checks the X against it."),
     # --- the school's register export: register/*.csv ---
     "register-unreadable": (
         "A file in register/ cannot be used: it is not a UTF-8 CSV file (it may be an Excel workbook), it is "
@@ -247,7 +258,7 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ("unreadable-file", "too-large", "password-protected", "xls-file", "not-a-workbook", "no-attendance-sheet",
       "missing-column", "no-provider-id", "no-week", "week-not-monday", "week-outside-terms", "meta-mismatch", "duplicate-return",
       "wrong-placement", "incomplete-incident", "unreadable-incidents", "pupil-missing-from-return", "unexpected-mark", "blank-session",
-      "unknown-code", "legacy-code")),
+      "unknown-code", "legacy-code", "x-at-compulsory-age", "x-age-unknown")),
     ("The school's register export: register/",
      "The optional CSV export of the school's own register, compared with the returns. A line is named by its "
      "line number in the file. A bad export never stops the run.",
