@@ -8,6 +8,12 @@ The original is only ever read (its bytes, once). The copy is saved by openpyxl,
 Excel 2010+ extensions (x14 data validations, some conditional formats), so it is for reading,
 never a new master; its first sheet says so. Only plain xlsx files are annotated: an encrypted,
 .xls or damaged file already has a whole-file finding and gets no copy.
+
+Nothing in a copy can run (contract §12): every formula of the input, in every sheet, is kept as its text in a
+text cell (a provider's =HYPERLINK("\\\\server\\share","click") or a DDE formula =cmd|' /C calc'!A0 is shown,
+never worked out), and links to other workbooks, defined names that are more than a plain range, pivot
+tables (their cached data may come from a connection), macros and links to places outside the workbook
+are left out of the copy. The copy's path is made only of safe file-name parts, inside annotated/.
 """
 from __future__ import annotations
 
@@ -21,7 +27,8 @@ from pathlib import Path, PurePosixPath
 
 from .errors import RunError
 from .findings import ERROR, WARNING
-from .output import pinned_datetime, write_bytes
+from .identifiers import safe_file_part
+from .output import output_path, pinned_datetime, write_bytes
 from .read.workbook import sniff
 
 FOLDER = "annotated"
@@ -38,6 +45,9 @@ MAX_COPIES = 40   # a copy costs an openpyxl load and save (~50 ms); a school ha
 REGISTERS = ("placements.xlsx", "providers.xlsx")
 _CELL = re.compile(r"^([A-Z]{1,3})(\d+)$")
 _ROW = re.compile(r"^(\d+)$")
+# A defined name kept in a copy: a plain reference to cells of a sheet ('Lists'!$A$1:$A$40), as a drop-down
+# list uses; anything else (a formula, a link to another workbook, a DDE call) is left out.
+_PLAIN_REFERENCE = re.compile(r"^(?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?$")
 
 
 def annotation_order(by_file: dict[str, list[dict]]) -> list[str]:
@@ -64,7 +74,7 @@ def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None
     for f in findings:
         f = f if isinstance(f, dict) else f.to_dict()
         by_file[f["file"]].append(f)
-    written = []
+    written, taken = [], set()
     try:
         for rel in annotation_order(by_file):
             if len(written) >= limit:
@@ -75,7 +85,7 @@ def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None
             data = _annotated_bytes(source, rel, by_file[rel], stamp) if source else None
             if data is None:
                 continue
-            path = target / copy_name(rel)
+            path = output_path(target, *_unique(copy_name(rel), taken).split("/"))
             write_bytes(path, data)
             written.append(path)
         written.sort()
@@ -87,9 +97,24 @@ def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None
 
 
 def copy_name(rel: str) -> str:
-    """The copy's path under annotated/: the same relative path; '.xlsx' is added to any other ending
-    (a return saved as 'prv1.xls' that is really an xlsx), so Excel opens the copy without complaint."""
-    return rel if rel.lower().endswith(".xlsx") else rel + ".xlsx"
+    """The copy's path under annotated/ ('/' between parts): the same relative path, each part made a safe
+    file name (identifiers.safe_file_part: a ':' or '\\' that Linux allows in a name becomes '_'); '.xlsx'
+    is added to any other ending (a return saved as 'prv1.xls' that is really an xlsx), so Excel opens
+    the copy without complaint."""
+    parts = [safe_file_part(part) for part in PurePosixPath(rel).parts]
+    name = "/".join(parts)
+    return name if name.lower().endswith(".xlsx") else name + ".xlsx"
+
+
+def _unique(name: str, taken: set) -> str:
+    """`name`, or 'name (2).xlsx', ... when a copy already written has the same path ignoring case (two
+    inputs 'PRV1.xlsx' and 'prv1.xlsx' are one file on Windows): no two inputs ever share a copy."""
+    stem, n, candidate = name[:-len(".xlsx")], 1, name
+    while candidate.casefold() in taken:
+        n += 1
+        candidate = f"{stem} ({n}).xlsx"
+    taken.add(candidate.casefold())
+    return candidate
 
 
 def _date_of(name: str) -> dt.date:
@@ -119,7 +144,8 @@ def _annotated_bytes(source: Path, rel: str, findings: list[dict], stamp: dt.dat
         original = source.read_bytes()           # read once; the original is never opened for writing
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)   # "Data Validation extension is not supported ..."
-            wb = openpyxl.load_workbook(io.BytesIO(original), rich_text=False)
+            wb = openpyxl.load_workbook(io.BytesIO(original), rich_text=False, keep_links=False, keep_vba=False)
+            defuse(wb)
             _mark_cells(wb, findings)
             _findings_sheet(wb, rel, findings, stamp)
             wb.properties.created = wb.properties.modified = stamp
@@ -127,6 +153,48 @@ def _annotated_bytes(source: Path, rel: str, findings: list[dict], stamp: dt.dat
             return _save(wb)
     except Exception:  # openpyxl raises many kinds of error on a workbook it cannot handle: no copy, no crash
         return None
+
+
+# --- nothing in the copy can run -------------------------------------------------------------------------
+
+def defuse(wb) -> None:
+    """Make the loaded workbook inert (contract §12): each formula cell of every sheet becomes a text cell
+    holding the formula's text (with Excel's quote prefix, so editing the cell keeps it text); links to
+    other workbooks, defined names other than plain ranges, table column formulas, pivot tables and
+    hyperlinks to anywhere outside the workbook are dropped."""
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    wb._external_links = []
+    _keep_plain_names(wb.defined_names)
+    for ws in wb.worksheets:
+        _keep_plain_names(ws.defined_names)
+        ws._pivots = []
+        for table in ws.tables.values():
+            for column in table.tableColumns or ():
+                column.calculatedColumnFormula = None
+                column.totalsRowFormula = None
+        for cell in list(ws._cells.values()):   # the cells that exist: never the whole used range, cell by cell
+            if cell.hyperlink is not None and (cell.hyperlink.target or cell.hyperlink.id):
+                cell.hyperlink = None
+            if cell.data_type != "f":
+                continue
+            value = cell.value
+            if isinstance(value, ArrayFormula):
+                shown = value.text or ""
+            elif isinstance(value, DataTableFormula):
+                shown = "=TABLE(" + ",".join(x for x in (value.r1, value.r2) if x) + ")"
+            else:
+                shown = str(value or "")
+            cell.value = shown
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
+def _keep_plain_names(names) -> None:
+    for name in list(names):
+        defn = names[name]
+        if not _PLAIN_REFERENCE.match((defn.value or "").strip()):
+            del names[name]
 
 
 # --- the bad cells --------------------------------------------------------------------------------------
