@@ -9,6 +9,8 @@ from pathlib import Path
 from .errors import RunError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN, EXIT_SEND_FAILED = 0, 1, 2, 3
+EXIT_CRASH = 4                      # the tool itself failed (a bug): details in a crash log (pipeline.crash)
+YEARS = range(2000, 2101)           # dates outside these years are typing mistakes, not school weeks
 
 
 class _Parser(argparse.ArgumentParser):
@@ -18,9 +20,13 @@ class _Parser(argparse.ArgumentParser):
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date written as YYYY-MM-DD") from None
+    if day.year not in YEARS:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date between {YEARS[0]} and {YEARS[-1]}: "
+                                         "check the year")
+    return day
 
 
 def parser() -> argparse.ArgumentParser:
@@ -38,33 +44,60 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None, today: dt.date | None = None) -> int:
+def main(argv: list[str] | None = None, today: dt.date | None = None,
+         lock_wait: float | None = None) -> int:
+    """Run the command line; the exit status (contract §8). `lock_wait`: seconds to wait for another run
+    writing to the same --out (default pipeline.out_lock.WAIT_SECONDS)."""
+    args = None
     try:
         args = parser().parse_args(argv)
-        if args.init:
-            from .init_folder import init_folder
-            created = init_folder(args.init)
-            print(f"Created a new school folder at {args.init}:")
-            for path in created:
-                print(f"  {path}")
-            print("Fill in school.toml, providers.xlsx and placements.xlsx, then run:\n"
-                  f"  python run_weekly.py --data {args.init}")
-            return EXIT_OK
-        if not args.data:
-            raise RunError("Say which school folder to use with --data DIR (or create one with --init DIR).")
-        if args.governor_pack:
-            from .governors.run import pack_summary, run_governor_pack
-            print(pack_summary(run_governor_pack(args.data, args.governor_pack, args.as_of, args.out, today)))
-            return EXIT_OK
-        from .run import console_summary, run_week
-        if args.resend and not args.send:
-            raise RunError("--resend only works together with --send.")
-        outcome = run_week(args.data, args.out, args.week, args.as_of, today, send=args.send, resend=args.resend)
-        print(console_summary(outcome))
-        return outcome.exit_code
+        return _run(args, today, lock_wait)
     except RunError as exc:
         print(f"Cannot run: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
         return EXIT_CANNOT_RUN
+    except OSError as exc:   # the system refused a file or folder: the user can fix it, so exit 2, not a crash
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"Cannot run: the file or folder{where} could not be used ({exc.strerror or exc}). Check it exists, "
+              "that you may write to --out, that the disk is not full and that no report is open in another program.",
+              file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    except Exception as exc:  # a bug: one plain line, the traceback in a crash log, never on the console
+        from .crash import crash_line, write_crash_log
+        init = args is not None and args.init
+        out = None if args is None or init else args.out
+        data = None if args is None or init else args.data
+        print(crash_line(exc, write_crash_log(exc, out, data, argv)), file=sys.stderr)
+        return EXIT_CRASH
+
+
+def _run(args, today: dt.date | None, lock_wait: float | None) -> int:
+    from .out_lock import WAIT_SECONDS, out_lock
+    from .output import check_out_dir
+
+    if args.init:
+        from .init_folder import init_folder
+        created = init_folder(args.init)
+        print(f"Created a new school folder at {args.init}:")
+        for path in created:
+            print(f"  {path}")
+        print("Fill in school.toml, providers.xlsx and placements.xlsx, then run:\n"
+              f"  python run_weekly.py --data {args.init}")
+        return EXIT_OK
+    if not args.data:
+        raise RunError("Say which school folder to use with --data DIR (or create one with --init DIR).")
+    if args.resend and not args.send and not args.governor_pack:
+        raise RunError("--resend only works together with --send.")
+    check_out_dir(args.data, args.out)
+    wait = WAIT_SECONDS if lock_wait is None else lock_wait
+    with out_lock(args.out, wait, notice=lambda line: print(line, flush=True)):
+        if args.governor_pack:
+            from .governors.run import pack_summary, run_governor_pack
+            print(pack_summary(run_governor_pack(args.data, args.governor_pack, args.as_of, args.out, today)))
+            return EXIT_OK
+        from .run import console_summary, run_week
+        outcome = run_week(args.data, args.out, args.week, args.as_of, today, send=args.send, resend=args.resend)
+        print(console_summary(outcome))
+        return outcome.exit_code

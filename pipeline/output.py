@@ -13,18 +13,65 @@ XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf
 
 @contextlib.contextmanager
 def atomic_path(path: Path):
-    """Yield a temporary path beside `path`; on success it replaces `path` in one rename."""
+    """Yield a temporary path beside `path`; on success it replaces `path` in one rename.
+
+    Any failure to write the file, in the body too (xlsxwriter's FileCreateError at Workbook.close() on a full
+    disk or a folder that went away), comes out as an OSError whose strerror names the file, so the callers'
+    `except OSError` turns it into one plain line and exit 2 (contract §8: an unwritable --out)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; outputs are ordinary files
         os.replace(tmp, path)
+    except Exception as exc:
+        error = _write_error(exc)
+        if error is None:
+            raise
+        raise OSError(error.errno, f"{_reason(error)} when saving {path.name}", str(path)) from exc
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        if tmp is not None and os.path.exists(tmp):
+            with contextlib.suppress(OSError):   # never hide the error that got us here
+                os.unlink(tmp)
+
+
+def _write_error(exc: Exception) -> OSError | None:
+    """The OSError behind a failure to write a file, or None when `exc` is something else (a bug: re-raised)."""
+    if isinstance(exc, OSError):
+        return exc
+    try:
+        from xlsxwriter.exceptions import FileCreateError
+    except ImportError:  # pragma: no cover - xlsxwriter is a dependency
+        return None
+    if isinstance(exc, FileCreateError):
+        inner = exc.args[0] if exc.args else None
+        return inner if isinstance(inner, OSError) else OSError(None, str(inner or "the file could not be created"))
+    return None
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error) or type(error).__name__
+
+
+def check_out_dir(data_dir: Path, out_dir: Path, option: str = "--out") -> None:
+    """RunError (exit 2) when `out_dir` is the school folder or inside it: nothing is ever written there
+    (contract §8, §12). A folder that holds the school folder is fine."""
+    from .errors import RunError
+
+    data, out = Path(data_dir), Path(out_dir)
+    try:
+        data_r, out_r = data.resolve(), out.resolve()
+    except (OSError, RuntimeError) as exc:   # a symlink loop, or a path the system will not resolve
+        raise RunError(f"Cannot use the folder {out} given with {option} ({exc}). Choose another folder.") from None
+    if out_r == data_r:
+        raise RunError(f"{option} {out} is the school folder itself; reports are never written there. "
+                       f"Choose a folder outside it, such as {data_r.parent / 'reports'}.")
+    if out_r.is_relative_to(data_r):
+        raise RunError(f"{option} {out} is inside the school folder {data}; reports are never written there. "
+                       f"Choose a folder outside it, such as {data_r.parent / 'reports'}.")
 
 
 def _umask() -> int:
