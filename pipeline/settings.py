@@ -413,7 +413,7 @@ def ignored_settings(raw: dict) -> tuple[str, ...]:
 
 def _unknown_top(name: str, value) -> str:
     if isinstance(value, dict) or (isinstance(value, list) and value and all(isinstance(v, dict) for v in value)):
-        shown_as = f"[{name}]" if isinstance(value, dict) else f"[[{name}]]"
+        shown_as = f"[{_key(name)}]" if isinstance(value, dict) else f"[[{_key(name)}]]"
         near = _nearest(name, SECTIONS)
         hint = f" (did you mean {_section(near)}?)" if near else ""
         return f"school.toml: {shown_as} is not a section this tool knows{hint}; it is ignored."
