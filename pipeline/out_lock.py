@@ -63,7 +63,8 @@ def _missing_folders(folder: Path) -> list[Path]:
 def _cannot_lock(out_dir: Path, exc: OSError) -> RunError:
     if out_dir.exists() and not out_dir.is_dir():
         return RunError(f"--out {out_dir} is a file, not a folder. Choose a folder with --out.")
-    return RunError(f"Cannot write reports to {out_dir} ({exc.strerror or exc}). Choose another folder with --out.")
+    return RunError(f"the folder {out_dir} given with --out cannot be made or written ({exc.strerror or exc}). "
+                    "Choose another folder with --out.")
 
 
 def _open_locked(out_dir: Path, wait: float, notice) -> int:
