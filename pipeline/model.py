@@ -57,6 +57,7 @@ class WeeklyResult:
     register_compared: int = 0                                 # reporting-week sessions the school's export had a mark for
     letters: list = field(default_factory=list)            # letters.Letter: letters to parents to print (policy §12)
     register_import: list = field(default_factory=list)    # register_import.register_rows: rows of register_import.csv
+    register_held: list = field(default_factory=list)      # register_import.held_rows: rows of register_import_held.csv
 
     @property
     def error_count(self) -> int:

@@ -1,15 +1,21 @@
-"""`register_import.csv` (contract §9): the reporting week's marks at providers, as codes for the school's own register.
+"""`register_import.csv` (contract §9, §13): the reporting week's marks at providers, as codes for the school's own register.
 
-One row per pupil-session of the reporting week that the pupil was expected at a provider and that
-the provider reported (a session with no accepted return is left out: there is nothing to import).
-The code is the one the school enters in its own register (DfE codes from August 2024):
+The file can be keyed into the statutory register without checking each line: it holds one row per
+pupil-session of the reporting week that the pupil was expected at a provider, for which the
+provider gave a mark with no error finding on it. The code is the one the school enters in its own
+register (DfE codes from August 2024):
 
 - attended at provision the school arranged: `B`; at provision the local authority arranged: `K`;
-- an absence (authorised or unauthorised): the provider's absence code (a blank or unknown code
-  has already been counted as `N`, contract §7);
+- an absence (authorised or unauthorised): the provider's absence code;
 - not possible: the provider's code.
 
-Columns `UPN,Date,Session,Code,Placement ID`; UTF-8 with `\\n` line ends; sorted by UPN, date,
+Every other expected session of the week (up to as-of) is held back in `register_import_held.csv`,
+with the same columns plus `Reason`, in plain English: a mark counted as `N` because of an error (a
+blank session, an unknown code, an `X` for a pupil of compulsory school age, a missing column:
+`Code` is `N`), a session not reported (no accepted return, or the pupil left out of it: `Code` is
+blank), and a placement with no UPN (nothing for the MIS to match).
+
+Columns `UPN,Date,Session,Code,Placement ID` (`,Reason`); UTF-8 with `\\n` line ends; sorted by UPN, date,
 session (then Placement ID). A cell beginning with = + - @ (or a tab or carriage return) is
 prefixed with ' so a spreadsheet does not run it as a formula. How to use the file is in
 docs/register_import.md.
@@ -24,7 +30,9 @@ from . import codes
 from .output import write_text
 
 FILENAME = "register_import.csv"
+HELD_FILENAME = "register_import_held.csv"
 COLUMNS = ["UPN", "Date", "Session", "Code", "Placement ID"]
+HELD_COLUMNS = COLUMNS + ["Reason"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ATTENDED_CODE = {"School": "B", "Local authority": "K"}
 
@@ -35,6 +43,18 @@ def guard(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+# Why a mark is held back: the sessions table's `error` (the rule id of the finding on the cell).
+ERROR_REASONS = {
+    "blank-session": "No code given: counted as N (reason not yet given)",
+    "unknown-code": "Unknown code '{given}': counted as N",
+    "x-at-compulsory-age": "X (not required to attend) but the pupil is of compulsory school age: counted as N",
+    "missing-column": "The return has no column for this session: counted as N",
+}
+NO_RETURN = "No return from the provider for this week"
+NOT_IN_RETURN = "The pupil is not in the provider's return for this week"
+NO_UPN = "No UPN in placements.xlsx, so the register cannot be matched"
+
+
 def register_rows(ctx_or_result) -> list[dict]:
     """The rows of register_import.csv, keyed by COLUMNS.
 
@@ -42,37 +62,67 @@ def register_rows(ctx_or_result) -> list[dict]:
     rows worked out during compute_week (its `register_import`)."""
     if not hasattr(ctx_or_result, "sessions"):
         return list(getattr(ctx_or_result, "register_import", None) or [])
-    ctx = ctx_or_result
+    return split_rows(ctx_or_result)[0]
+
+
+def held_rows(ctx_or_result) -> list[dict]:
+    """The rows of register_import_held.csv, keyed by HELD_COLUMNS: from a RuleContext, or the
+    WeeklyResult's `register_held`."""
+    if not hasattr(ctx_or_result, "sessions"):
+        return list(getattr(ctx_or_result, "register_held", None) or [])
+    return split_rows(ctx_or_result)[1]
+
+
+def split_rows(ctx) -> tuple[list[dict], list[dict]]:
+    """(rows to import, rows held back) for the reporting week's expected sessions up to as-of: each
+    session is in exactly one of the two."""
     placements = {p["placement_id"]: p for p in ctx.registers.placements}
     frame = ctx.sessions
-    week = frame[(frame["week"] == ctx.week) & (frame["category"] != codes.NOT_REPORTED)]
-    rows = []
+    week = frame[frame["week"] == ctx.week]
+    rows, held = [], []
     for rec in week.itertuples(index=False):
         p = placements.get(rec.placement_id)
-        upn = ((p or {}).get("upn") or "").strip()
-        if p is None or not upn:
-            continue  # no UPN, nothing to match in the MIS (the blank UPN is already an error finding)
-        if rec.category == codes.ATTENDED:
-            code = ATTENDED_CODE.get(p.get("arranged_by"), "B")
+        if p is None:
+            continue            # never so: the table is built from these placements
+        upn = (p.get("upn") or "").strip()
+        reasons = []
+        if rec.category == codes.NOT_REPORTED:
+            code = ""
+            reasons.append(NOT_IN_RETURN if rec.file else NO_RETURN)
         else:
-            code = rec.code
-        rows.append({"UPN": upn, "Date": rec.date.isoformat(), "Session": rec.session, "Code": code,
-                     "Placement ID": rec.placement_id})
-    rows.sort(key=lambda r: (r["UPN"], r["Date"], r["Session"], r["Placement ID"]))
-    return rows
+            code = ATTENDED_CODE.get(p.get("arranged_by"), "B") if rec.category == codes.ATTENDED else rec.code
+            if rec.error:
+                reasons.append(ERROR_REASONS.get(rec.error, "An error on this session: counted as N")
+                               .format(given=rec.given))
+        if not upn:
+            reasons.append(NO_UPN)        # the blank UPN is already an error finding
+        row = {"UPN": upn, "Date": rec.date.isoformat(), "Session": rec.session, "Code": code,
+               "Placement ID": rec.placement_id}
+        if reasons:
+            held.append({**row, "Reason": "; ".join(reasons)})
+        else:
+            rows.append(row)
+    key = lambda r: (r["UPN"], r["Date"], r["Session"], r["Placement ID"])   # noqa: E731
+    return sorted(rows, key=key), sorted(held, key=key)
 
 
-def register_csv(rows: list[dict]) -> str:
+def register_csv(rows: list[dict], columns: list[str] = COLUMNS) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow([guard(row.get(c)) for c in COLUMNS])
+        writer.writerow([guard(row.get(c)) for c in columns])
     return buffer.getvalue()
 
 
-def write_register_import(rows: list[dict], path: Path) -> Path:
-    """Write the rows (header only if there are none) to `path`, UTF-8 without a byte-order mark."""
+def write_register_import(rows: list[dict], path: Path, columns: list[str] = COLUMNS) -> Path:
+    """Write the rows (header only if there are none) to `path`, UTF-8 without a byte-order mark;
+    `columns=HELD_COLUMNS` for register_import_held.csv."""
     path = Path(path)
-    write_text(path, register_csv(rows))
+    write_text(path, register_csv(rows, columns))
     return path
+
+
+def write_register_held(rows: list[dict], path: Path) -> Path:
+    """register_import_held.csv: the held-back rows, with their Reason (header only if none)."""
+    return write_register_import(rows, path, HELD_COLUMNS)

@@ -26,7 +26,8 @@ from .delivery.prepare import OUTBOX_FOLDER, RETURNS_FOLDER, prepare_deliveries
 from .provider_week import plan_returns
 from .settings import load_settings
 from .letters import letters_for, write_letters
-from .register_import import FILENAME as REGISTER_IMPORT, register_rows, write_register_import
+from .register_import import FILENAME as REGISTER_IMPORT, HELD_FILENAME as REGISTER_HELD, split_rows, \
+    write_register_held, write_register_import
 
 
 @dataclass
@@ -104,11 +105,12 @@ def compute_week(data_dir: Path, week: dt.date | None = None, as_of: dt.date | N
              for p in registers.placements}
     provider_names = {pid: p.get("name") or pid for pid, p in registers.providers.items()}
     mismatches, compared = reconcile(ctx)
+    to_import, held = split_rows(ctx)
     return WeeklyResult(settings, monday, as_of, summary, names, provider_names,
                         placements=placement_milestones(ctx, actions), providers=provider_checks_table(ctx),
-                        returns_to_send=plans, letters=letters, register_import=register_rows(ctx),
+                        returns_to_send=plans, letters=letters, register_import=to_import,
                         reconciliation=report_rows(ctx, mismatches), register_files=list(register.files),
-                        register_compared=compared)
+                        register_compared=compared, register_held=held)
 
 
 def _check_addresses(plans, registers, findings: Findings) -> None:
@@ -179,8 +181,9 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
     try:
         outcome.files += write_letters(result.letters, outcome.folder)
         outcome.files.append(write_register_import(result.register_import, outcome.folder / REGISTER_IMPORT))
+        outcome.files.append(write_register_held(result.register_held, outcome.folder / REGISTER_HELD))
     except OSError as exc:
-        raise RunError(f"Cannot write the letters or {REGISTER_IMPORT} to {outcome.folder} ({exc.strerror or exc}): "
+        raise RunError(f"Cannot write the letters, {REGISTER_IMPORT} or {REGISTER_HELD} to {outcome.folder} ({exc.strerror or exc}): "
                        "close any letter open in another program or choose another folder with --out.") from None
     passwords = load_passwords(result.settings, Path(data_dir))
     try:
@@ -192,6 +195,15 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
         outcome.sent = send_messages(result.settings, outcome.deliveries, outcome.folder / LOG_NAME,
                                      resend=resend, env=env)
     return outcome
+
+
+def register_import_line(result: WeeklyResult) -> str:
+    """The console line on register_import.csv and what was held back from it (contract §13)."""
+    from .render.wording import plural
+
+    held = len(result.register_held)
+    return (f"  Register import: {plural(len(result.register_import), 'mark')} in {REGISTER_IMPORT}; "
+            + (f"{held} held back in {REGISTER_HELD} (see its Reason column)" if held else "none held back"))
 
 
 def console_summary(outcome: RunOutcome) -> str:
@@ -207,6 +219,7 @@ def console_summary(outcome: RunOutcome) -> str:
         f"  Missing returns: {c['missing_returns']}",
         f"  Findings in the workbooks: {plural(c['errors'], 'error')}, {plural(c['warnings'], 'warning')}"
         + (" (fix the errors listed on the Findings sheet, then run again)" if c["errors"] else ""),
+        register_import_line(r),
         "  Reports:",
     ]
     lines += [f"    {p}" for p in outcome.files]

@@ -28,6 +28,11 @@ def run(tmp_path: Path, placements, providers, returns):
     return outcome, path
 
 
+def held(path: Path) -> list[dict]:
+    """register_import_held.csv, beside the import."""
+    return read(path.with_name("register_import_held.csv"))
+
+
 def read(path: Path) -> list[dict]:
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
 
@@ -48,12 +53,14 @@ def test_attended_sessions_are_b_for_school_and_k_for_local_authority(tmp_path):
 
 
 def test_absence_and_not_possible_codes_are_the_providers(tmp_path):
-    marks = ["I", "M", "N", "G", "L", "Y1", "#", "c2", "/", "zz"]      # L is attended; zz is unknown -> N
+    marks = ["I", "M", "N", "G", "L", "Y1", "#", "c2", "/", "zz"]      # L is attended; zz is unknown -> N, held back
     _, path = run(tmp_path, [placement("P001", UPN=UPN_A)], [provider("PRV1")], [("PRV1", WEEK, [("P001", marks)])])
     assert codes_of(read(path), "P001") == [
         ("2026-11-23", "AM", "I"), ("2026-11-23", "PM", "M"), ("2026-11-24", "AM", "N"), ("2026-11-24", "PM", "G"),
         ("2026-11-25", "AM", "B"), ("2026-11-25", "PM", "Y1"), ("2026-11-26", "AM", "#"), ("2026-11-26", "PM", "C2"),
-        ("2026-11-27", "AM", "B"), ("2026-11-27", "PM", "N")]
+        ("2026-11-27", "AM", "B")]
+    assert held(path) == [{"UPN": UPN_A, "Date": "2026-11-27", "Session": "PM", "Code": "N", "Placement ID": "P001",
+                           "Reason": "Unknown code 'zz': counted as N"}]
 
 
 def test_not_reported_sessions_are_left_out(tmp_path):
@@ -64,6 +71,11 @@ def test_not_reported_sessions_are_left_out(tmp_path):
                   [("PRV1", WEEK, [("P001", full_week("/"))])])
     rows = read(path)
     assert {r["Placement ID"] for r in rows} == {"P001"}
+    kept = held(path)
+    assert [(r["Placement ID"], r["Code"], r["Reason"]) for r in kept] == (
+        [("P002", "", "No return from the provider for this week")] * 10
+        + [("P003", "", "The pupil is not in the provider's return for this week")] * 10)
+    assert {(r["UPN"], r["Placement ID"]) for r in kept} == {(UPN_B, "P002"), (UPN_C, "P003")}
 
 
 def test_only_the_reporting_week_and_only_expected_sessions(tmp_path):
@@ -94,7 +106,14 @@ def test_columns_order_and_line_ends(tmp_path):
 def test_the_file_is_written_with_just_the_header_when_nothing_is_reported(tmp_path):
     outcome, path = run(tmp_path, [placement("P001", UPN=UPN_A)], [provider("PRV1")], [])
     assert path.read_text(encoding="utf-8") == "UPN,Date,Session,Code,Placement ID\n"
-    assert path in outcome.files
+    assert path in outcome.files and path.with_name("register_import_held.csv") in outcome.files
+    assert [(r["Date"], r["Session"]) for r in held(path)] == [(d, s) for d in DAYS for s in ("AM", "PM")]
+
+
+def test_the_held_file_is_written_with_just_the_header_when_nothing_is_held(tmp_path):
+    _, path = run(tmp_path, [placement("P001", UPN=UPN_A)], [provider("PRV1")], [("PRV1", WEEK, [("P001", full_week("/"))])])
+    assert path.with_name("register_import_held.csv").read_bytes() == b"UPN,Date,Session,Code,Placement ID,Reason\n"
+    assert len(read(path)) == 10
 
 
 @pytest.mark.parametrize("value", ["=1+2", "+44", "-3", "@SUM(A1)", "\tx"])
