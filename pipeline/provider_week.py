@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .calendar import SchoolCalendar
+from .output import output_path
 from .read.registers import Registers
 from .render.provider_return import ReturnPupil, return_filename, write_provider_return
 from .sessions import expected_sessions
@@ -60,9 +61,11 @@ def plan_returns(settings: Settings, calendar: SchoolCalendar, registers: Regist
 
 
 def write_returns(plans: list[PlannedReturn], folder: Path, school: str, created: dt.date) -> list[Path]:
+    """Write each plan's pre-filled return as folder/<Provider ID>_<Monday>.xlsx (named by output.output_path,
+    so no Provider ID can put it anywhere else); the paths written."""
     paths = []
     for plan in plans:
-        path = Path(folder) / plan.filename
+        path = output_path(Path(folder), plan.filename)
         write_provider_return(path, plan.provider_id, plan.provider_name, plan.monday, plan.pupils, school,
                               plan.return_by, created)
         paths.append(path)

@@ -38,14 +38,17 @@ FINDING_RULES: dict[str, tuple[str, str]] = {
     "header-not-found": (
         "A sheet's header row (the row of column titles) cannot be found, because a title was renamed, deleted or "
         "misspelt, or the headers were moved below the first 30 rows. In a return the whole file is left out; on "
-        "an optional sheet (Reviews, Exclusions, Incidents) that sheet is not read.",
+        "an optional sheet (Reviews, Exclusions) that sheet is not read; a return's Incidents sheet without its "
+        "headers is an unreadable-incidents finding instead.",
         "Put the column titles back exactly as in the blank templates in input_templates/ (or in the return the "
         "school sent), then run again."),
     "too-many-findings": (
-        "A sheet of placements.xlsx or providers.xlsx has more than 1,000 problems; only the first 1,000 are "
-        "listed and one finding counts the rest. This nearly always means leftovers below the table, such as a "
-        "formula filled down thousands of rows.",
-        "Delete the rows below the last real row, fix the problems listed, then run again."),
+        "A workbook (a register or a return) has more than 1,000 problems, or one sheet of a register has; only "
+        "the first 1,000 are listed and one finding counts the rest, so a junk sheet cannot bury the findings "
+        "that matter. This nearly always means a block of rows filled down by mistake, such as a formula copied "
+        "down thousands of rows.",
+        "Fix the first problems listed (they usually show the mistake), delete the rows below the last real row, "
+        "then run again."),
     "too-large": (
         "A workbook reaches a cell far beyond its data (often one stray keypress at the very bottom or far right of "
         "a sheet), declares millions of text values, unzips to hundreds of megabytes, or holds XML that Excel never "
@@ -63,6 +66,13 @@ FINDING_RULES: dict[str, tuple[str, str]] = {
         "The same column title appears twice in a sheet's header row, for example two 'Start date' columns. "
         "Only the first of the two columns is read; the other is ignored.",
         "Delete the extra column, or rename it if it holds something else."),
+    "ambiguous-provider": (
+        "providers.xlsx has the same Provider ID twice in different capitals or spaces (PRV1 and prv1), and a "
+        "placement or a return uses it in a spelling that is not the first row's. Which provider is meant cannot be "
+        "told, so nothing is guessed: the placement is left out of every figure and of every provider's return and "
+        "e-mail, and a return is left out whole, so no pupil is ever sent to the wrong provider.",
+        "Give each provider its own ID in providers.xlsx (the later row is already a duplicate-id finding), then "
+        "use that ID exactly on the Placements sheet and in the return, and run again."),
     "unknown-provider": (
         "A Provider ID is not in providers.xlsx: on the Placements sheet the placement is left out of every "
         "figure; in a return (cell B1) the whole return is left out.",
@@ -176,10 +186,11 @@ FINDING_RULES: dict[str, tuple[str, str]] = {
         "alerted to the incident.",
         "Ask the provider for the missing details and complete the row."),
     "unreadable-incidents": (
-        "The Incidents sheet of a return is damaged and cannot be read, so an incident the provider reported on "
-        "it cannot reach the school. The attendance on the Attendance sheet is still read.",
-        "Ask the provider at once whether they reported an incident that week, and ask for the return saved again "
-        "from Excel."),
+        "The Incidents sheet of a return cannot be read: it is damaged, or its header row (Date, Placement ID, "
+        "Category) has been changed or deleted. An incident the provider reported on it cannot reach the school, "
+        "so the sheet is never passed over in silence. The attendance on the Attendance sheet is still read.",
+        "Ask the provider at once whether they reported an incident that week. Ask for the return saved again "
+        "from Excel with the Incidents headers as the school sent them (or put them back yourself), then run again."),
     "pupil-missing-from-return": (
         "A pupil expected at the provider that week has no row in the provider's return. Those sessions count "
         "as not reported.",
@@ -246,12 +257,13 @@ FINDING_RULES: dict[str, tuple[str, str]] = {
 GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Any workbook: the registers and the returns",
      "These can be found in placements.xlsx, providers.xlsx and the providers' returns alike.",
-     ("required-blank", "duplicate-id", "unsafe-id", "header-not-found", "duplicate-header", "unknown-provider",
+     ("required-blank", "duplicate-id", "unsafe-id", "ambiguous-provider", "header-not-found", "duplicate-header",
+      "unknown-provider", "too-many-findings",
       "bad-date", "bad-yn", "bad-choice", "bad-int", "bad-number", "bad-money", "bad-time", "formula-in-cell")),
     ("The registers: placements.xlsx and providers.xlsx",
      "The AP lead keeps placements.xlsx and the DSL keeps providers.xlsx. A missing or unreadable register, or a "
      "required sheet that is missing, stops the run with one line saying what to fix.",
-     ("bad-upn", "end-before-start", "no-days", "unknown-placement", "no-contact-email", "too-many-findings")),
+     ("bad-upn", "end-before-start", "no-days", "unknown-placement", "no-contact-email")),
     ("The attendance returns: returns/",
      "The weekly returns the providers send back. A return that cannot be placed (which provider, which week) is "
      "left out whole: ask the provider for a corrected return, or correct it yourself in the returns folder.",

@@ -5,6 +5,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from ..model import WeeklyResult
+from ..output import output_path
 from ..provider_week import write_returns
 from .messages import Outgoing, build_message, write_outbox
 
@@ -14,16 +15,17 @@ RETURNS_FOLDER, OUTBOX_FOLDER = "returns_to_send", "outbox"
 def prepare_deliveries(result: WeeklyResult, folder: Path, passwords: dict[str, str]) -> list[tuple[Outgoing, EmailMessage]]:
     """Write returns_to_send/ and outbox/ in the week's folder; the messages, ready to send."""
     folder = Path(folder)
+    returns_folder, outbox_folder = output_path(folder, RETURNS_FOLDER), output_path(folder, OUTBOX_FOLDER)
     plans = result.returns_to_send
-    paths = write_returns(plans, folder / RETURNS_FOLDER, result.settings.school_name, result.as_of)
+    paths = write_returns(plans, returns_folder, result.settings.school_name, result.as_of)
     messages = {}
     for plan, path in zip(plans, paths):
         item = Outgoing(plan.provider_id, plan.provider_name, plan.contact_email, path, plan.monday,
                         len(plan.pupils), plan.return_by, passwords.get(plan.provider_id))
         messages[plan.provider_id] = (item, build_message(result.settings, item, result.as_of))
-    written = write_outbox(messages, folder / OUTBOX_FOLDER)
-    _remove_stale(folder / RETURNS_FOLDER, ".xlsx", paths)
-    _remove_stale(folder / OUTBOX_FOLDER, ".eml", written)
+    written = write_outbox(messages, outbox_folder)   # each named by output_path too
+    _remove_stale(returns_folder, ".xlsx", paths)
+    _remove_stale(outbox_folder, ".eml", written)
     return list(messages.values())
 
 

@@ -32,6 +32,9 @@ class Registers:
     placements: list = field(default_factory=list)   # dicts of placement columns, plus 'pattern', '_row' and '_cells'
     reviews: list = field(default_factory=list)
     exclusions: list = field(default_factory=list)
+    # fold_key -> the Provider IDs of providers.xlsx with that key, as typed, the kept one first: only keys
+    # typed more than one way ('PRV1' and 'prv1'). Such an ID matches only its kept spelling exactly.
+    ambiguous_providers: dict = field(default_factory=dict)
 
     def placement(self, placement_id: str) -> dict | None:
         """The placement with this ID (ignoring case and outer spaces), or None."""
@@ -112,10 +115,10 @@ def capped(found: list, limit: int = MAX_FINDINGS_PER_SHEET) -> Findings:
 
 def _read_registers(data_dir: Path, findings: Findings) -> Registers:
     regs = Registers()
-    regs.providers = read_providers(data_dir / "providers.xlsx", findings)
+    regs.providers = read_providers(data_dir / "providers.xlsx", findings, regs.ambiguous_providers)
     book = _open_required(data_dir / "placements.xlsx", "placements.xlsx")
     sheet_name, table = _required_sheet(book, "placements.xlsx", schema.PLACEMENTS, findings)
-    regs.placements = _placements(table.rows, sheet_name, regs.providers, findings)
+    regs.placements = _placements(table.rows, sheet_name, regs.providers, findings, regs.ambiguous_providers)
     for spec, reader, target in ((schema.REVIEWS, _reviews, "reviews"), (schema.EXCLUSIONS, _exclusions, "exclusions")):
         actual = book.find_sheet(spec.name)
         if actual is None:
@@ -127,10 +130,12 @@ def _read_registers(data_dir: Path, findings: Findings) -> Registers:
     return regs
 
 
-def read_providers(path: Path, findings: Findings) -> dict:
+def read_providers(path: Path, findings: Findings, ambiguous: dict | None = None) -> dict:
+    """Provider ID -> its row. `ambiguous`, when given, receives fold_key -> [the IDs as typed, the kept one
+    first] for each ID typed a second time in other capitals or spaces (that later row is left out)."""
     book = _open_required(path, "providers.xlsx")
     sheet_name, table = _required_sheet(book, "providers.xlsx", schema.PROVIDERS, findings)
-    providers, seen = {}, set()
+    providers, seen = {}, {}
     for row in table.rows:
         if required_blank(row, "provider_id", "Provider ID", "providers.xlsx", sheet_name, findings,
                           "this row is left out, so no placement can use it."):
@@ -143,14 +148,20 @@ def read_providers(path: Path, findings: Findings) -> dict:
             findings.error("providers.xlsx", sheet_name, row.cell("provider_id"), "duplicate-id", shown(pid),
                            f"Provider ID {shown(pid)} appears twice (IDs that differ only in capitals or spaces are the "
                            "same ID). Give each provider its own ID; this later row is left out.")
+            kept = seen[fold_key(pid)]
+            if ambiguous is not None and pid != kept:
+                variants = ambiguous.setdefault(fold_key(pid), [kept])
+                if pid not in variants:
+                    variants.append(pid)
             continue
-        seen.add(fold_key(pid))
+        seen[fold_key(pid)] = pid
         required_blank(row, "name", "Name", "providers.xlsx", sheet_name, findings, "the provider's name is used in reports and e-mails.")
         providers[pid] = dict(row.values, _row=row.number, _cells=dict(row.cells))
     return providers
 
 
-def _placements(rows: list[Row], sheet: str, providers: dict, findings: Findings) -> list[dict]:
+def _placements(rows: list[Row], sheet: str, providers: dict, findings: Findings,
+                ambiguous: dict | None = None) -> list[dict]:
     file = "placements.xlsx"
     out, seen = [], set()
     provider_ids = {fold_key(p): p for p in providers}
@@ -167,7 +178,7 @@ def _placements(rows: list[Row], sheet: str, providers: dict, findings: Findings
                            "the first row with this ID is kept and this one is left out.")
             continue
         seen.add(fold_key(pid))
-        if _placement_ok(row, sheet, provider_ids, findings):
+        if _placement_ok(row, sheet, provider_ids, findings, ambiguous or {}):
             values = dict(row.values, _row=row.number, _cells=dict(row.cells))  # _cells: key -> 'P7', for findings
             values["provider_id"] = provider_ids[fold_key(row["provider_id"])]
             values["pattern"] = {i: SESSIONS_OF[row[day.lower()]] for i, day in enumerate(schema.WEEKDAYS)
@@ -186,7 +197,7 @@ def _unsafe_id(row: Row, key: str, header: str, file: str, sheet: str, findings:
     return True
 
 
-def _placement_ok(row: Row, sheet: str, provider_ids: dict, findings: Findings) -> bool:
+def _placement_ok(row: Row, sheet: str, provider_ids: dict, findings: Findings, ambiguous: dict) -> bool:
     file, pid, ok = "placements.xlsx", row["placement_id"], True
     for key, header in (("forename", "Forename"), ("surname", "Surname")):
         required_blank(row, key, header, file, sheet, findings, "reports and letters need the pupil's name.")
@@ -198,10 +209,19 @@ def _placement_ok(row: Row, sheet: str, provider_ids: dict, findings: Findings) 
                            "the placement is still monitored.")
     provider = row["provider_id"]
     if not required_blank(row, "provider_id", "Provider ID", file, sheet, findings, LEFT_OUT):
-        if fold_key(provider) not in provider_ids:
+        if fold_key(provider) in provider_ids and _unsafe_id(row, "provider_id", "Provider ID", file, sheet,
+                                                             findings, LEFT_OUT):
+            ok = False   # 'PRV[line break]1' folds to PRV1's key, but is no ID: never silently taken as PRV1
+        elif fold_key(provider) not in provider_ids:
             findings.error(file, sheet, row.cell("provider_id"), "unknown-provider", provider,
                            f"Provider ID {provider} for placement {pid} is not in providers.xlsx. Add the provider to "
                            f"providers.xlsx or correct the ID; {LEFT_OUT}")
+            ok = False
+        elif fold_key(provider) in ambiguous and provider.strip() != ambiguous[fold_key(provider)][0]:
+            findings.error(file, sheet, row.cell("provider_id"), "ambiguous-provider", shown(provider),
+                           ambiguous_message(shown(provider), ambiguous[fold_key(provider)],
+                                             "the placement is left out of every figure and of every provider's "
+                                             "return and e-mail"))
             ok = False
     else:
         ok = False
@@ -223,6 +243,15 @@ def _placement_ok(row: Row, sheet: str, provider_ids: dict, findings: Findings) 
                        f"for the days the pupil attends; {LEFT_OUT}")
         ok = False
     return ok
+
+
+def ambiguous_message(typed: str, variants: list[str], effect: str) -> str:
+    """The message when a Provider ID matches, ignoring capitals and spaces, an ID that providers.xlsx has
+    twice in different spellings: which provider is meant cannot be told, so nothing is guessed."""
+    spellings = " and ".join(shown(v) for v in variants)
+    return (f"Provider ID {typed} could mean any of {spellings} in providers.xlsx, which differ only in capitals or "
+            f"spaces, so which provider is meant cannot be told. Give each provider its own ID in providers.xlsx and "
+            f"use it here exactly; until then {effect}.")
 
 
 def _upn_problem(raw, upn: str) -> str | None:

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from xlsxwriter.utility import xl_col_to_name
 
 from .. import schema
 from ..calendar import monday_of
-from ..identifiers import fold_key
-from ..findings import Findings
+from ..identifiers import fold_key, shown
+from ..findings import Finding, Findings
 from .cells import is_blank, parse_date, text
-from .registers import Registers
-from .table import HEADER_SEARCH_ROWS, cell_name, formula_message, norm_header, read_table
+from .registers import Registers, ambiguous_message
+from .table import HEADER_SEARCH_ROWS, cell_name, find_header, formula_message, norm_header, read_table
 from .workbook import Book, StoredBook, Unreadable, open_workbook
 
 META_SHEET = "_meta"
@@ -222,6 +222,11 @@ def _provider(found, rel, sheet, regs, findings, by_fold=None) -> str | None:
         return None
     value = found[0]
     pid = (by_fold if by_fold is not None else _by_fold(regs)).get(fold_key(text(value)))
+    variants = regs.ambiguous_providers.get(fold_key(text(value)))
+    if pid is not None and variants and text(value).strip() != pid:
+        _reject(findings, rel, "ambiguous-provider", ambiguous_message(
+            shown(text(value)), variants, "its codes count for no provider"))
+        return None
     if pid is None:
         _reject(findings, rel, "unknown-provider", f"Provider ID {text(value)} in this return is not in providers.xlsx. Correct the ID in the return, or add the provider to providers.xlsx.")
     return pid
@@ -358,6 +363,17 @@ def _formula_marks(ret: Return, row: ReturnRow, sessions: list, formulas: frozen
             row.marks[mark] = ("N", cell)
 
 
+INCIDENT_LOST = "so any incident in it is not in this report and the school is not alerted to it"
+
+
+def _unreadable_incidents(ret: Return, sheet: str, findings: Findings, why: str, fix: str) -> None:
+    """The error finding on an Incidents sheet that cannot be read (contract §12: an incident never
+    disappears silently)."""
+    findings.error(ret.file, sheet, None, "unreadable-incidents", None,
+                   f"The {sheet} sheet could not be read ({why}), {INCIDENT_LOST}. Ask the provider at once whether "
+                   f"they reported an incident this week, and {fix}; the attendance in this return is read as usual.")
+
+
 def _incidents(book: Book, ret: Return, regs: Registers, findings: Findings) -> list[dict]:
     sheet = book.find_sheet(schema.INCIDENTS.name)
     if sheet is None:
@@ -365,19 +381,23 @@ def _incidents(book: Book, ret: Return, regs: Registers, findings: Findings) -> 
     try:
         grid = book.grid(sheet)
     except Exception:
-        findings.error(ret.file, sheet, None, "unreadable-incidents", None,
-                       f"The {sheet} sheet of this return cannot be read (it is damaged), so an incident reported on "
-                       "it would not reach the school. Ask the provider whether they reported an incident this week, "
-                       "and for the return saved again from Excel; the attendance in it is read as usual.")
+        _unreadable_incidents(ret, sheet, findings, "it is damaged", "for the return saved again from Excel")
         return []
     formulas = book.formula_cells(sheet)
     if all(is_blank(v) for row in grid for v in row) and not formulas:
         return []
-    table = read_table(grid, schema.INCIDENTS, ret.file, sheet, findings, formulas)
+    if find_header(grid, schema.INCIDENTS) is None:
+        headers = ", ".join(schema.INCIDENTS.required_headers)
+        _unreadable_incidents(ret, sheet, findings, f"it has no header row with the columns {headers} in its first "
+                              f"{HEADER_SEARCH_ROWS} rows", "put the headers back exactly as in the return the school sent")
+        return []
+    own = Findings()
+    table = read_table(grid, schema.INCIDENTS, ret.file, sheet, own, formulas)
+    findings.extend(_incident_wording(f) for f in own)
     out = []
     for row in table.rows if table else []:
         bad = row.bad & {"date", "placement_id", "category"}
-        if bad and bad <= row.formulas:   # its formula-in-cell findings say it is left out
+        if bad and bad <= row.formulas:   # its formula-in-cell findings say the incident is not in the report
             continue
         if bad:
             findings.error(ret.file, sheet, str(row.number), "incomplete-incident", None,
@@ -392,3 +412,13 @@ def _incidents(book: Book, ret: Return, regs: Registers, findings: Findings) -> 
         out.append(dict(row.values, placement_id=placement["placement_id"], provider_id=ret.provider_id,
                         file=ret.file, _row=row.number))
     return out
+
+
+def _incident_wording(f: Finding) -> Finding:
+    """A formula where an incident's Date, Placement ID or Category belongs leaves the incident out: its
+    finding says so in those words, not read_table's general 'this row is left out'."""
+    if f.rule != "formula-in-cell" or "this row is left out" not in f.message:
+        return f
+    return replace(f, message=f.message.replace("until then this row is left out",
+                                                "until then this incident is not in the report and the school is "
+                                                "not alerted to it"))
