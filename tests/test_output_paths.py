@@ -149,3 +149,21 @@ def test_write_returns_names_each_file_by_output_path(tmp_path):
         write_returns([plan], tmp_path / "returns_to_send", "School", WEEK)
     assert list(tmp_path.rglob("*")) == []
     assert output_path(tmp_path, "PRV1_2026-11-30.xlsx") == tmp_path / "PRV1_2026-11-30.xlsx"
+
+
+def test_annotated_copies_are_safe_names_and_never_share_a_file(tmp_path):
+    """Input names Linux allows but Windows does not ('a:b.xlsx', 'x\\y.xlsx'), and names that differ only in
+    case, each get their own copy under annotated/, named by output_path."""
+    from pipeline.annotate import write_annotated
+    from pipeline.findings import Finding
+
+    data = tmp_path / "data"
+    names = ["returns/PRV1.xlsx", "returns/prv1.xlsx", "returns/a:b.xlsx", "returns/a_b.xlsx", "returns/x\\y.xlsx"]
+    for name in names:
+        write_return(data / name, "PRV1", WEEK, [("P001", full_week("B"))])
+    found = [Finding(name, "Attendance", "D5", "unknown-code", "error", "ZZ", "m") for name in names]
+    folder = tmp_path / "out" / WEEK.isoformat()
+    paths = write_annotated(data, found, folder)
+    assert sorted(p.relative_to(folder / "annotated").as_posix() for p in paths) == [
+        "returns/PRV1.xlsx", "returns/a_b (2).xlsx", "returns/a_b.xlsx", "returns/prv1 (2).xlsx", "returns/x_y.xlsx"]
+    assert all(p.parent == folder / "annotated" / "returns" for p in paths)
