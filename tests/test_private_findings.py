@@ -314,6 +314,13 @@ def _plant_code_the_register_disagrees_with(root):
     return data
 
 
+def _plant_return_file_name(root):
+    data = _school_with(root)
+    write_grid(data / "returns" / f"{FULL}.xlsx", {"Attendance": attendance_grid(
+        "PRV1", WEEK, [("P001", VALID_UPN, None, ["XZ", "B", *["-"] * 8], None)])})
+    return data
+
+
 GAPS = {
     # a Placement ID or Provider ID may hold a space (pipeline/identifiers.py identifier_problem), so a name
     # typed there is a valid ID and is the key of summary.json's pupils, actions and missing_returns
@@ -330,6 +337,8 @@ GAPS = {
     "register-duplicate-upn": _plant_register_duplicate,
     # pipeline/rules/register_rules.py _provider_code quotes the return's unknown code in the action
     "register-mismatch-code": _plant_code_the_register_disagrees_with,
+    # a return saved under a pupil's name: its path is every finding's `file` (and in the incident action)
+    "return-file-name": _plant_return_file_name,
 }
 
 
