@@ -62,8 +62,8 @@ def _missing_folders(folder: Path) -> list[Path]:
 
 def _cannot_lock(out_dir: Path, exc: OSError) -> RunError:
     if out_dir.exists() and not out_dir.is_dir():
-        return RunError(f"--out {out_dir} is a file, not a folder. Choose a folder with --out.")
-    return RunError(f"The folder {out_dir} given with --out cannot be made or written ({exc.strerror or exc}). "
+        return RunError(f"Cannot write reports to {out_dir}: it is a file, not a folder. Choose a folder with --out.")
+    return RunError(f"Cannot write reports to {out_dir}: the folder cannot be made or written ({exc.strerror or exc}). "
                     "Choose another folder with --out.")
 
 

@@ -216,6 +216,6 @@ def test_out_under_a_regular_file_is_exit_2(tmp_path, capsys, mode):
     extra = ["--governor-pack", "Autumn 2026"] if mode == "governor pack" else []
     code, stdout, stderr = run(capsys, "--data", data, "--out", tmp_path / "a_file" / "out", *extra)
     assert (code, stdout) == (2, "")
-    assert one_line(stderr) == (f"Cannot run: The folder {tmp_path / 'a_file' / 'out'} given with --out cannot be "
-                                "made or written (Not a directory). Choose another folder with --out.")
+    assert one_line(stderr) == (f"Cannot run: Cannot write reports to {tmp_path / 'a_file' / 'out'}: the folder cannot "
+                                "be made or written (Not a directory). Choose another folder with --out.")
     assert (tmp_path / "a_file").read_text() == "not a folder\n"

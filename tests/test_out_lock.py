@@ -88,6 +88,15 @@ def test_the_governor_pack_takes_the_same_lock(tmp_path, capsys):
         assert not (out / "governors").exists()
 
 
+def test_out_that_is_a_file_is_exit_2_in_one_line(tmp_path, capsys):
+    data, out = clean_school(tmp_path / "school"), tmp_path / "report.txt"
+    out.write_text("not a folder\n")
+    assert main(["--data", str(data), "--out", str(out)], today=NOV_28) == 2
+    assert capsys.readouterr().err == (f"Cannot run: Cannot write reports to {out}: it is a file, not a folder. "
+                                       "Choose a folder with --out.\n")
+    assert out.read_text() == "not a folder\n"
+
+
 def test_a_finished_run_leaves_no_lock_file_and_a_run_that_cannot_be_done_leaves_no_folder(tmp_path, capsys):
     data, out = clean_school(tmp_path / "school"), tmp_path / "out"
     assert main(["--data", str(data), "--out", str(out)], today=NOV_28) == 0
