@@ -4,7 +4,9 @@ A finding goes into summary.json, which programs read and which must hold no per
 it quotes a cell's text, in `value` or in its message, only when that text could not be a name or a note:
 no space and at most QUOTABLE_LENGTH characters (a mistyped code, date, number or ID). Any other text is
 dropped from `value` and, for a finding on a cell or row, taken out of the message, which names the cell
-instead ("Start date in cell K7 is not a date"). Findings.add does this for every caller.
+instead ("Start date in cell K7 is not a date"). Findings.add does this for every caller. A message may
+still name the contract's own headers and labels ("The header 'Start date' is in J1 and again in AL1"):
+they are the template's words, never a person's, though the value of such a finding is null all the same.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 from .identifiers import shown
+from .schema import WORKBOOKS
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 QUOTABLE_LENGTH = 12
@@ -39,7 +42,7 @@ class Findings(list):
         if value is not None and not isinstance(value, str):
             value = _text(value)
         if value is not None and not quotable(value):
-            if cell is not None:
+            if cell is not None and _folded(value) not in _CONTRACT_WORDS:
                 message = unquoted(message, value, _place(file, cell))
             value = None
         self.append(Finding(file, sheet, cell, rule, severity, value, message))
@@ -102,6 +105,15 @@ def _place(file: str, cell: str) -> str:
     if not cell.isdigit():
         return f"cell {cell}"
     return f"line {cell}" if str(file).lower().endswith(".csv") else f"row {cell}"
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+# Every header and label of the contract's workbooks, as _folded writes them.
+_CONTRACT_WORDS = frozenset(_folded(name) for book in WORKBOOKS for sheet in book.sheets
+                            for name in (*(c.header for c in sheet.columns), *(lb.label for lb in sheet.labels)))
 
 
 def _text(value) -> str:

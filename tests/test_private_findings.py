@@ -254,6 +254,14 @@ def test_a_finding_about_a_whole_file_keeps_its_message_and_drops_the_value():
     assert (found[0].value, found[0].message) == (None, "The Attendance sheet has no column Mon AM, Mon PM.")
 
 
+def test_a_message_still_names_the_contracts_own_headers():
+    """A repeated header cell holds the template's words: the message names them; the value is null all the same."""
+    found = Findings()
+    found.warning("placements.xlsx", "Placements", "AL1", "duplicate-header", " start  DATE",
+                  "The header 'Start date' is in J1 and again in AL1.")
+    assert (found[0].value, found[0].message) == (None, "The header 'Start date' is in J1 and again in AL1.")
+
+
 def test_a_date_or_number_value_is_quoted_as_text():
     assert added(dt.date(2026, 11, 25), "x").value == "2026-11-25"
     assert added(5.0, "x").value == "5"
