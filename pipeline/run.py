@@ -13,7 +13,7 @@ from .errors import RunError
 from .findings import ERROR, Finding, Findings
 from .milestones import placement_milestones, provider_checks_table
 from .model import WeeklyResult
-from .output import write_text
+from .output import output_path, write_text
 from .read.cache import returns_cache
 from .read.register_export import read_register
 from .read.registers import read_registers
@@ -180,8 +180,8 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
                              "their findings are all on the Findings sheet.")
     try:
         outcome.files += write_letters(result.letters, outcome.folder)
-        outcome.files.append(write_register_import(result.register_import, outcome.folder / REGISTER_IMPORT))
-        outcome.files.append(write_register_held(result.register_held, outcome.folder / REGISTER_HELD))
+        outcome.files.append(write_register_import(result.register_import, output_path(outcome.folder, REGISTER_IMPORT)))
+        outcome.files.append(write_register_held(result.register_held, output_path(outcome.folder, REGISTER_HELD)))
     except OSError as exc:
         raise RunError(f"Cannot write the letters, {REGISTER_IMPORT} or {REGISTER_HELD} to {outcome.folder} ({exc.strerror or exc}): "
                        "close any letter open in another program or choose another folder with --out.") from None
