@@ -11,6 +11,7 @@ from .attendance import missing_returns, pupil_figures
 from .calendar import SchoolCalendar, monday_of
 from .errors import RunError
 from .findings import ERROR, Finding, Findings
+from .findings_cap import cap_per_file
 from .milestones import placement_milestones, provider_checks_table
 from .model import WeeklyResult
 from .output import output_path, write_text
@@ -99,7 +100,7 @@ def compute_week(data_dir: Path, week: dt.date | None = None, as_of: dt.date | N
         "pupils": pupils,
         "actions": [a.to_dict() for a in actions],
         "missing_returns": missing,
-        "findings": [f.to_dict() for f in sort_findings(findings)],
+        "findings": [f.to_dict() for f in sort_findings(cap_per_file(sort_findings(findings)))],
     }
     names = {p["placement_id"]: " ".join(x for x in (p.get("forename"), p.get("surname")) if x)
              for p in registers.placements}
@@ -170,6 +171,7 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
     result = compute_week(data_dir, week, as_of, today, out_dir=out_dir, use_cache=use_cache, notes=cache_notes)
     outcome = write_reports(result, out_dir)
     outcome.notes += cache_notes
+    outcome.warnings += list(result.settings.warnings)
     from .annotate import MAX_COPIES, write_annotated    # annotated copies of the staff's workbooks with findings (contract §9)
     not_annotated: list[str] = []
     outcome.files += write_annotated(Path(data_dir), result.summary["findings"], outcome.folder, result.week,
@@ -191,7 +193,7 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
     except OSError as exc:
         raise RunError(f"Cannot write next week's returns to {outcome.folder} ({exc.strerror or exc}).") from None
     if send:
-        outcome.warnings = warn_unencrypted(outcome.deliveries)
+        outcome.warnings += warn_unencrypted(outcome.deliveries)
         outcome.sent = send_messages(result.settings, outcome.deliveries, outcome.folder / LOG_NAME,
                                      resend=resend, env=env)
     return outcome

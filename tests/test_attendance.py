@@ -170,7 +170,8 @@ NOT_POSSIBLE = figures(9, 9, 0, 0, 0, 100.0)
     ("present", UNAUTHORISED, ("error", "unknown-code")),
 ])
 def test_how_each_code_counts(tmp_path, code, expected, finding):
-    folder = school(tmp_path, [placement("P001", start=NOV_23)],
+    nursery = dt.date(2022, 9, 1)        # X (not required to attend) is for a pupil below compulsory school age
+    folder = school(tmp_path, [placement("P001", start=NOV_23, Date_of_birth=nursery)],
                     returns=[("PRV1", NOV_23, [("P001", [code] + ["B"] * 9)])])
     summary = summary_for(folder, NOV_23)
     assert pupil(summary, "P001")["week"] == expected
@@ -182,7 +183,7 @@ def test_how_each_code_counts(tmp_path, code, expected, finding):
 def test_several_not_possible_codes_in_one_week(tmp_path):
     # X, Y1, D, # on Mon AM - Tue PM are not possible; Wed-Thu B (4), Fri N N (2).
     #   possible 6, attended 4, unauthorised 2; 4 / 6 = 66.666... -> 66.7 %
-    folder = school(tmp_path, [placement("P001", start=NOV_23)], returns=[
+    folder = school(tmp_path, [placement("P001", start=NOV_23, Date_of_birth=dt.date(2022, 9, 1))], returns=[
         ("PRV1", NOV_23, [("P001", ["X", "Y1", "D", "#", "B", "B", "B", "B", "N", "N"])])])
     assert pupil(summary_for(folder, NOV_23), "P001")["week"] == figures(6, 4, 0, 2, 0, 66.7)
 

@@ -50,7 +50,7 @@ def test_clean_inputs_exit_0_and_write_the_three_reports(tmp_path, capsys):
     code, stdout, stderr = run(capsys, "--data", data, "--out", out)
     assert (code, stderr) == (0, "")
     assert sorted(p.name for p in (out / "2026-11-23").iterdir() if not p.name.startswith(".")) == sorted(
-        REPORTS + ("outbox", "register_import.csv", "returns_to_send"))
+        REPORTS + ("outbox", "register_import.csv", "register_import_held.csv", "returns_to_send"))
     assert read_summary(out)["findings"] == []
 
 

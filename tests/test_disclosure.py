@@ -88,7 +88,7 @@ def test_a_known_total_is_never_hidden_and_a_line_that_cannot_be_saved_is_hidden
 def test_suppression_off_and_the_shown_values():
     values = {"a": 1, "b": 5, "T": 6}
     assert protect(values, [(("a", "b"), "T")], 0) == {}
-    assert off_warning(0).startswith("Warning: [governors] suppress_below = 0 in school.toml")
+    assert off_warning(0).startswith("[governors] suppress_below = 0 in school.toml")
     assert off_warning(3) is None
     ledger = Ledger()
     for k, v in values.items():

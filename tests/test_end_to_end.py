@@ -49,7 +49,7 @@ def test_every_report_is_written(run):
                      "annotated/returns/PRV3/Nurture Hub attendance 2 Nov 2026.xlsx",
                      "letters/P008_letter.html",
                      "outbox/PRV1_2026-11-30.eml", "outbox/PRV2_2026-11-30.eml", "outbox/PRV3_2026-11-30.eml",
-                     "register_import.csv",
+                     "register_import.csv", "register_import_held.csv",
                      "returns_to_send/PRV1_2026-11-30.xlsx", "returns_to_send/PRV2_2026-11-30.xlsx",
                      "returns_to_send/PRV3_2026-11-30.xlsx",
                      "summary.json", "weekly_report.html", "weekly_report.xlsx"]

@@ -47,3 +47,25 @@ def test_thousands_are_written_with_a_comma():
     capped = cap_per_file(many("placements.xlsx", 2500))
     assert len(capped) == 1001
     assert capped[-1].message == "1,500 more findings in this file are not listed" + TAIL and capped[-1].value == "1500"
+
+
+def test_a_filled_down_junk_return_lists_1000_findings_and_one_counting_the_rest(tmp_path):
+    """The weekly run applies the cap: 1,500 junk rows in a return give 1,001 findings for it, not 1,500."""
+    import datetime as dt
+
+    from pipeline.run import compute_week
+    from tests.factories import full_week, placement, provider, write_return, write_school
+
+    week = dt.date(2026, 11, 23)
+    folder = write_school(tmp_path / "school", [placement("P001", start=week)], [provider("PRV1")])
+    rows = [("P001", full_week("B"))] + [(f"JUNK{i}", full_week("B")) for i in range(1500)]
+    write_return(folder / "returns" / "prv1.xlsx", "PRV1", week, rows)
+
+    result = compute_week(folder, week=week)
+
+    found = [f for f in result.summary["findings"] if f["file"] == "returns/prv1.xlsx"]
+    assert len(found) == 1001
+    assert found[0]["rule"] == "too-many-findings" and found[0]["value"] == "500"
+    assert {f["rule"] for f in found[1:]} == {"wrong-placement"}
+    assert [f["cell"] for f in found[1:3]] == ["A6", "A7"]
+    assert result.error_count == 1001

@@ -114,11 +114,13 @@ def test_only_the_folders_the_settings_name_are_written_inside_data(school, tmp_
                     encoding="utf-8")
     age(school)
     before = folder_state(school)
-    out = school / "our reports"                                         # --out inside --data: the user's choice
+    inside = school / "our reports"                                      # --out inside --data is refused (contract §8)
+    assert main(["--data", str(school), "--week", WEEK.isoformat(), "--out", str(inside)], today=dt.date(2026, 11, 30)) == 2
+    out = tmp_path / "our reports"
     for _ in range(2):                                                   # the second run finds the first one's reports there
         assert main(["--data", str(school), "--week", WEEK.isoformat(), "--out", str(out)], today=dt.date(2026, 11, 30)) == 1
     after = folder_state(school)
-    allowed = ("run cache/", "our reports/")
+    allowed = ("run cache/",)
     outside = [d for d in diff(before, after) if not d.split(" ", 1)[1].startswith(allowed) and d != "changed ./"]
     assert outside == []
     assert any(k.startswith("run cache/") and not k.endswith("/") for k in after)    # the cache is where it was put

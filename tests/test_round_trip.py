@@ -27,13 +27,14 @@ TYPED = ["B", "I", " b ", "N", "L", "X", "B", "B", "I", "N", "L"]
 # how each typed code counts (contract §7), written out here rather than taken from the pipeline
 COUNTS_AS = {"B": "attended", "L": "attended", "I": "authorised", "N": "unauthorised", "X": "not_possible"}
 
+NURSERY = D(2022, 9, 1)      # a date of birth below compulsory school age, so X is a valid mark
 PLACEMENTS = [
-    placement("P001", "PRV1", UPN=make_upn("801200000001")),                             # full week
-    placement("P002", "PRV1", UPN=make_upn("801200000002"), days=None, Mon="AM"),        # Monday morning
-    placement("P003", "PRV1", UPN=make_upn("801200000003"), start=D(2026, 11, 25)),      # from Wednesday
-    placement("P004", "PRV1", UPN=make_upn("801200000004"), Actual_end_date=D(2026, 11, 25)),  # to Wednesday
-    placement("P005", "PRV1", UPN=make_upn("801200000005"), Parents_refused=D(2026, 9, 1), Parents_agreed=None),
-    placement("P006", "PRV2", UPN=make_upn("801200000006"), days=None, Tue="Full day", Thu="PM"),
+    placement("P001", "PRV1", UPN=make_upn("801200000001"), Date_of_birth=NURSERY),                             # full week
+    placement("P002", "PRV1", UPN=make_upn("801200000002"), days=None, Mon="AM", Date_of_birth=NURSERY),        # Monday morning
+    placement("P003", "PRV1", UPN=make_upn("801200000003"), start=D(2026, 11, 25), Date_of_birth=NURSERY),      # from Wednesday
+    placement("P004", "PRV1", UPN=make_upn("801200000004"), Actual_end_date=D(2026, 11, 25), Date_of_birth=NURSERY),  # to Wednesday
+    placement("P005", "PRV1", UPN=make_upn("801200000005"), Parents_refused=D(2026, 9, 1), Parents_agreed=None, Date_of_birth=NURSERY),
+    placement("P006", "PRV2", UPN=make_upn("801200000006"), days=None, Tue="Full day", Thu="PM", Date_of_birth=NURSERY),
 ]
 PROVIDERS = [provider("PRV1"), provider("PRV2")]
 # where the attendance lead saves each provider's filled return: other names, in sub-folders

@@ -51,33 +51,39 @@ def loop_build_sessions(placements, calendar, returns, year_start, week, as_of, 
     for pid, prv, day, session in expected:
         by_week.setdefault((prv, monday_of(day)), set()).add((pid, day, session))
     returns_by_key = {(r.provider_id, r.week): r for r in returns}
+    dobs = {p["placement_id"]: p.get("date_of_birth") for p in placements}
     records = []
     for pid, prv, day, session in expected:
         if day > as_of:
             continue
         ret = returns_by_key.get((prv, monday_of(day)))
-        records.append(_loop_mark(pid, prv, day, session, ret))
+        records.append(_loop_mark(pid, prv, day, session, ret, dobs.get(pid)))
     for ret in returns:
         if year_start <= ret.week <= week:
-            _loop_check_return(ret, by_week.get((ret.provider_id, ret.week), set()), as_of, findings)
+            _loop_check_return(ret, by_week.get((ret.provider_id, ret.week), set()), as_of, findings, dobs)
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
     return frame.sort_values(["placement_id", "date", "session"], kind="stable").reset_index(drop=True)
 
 
-def _loop_mark(pid, prv, day, session, ret):
+def _loop_mark(pid, prv, day, session, ret, dob=None):
     base = (pid, prv, day, monday_of(day), day.weekday(), session)
     if ret is None or pid not in ret.rows:
-        return base + ("", codes.NOT_REPORTED, ret.file if ret else "", "")
-    raw, cell = ret.rows[pid].marks.get((day.weekday(), session), ("", ""))
+        return base + ("", codes.NOT_REPORTED, ret.file if ret else "", "", "", "")
+    if (day.weekday(), session) not in ret.rows[pid].marks:
+        return base + ("N", codes.UNAUTHORISED, ret.file, "", "missing-column", "")
+    raw, cell = ret.rows[pid].marks[(day.weekday(), session)]
+    given = "" if raw is None else text(raw)
     if is_blank(raw) or codes.normalise(raw) == codes.NOT_EXPECTED:
-        return base + ("N", codes.UNAUTHORISED, ret.file, cell)
+        return base + ("N", codes.UNAUTHORISED, ret.file, cell, "blank-session", given)
     mark = codes.read_code(raw)
     if mark is None:
-        return base + ("N", codes.UNAUTHORISED, ret.file, cell)
-    return base + (mark.code, mark.category, ret.file, cell)
+        return base + ("N", codes.UNAUTHORISED, ret.file, cell, "unknown-code", given)
+    if mark.code == "X" and dob is not None and codes.is_compulsory(dob, day):
+        return base + ("N", codes.UNAUTHORISED, ret.file, cell, "x-at-compulsory-age", given)
+    return base + (mark.code, mark.category, ret.file, cell, "", "")
 
 
-def _loop_check_return(ret, expected, as_of, findings):
+def _loop_check_return(ret, expected, as_of, findings, dobs):
     expected_pupils = sorted({pid for pid, _, _ in expected})
     for pid in expected_pupils:
         if pid not in ret.rows and any(day <= as_of for p, day, _ in expected if p == pid):
@@ -92,14 +98,14 @@ def _loop_check_return(ret, expected, as_of, findings):
             code = codes.normalise(raw)
             if (pid, day, session) in expected:
                 if day <= as_of:
-                    _loop_check_expected(ret, pid, name, raw, cell, findings)
+                    _loop_check_expected(ret, pid, name, raw, cell, findings, day, dobs.get(pid))
             elif code and code != codes.NOT_EXPECTED:
                 findings.warning(ret.file, ret.sheet, cell, "unexpected-mark", text(raw),
                                  f"Placement {pid} is not expected at the provider on {name}, so the code "
                                  f"'{text(raw)}' is ignored. Leave '-' in sessions the pupil is not expected.")
 
 
-def _loop_check_expected(ret, pid, name, raw, cell, findings):
+def _loop_check_expected(ret, pid, name, raw, cell, findings, day, dob):
     code = codes.normalise(raw)
     if not code or code == codes.NOT_EXPECTED:
         findings.error(ret.file, ret.sheet, cell, "blank-session", text(raw) or None,
@@ -111,6 +117,17 @@ def _loop_check_expected(ret, pid, name, raw, cell, findings):
         findings.error(ret.file, ret.sheet, cell, "unknown-code", text(raw),
                        f"'{text(raw)}' for placement {pid} on {name} is not a register code. Replace it with a "
                        "code from the key on the Instructions sheet; until then it counts as N.")
+    elif mark.code == "X" and dob is None:
+        findings.warning(ret.file, ret.sheet, cell, "x-age-unknown", text(raw),
+                         f"'X' (not required to attend) for placement {pid} on {name} is accepted, but the pupil's "
+                         "age cannot be checked: the Placements sheet has no Date of birth for them. X is only for a "
+                         "pupil below compulsory school age; enter the Date of birth in placements.xlsx.")
+    elif mark.code == "X" and codes.is_compulsory(dob, day):
+        findings.error(ret.file, ret.sheet, cell, "x-at-compulsory-age", text(raw),
+                       f"'X' (not required to attend) for placement {pid} on {name}, but the pupil is of compulsory "
+                       f"school age (from {codes.compulsory_from(dob):%d/%m/%Y}, by the Date of birth in "
+                       "placements.xlsx), so X cannot be used. Ask the provider for the right code (for example an "
+                       "absence code) and enter it, or correct the Date of birth; until then it counts as N.")
     elif mark.legacy:
         meaning = codes.CATEGORY_LABELS[mark.category]
         findings.warning(ret.file, ret.sheet, cell, "legacy-code", text(raw),
@@ -151,6 +168,8 @@ def random_school(seed: int, n_placements: int = 60, n_providers: int = 6, clean
             "placement_id": f"P{rng.randrange(10000):04d}" if i % 7 else f"Z{i:03d}",   # IDs not in register order
             "provider_id": rng.choice(providers), "start_date": start, "actual_end_date": end,
             "parents_refused": D(2026, 9, 1) if rng.random() < 0.05 else None, "pattern": pattern,
+            # no Date of birth, 4 all year, 6 all year, or five (and of compulsory school age) from 31/12/2026
+            "date_of_birth": (None, D(2022, 9, 1), D(2020, 5, 10), D(2021, 9, 1))[i % 4],
         })
     seen = set()
     placements = [p for p in placements if not (p["placement_id"] in seen or seen.add(p["placement_id"]))]
@@ -222,7 +241,7 @@ def test_every_kind_of_finding_is_compared():
     old, new, f_old, f_new = both(placements, returns, D(2027, 7, 19), D(2027, 7, 23))
     assert list(f_new) == list(f_old)
     assert {f.rule for f in f_old} == {"pupil-missing-from-return", "blank-session", "unknown-code", "legacy-code",
-                                       "unexpected-mark"}
+                                       "unexpected-mark", "x-age-unknown", "x-at-compulsory-age"}
 
 
 @pytest.mark.parametrize("seed", [5, 6])

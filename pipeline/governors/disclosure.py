@@ -55,7 +55,7 @@ def off_warning(limit: int) -> str | None:
     """The console line governors/run.py prints when suppression is off (contract §13), else None."""
     if limit:
         return None
-    return ("Warning: [governors] suppress_below = 0 in school.toml, so the governor pack shows every number, "
+    return ("[governors] suppress_below = 0 in school.toml, so the governor pack shows every number, "
             "however small: a count of 1 or 2 pupils may let a reader identify a child. Set suppress_below = 3 "
             "(the default) before sharing the pack.")
 

@@ -20,6 +20,7 @@ class PackFiles(list):
     def __init__(self, paths, pack: GovernorPack):
         super().__init__(paths)
         self.pack = pack
+        self.warnings: list[str] = []      # plain-English lines for the console (school.toml, suppression off)
 
 
 def pack_folder(out_dir: Path, term: str) -> Path:
@@ -45,8 +46,13 @@ def run_governor_pack(data_dir: Path, term: str, as_of: dt.date | None = None, o
     that is not in school.toml, naming the terms that are."""
     from .pack import build_pack                # written alongside; imported late so this module always imports
 
+    from .disclosure import off_warning
+
     tc = load_term(Path(data_dir), term, as_of or today or dt.date.today())
-    return write_pack(build_pack(tc), Path(out_dir))
+    files = write_pack(build_pack(tc), Path(out_dir))
+    off = off_warning(int(tc.settings.get("governors", "suppress_below") or 0))
+    files.warnings = list(tc.settings.warnings) + ([off] if off else [])
+    return files
 
 
 def pack_summary(files: list[Path]) -> str:
@@ -59,4 +65,5 @@ def pack_summary(files: list[Path]) -> str:
     if files:
         lines.append(f"Written to {Path(files[0]).parent}:")
         lines += [f"  {Path(f).name}" for f in files]
+    lines += [f"Warning: {w}" for w in getattr(files, "warnings", [])]
     return "\n".join(lines)
