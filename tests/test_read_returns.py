@@ -312,7 +312,7 @@ REJECTED = [
     (return_grid(None, WEEK, [("P001", full_week("B"))]), "no-provider-id", "put the Provider ID in B1"),
     (return_grid("PRV7", WEEK, [("P001", full_week("B"))]), "unknown-provider", "Provider ID PRV7"),
     (return_grid("PRV1", None, [("P001", full_week("B"))]), "no-week", "put the Monday's date in B2"),
-    (return_grid("PRV1", "next Monday", [("P001", full_week("B"))]), "no-week", "'next Monday'"),
+    (return_grid("PRV1", "next Monday", [("P001", full_week("B"))]), "no-week", "(the text in B2) is not a date"),   # text with a space is never quoted (§13)
     (return_grid("PRV1", WEEK, [("P001", full_week("B"))])[:2], "header-not-found", "with its headers unchanged"),
 ]
 

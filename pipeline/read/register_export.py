@@ -81,7 +81,7 @@ def read_register(data_dir: Path, findings: Findings) -> RegisterMarks:
                 marks.append(mark)
             elif first.category != mark.category:
                 findings.warning(rel, None, str(mark.line), "register-duplicate", mark.code,
-                                 f"Line {mark.line}: {mark.upn} on {mark.date:%d/%m/%Y} {mark.session} is already "
+                                 f"Line {mark.line}: the pupil's {mark.date:%d/%m/%Y} {mark.session} is already "
                                  f"marked '{first.code}' on line {first.line} of {first.file}; this '{mark.code}' "
                                  "is ignored. Export each session once.")
     return marks

@@ -16,7 +16,7 @@ from xlsxwriter.utility import xl_col_to_name
 from .. import schema
 from ..calendar import monday_of
 from ..identifiers import fold_key, shown
-from ..findings import Finding, Findings
+from ..findings import Finding, Findings, quotable
 from .cells import is_blank, parse_date, text
 from .registers import Registers, ambiguous_message
 from .table import HEADER_SEARCH_ROWS, cell_name, find_header, formula_message, norm_header, read_table
@@ -99,6 +99,14 @@ def _one_per_provider_week(candidates: list[Return], findings: Findings) -> list
                              f"and {winner.file}, saved later, is used. Delete the one that is wrong.")
         accepted.append(winner)
     return accepted
+
+
+def _typed(value, where: str, quote: bool = False) -> str:
+    """A label cell's text for a whole-file message: quoted only when it cannot be a name (contract §13)."""
+    typed = text(value)
+    if quotable(typed):
+        return f"'{typed}'" if quote else typed
+    return f"(the text {where})"
 
 
 def _reject(findings: Findings, rel: str, rule: str, message: str) -> None:
@@ -228,7 +236,8 @@ def _provider(found, rel, sheet, regs, findings, by_fold=None) -> str | None:
             shown(text(value)), variants, "its codes count for no provider"))
         return None
     if pid is None:
-        _reject(findings, rel, "unknown-provider", f"Provider ID {text(value)} in this return is not in providers.xlsx. Correct the ID in the return, or add the provider to providers.xlsx.")
+        _reject(findings, rel, "unknown-provider", f"Provider ID {_typed(value, 'beside the label')} in this return is "
+                "not in providers.xlsx. Correct the ID in the return, or add the provider to providers.xlsx.")
     return pid
 
 
@@ -244,7 +253,7 @@ def _week(found, rel, sheet, findings) -> dt.date | None:
     value, ref, _ = found
     day, problem = parse_date(value)
     if problem:
-        _reject(findings, rel, "no-week", f"Week commencing '{text(value)}' {problem}.")
+        _reject(findings, rel, "no-week", f"Week commencing {_typed(value, f'in {ref}', quote=True)} {problem}.")
         return None
     if day.weekday() != 0:
         findings.warning(rel, sheet, ref, "week-not-monday", day,
@@ -264,9 +273,11 @@ def _meta_matches(book: Book, provider_id: str, week: dt.date, rel: str, finding
     meta_provider = text(meta.get("provider_id", "")).casefold()
     meta_week, _ = parse_date(meta.get("week_commencing", "")) if not is_blank(meta.get("week_commencing", "")) else (None, None)
     if (meta_provider and meta_provider != provider_id.casefold()) or (meta_week and monday_of(meta_week) != week):
+        sent_to = text(meta.get("provider_id", ""))
+        sent_week = f"{monday_of(meta_week):%d/%m/%Y}" if meta_week else "another week"
         _reject(findings, rel, "meta-mismatch",
-                f"This return was sent to {text(meta.get('provider_id', ''))} for the week commencing "
-                f"{text(meta.get('week_commencing', ''))}, but its Provider ID or Week commencing has been changed "
+                f"This return was sent to {sent_to if quotable(sent_to) else 'another provider'} for the week "
+                f"commencing {sent_week}, but its Provider ID or Week commencing has been changed "
                 f"to {provider_id} / {week:%d/%m/%Y}. Ask the provider to fill in the return sent for that week.")
         return False
     return True

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from . import RuleContext, action, rule
 from ..calendar import academic_year_start
 from ..sessions import is_active
+from ..upn import upn_problem
 
 SIXTH = 6
 
@@ -62,6 +63,14 @@ def exclusion_runs(ctx: RuleContext) -> list[ExclusionRun]:
     return runs
 
 
+def _who(upn: str) -> tuple[str, str | None]:
+    """How an action names the pupil of an Exclusions row, and the UPN it carries: a UPN that is not valid
+    may be anything typed there (a name), so it is never repeated (contract §13); its finding points at the cell."""
+    if upn and upn_problem(upn) is None:
+        return f"the pupil with UPN {upn}", upn
+    return "the pupil whose UPN in the Exclusions sheet is not valid (see the bad-upn finding)", None
+
+
 def provided_for(ctx: RuleContext, upn: str, sixth: dt.date) -> bool:
     """A placement for this pupil starts on or before the sixth school day and is active that day."""
     return any((p.get("upn") or "").upper() == upn and p["start_date"] <= sixth and is_active(p, sixth)
@@ -87,10 +96,11 @@ def sixth_day(ctx: RuleContext):
         else:
             owner, what = None, (f"suspended for {len(run.days)} consecutive school days from {run.days[0]:%d/%m/%Y}: "
                                  "the governing board must arrange full-time education")
+        who, upn = _who(run.upn)
         yield action("sixth-day", status, sixth,
-                     f"The pupil with UPN {run.upn} is {what} from the sixth school day, {sixth:%d/%m/%Y}. "
+                     f"{who[0].upper()}{who[1:]} is {what} from the sixth school day, {sixth:%d/%m/%Y}. "
                      "Arrange it and add the placement to placements.xlsx, starting no later than that day.",
-                     owner=owner, upn=run.upn)
+                     owner=owner, upn=upn)
 
 
 @rule("work-set", "10.5", "Headteacher", "upn",
@@ -100,9 +110,9 @@ def work_set(ctx: RuleContext):
     for row in ctx.registers.exclusions:
         if academic_year_start(row["first_day"]) != year or row.get("work_set") == "Y":
             continue
-        upn = (row.get("upn") or "").upper()
+        who, upn = _who((row.get("upn") or "").upper())
         yield action("work-set", "alert", None,
-                     f"Work set is not Y for the {row.get('type', 'exclusion').lower()} of the pupil with UPN {upn} "
+                     f"Work set is not Y for the {row.get('type', 'exclusion').lower()} of {who} "
                      f"from {row['first_day']:%d/%m/%Y} (placements.xlsx, Exclusions row {row['_row']}). Make sure "
                      "work is set and marked for the first five school days, then enter Y.",
                      upn=upn)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from . import RuleContext, action, rule
 from .. import codes
 from ..read.cells import is_blank, text
+from ..findings import quotable
 
 OFF_SITE = frozenset({"B", "K"})          # the school's codes for a pupil attending off-site provision
 GROUP = {codes.ATTENDED: "attended", codes.AUTHORISED: "absent", codes.UNAUTHORISED: "absent",
@@ -99,7 +100,8 @@ def _provider_code(ctx: RuleContext, s) -> str:
     if row is not None and (is_blank(raw) or codes.normalise(raw) == codes.NOT_EXPECTED):
         return f"blank, counted as {s.code}"
     if row is not None and codes.read_code(raw) is None:
-        return f"'{text(raw)}', not a code, counted as {s.code}"
+        typed = text(raw)
+        return f"{_shown_code(typed)}, not a code, counted as {s.code}"
     return s.code
 
 
@@ -168,3 +170,8 @@ def report_rows(ctx: RuleContext, mismatches: list[Mismatch]) -> list[dict]:
                      "school_code": m.school_code, "provider_code": m.provider_code,
                      "what_to_do": what_to_do(m, provider), "school_file": m.school_file, "school_line": m.school_line})
     return rows
+
+
+def _shown_code(typed: str) -> str:
+    """A provider's unknown code, quoted only when it cannot be a name (contract §13)."""
+    return f"'{typed}'" if quotable(typed) else "text that is not a code"
