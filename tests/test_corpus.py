@@ -864,6 +864,15 @@ def no_data_folder(tmp_path):
     return tmp_path / "no such school", tmp_path / "out"
 
 
+def _append_toml(folder, text: str) -> None:
+    (folder / "school.toml").write_text(SCHOOL_TOML + "\n" + text + "\n", encoding="utf-8")
+
+
+def out_inside_data(tmp_path):
+    folder = school(tmp_path / "school")
+    return folder, folder / "reports"
+
+
 def out_is_a_file(tmp_path):
     folder = school(tmp_path / "school")
     (tmp_path / "report.txt").write_text("not a folder", encoding="utf-8")
@@ -910,6 +919,14 @@ STOPS = {
                                     ("school.toml", "[school] must be a table")),
     "data-folder-does-not-exist": Stop(no_data_folder, ("no such school", "does not exist", "--data")),
     "out-folder-cannot-be-written": Stop(out_is_a_file, ("Cannot write reports", "report.txt", "--out")),
+    # settings of the wrong kind or out of range, and an --out inside the school folder (sections 2 and 8)
+    "toml-suppress-below-as-words": Stop(spoil(lambda f: _append_toml(f, '[governors]\nsuppress_below = "five"')),
+                                         ("school.toml", "[governors] suppress_below", "whole number", '"five"')),
+    "toml-budget-with-pound-sign": Stop(spoil(lambda f: _append_toml(f, '[budget]\nap_budget = "£60,000"')),
+                                        ("school.toml", "[budget] ap_budget", "£60,000")),
+    "toml-term-ends-in-9999": Stop(spoil(toml("end = 2027-07-21", "end = 9999-12-31")),
+                                   ("school.toml", "end", "2000 to 2100", "9999-12-31")),
+    "out-inside-the-school-folder": Stop(out_inside_data, ("--out", "inside the school folder")),
 }
 
 
