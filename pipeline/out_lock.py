@@ -94,7 +94,7 @@ def _open_locked(out_dir: Path, wait: float, notice) -> int:
             raise RunError(f"Another run is still writing to {out_dir}. Wait for it to finish, then run again "
                            "(or choose another folder with --out).")
         if not told and notice is not None:
-            notice(f"Another run is writing to {out_dir}; waiting for it to finish…")
+            notice(f"Another run is writing to {out_dir}; waiting for it to finish.")
             told = True
         time.sleep(POLL_SECONDS)
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def waiting_line(out: Path) -> str:
-    return f"Another run is writing to {out}; waiting for it to finish…"
+    return f"Another run is writing to {out}; waiting for it to finish."
 
 
 def busy_line(out: Path) -> str:
