@@ -15,6 +15,7 @@ from .findings_cap import cap_per_file
 from .milestones import placement_milestones, provider_checks_table
 from .model import WeeklyResult
 from .output import output_path, write_text
+from .private_paths import hide_names_in_paths
 from .read.cache import returns_cache
 from .read.register_export import read_register
 from .read.registers import read_registers
@@ -146,7 +147,8 @@ def write_reports(result: WeeklyResult, out_dir: Path) -> RunOutcome:
         raise RunError(f"Cannot write reports to {folder} ({exc.strerror or exc}). Choose another folder with --out.") from None
     outcome = RunOutcome(result, folder)
     try:
-        write_text(folder / "summary.json", json.dumps(result.summary, indent=2, ensure_ascii=False) + "\n")
+        summary = hide_names_in_paths(result.summary, result.pupil_names.values())
+        write_text(folder / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
         write_xlsx_report(result, folder / "weekly_report.xlsx")
         write_html_report(result, folder / "weekly_report.html")
     except OSError as exc:

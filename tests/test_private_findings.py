@@ -323,7 +323,7 @@ def _plant_code_the_register_disagrees_with(root):
 
 
 def _plant_return_file_name(root):
-    data = _school_with(root)
+    data = _school_with(root, [placement("P001", **MONDAY_ONLY, Forename="Isla", Surname="Fairweather")])
     write_grid(data / "returns" / f"{FULL}.xlsx", {"Attendance": attendance_grid(
         "PRV1", WEEK, [("P001", VALID_UPN, None, ["XZ", "B", *["-"] * 8], None)])})
     return data
@@ -342,6 +342,8 @@ CLOSED = {
     "register-duplicate-upn": _plant_register_duplicate,
     # pipeline/rules/register_rules.py _provider_code: the return's unknown code in the register-mismatch action
     "register-mismatch-code": _plant_code_the_register_disagrees_with,
+    # a return saved under its pupil's name: pipeline/private_paths.py gives summary.json a stand-in path
+    "return-file-name": _plant_return_file_name,
 }
 
 GAPS = {
@@ -349,8 +351,6 @@ GAPS = {
     # a name typed there is a valid ID and is the key of summary.json's pupils, actions and missing_returns
     "valid-placement-id": _plant_valid_placement_id,
     "valid-provider-id": _plant_valid_provider_id,
-    # a return saved under a pupil's name: its path is every finding's `file` (and in the incident action)
-    "return-file-name": _plant_return_file_name,
 }
 
 
@@ -367,3 +367,25 @@ def test_known_route_for_a_name_into_summary_json(tmp_path, gap):
     data = GAPS[gap](tmp_path / "school")
     raw = (run_week(data, tmp_path / "out", week=WEEK).folder / "summary.json").read_bytes()
     assert leaks(raw) == []
+
+
+def test_a_return_named_after_its_pupil_has_a_stand_in_path_in_summary_json_and_its_own_in_the_report(tmp_path):
+    from openpyxl import load_workbook
+
+    data = _plant_return_file_name(tmp_path / "school")
+    outcome = run_week(data, tmp_path / "out", week=WEEK)
+    files = {f["file"] for f in json.loads((outcome.folder / "summary.json").read_text("utf-8"))["findings"]}
+    assert "returns/(file 1 named after a pupil).xlsx" in files
+    assert f"returns/{FULL}.xlsx" not in files
+    sheet = load_workbook(outcome.folder / "weekly_report.xlsx", read_only=True)["Findings"]
+    assert f"returns/{FULL}.xlsx" in {cell for row in sheet.iter_rows(values_only=True) for cell in row}
+
+
+@pytest.mark.parametrize("path, named", [
+    ("returns/Isla Fairweather.xlsx", True), ("returns/isla_week 23.xlsx", True),
+    ("returns/IslaFairweather.xlsx", True), ("returns/FAIRWEATHER-Nov.xlsx", True),
+    ("returns/Brook Farm week 23.xlsx", False), ("returns/islands.xlsx", False), ("Isla/farm.xlsx", False)])
+def test_which_file_names_name_a_pupil(path, named):
+    from pipeline.private_paths import name_words, names_a_pupil
+
+    assert names_a_pupil(path, name_words(["Isla Fairweather", "Test Pupil P001"])) is named
