@@ -26,7 +26,7 @@ from collections import defaultdict
 from pathlib import Path, PurePosixPath
 
 from .errors import RunError
-from .findings import ERROR, WARNING
+from .findings import ERROR, WARNING, Finding
 from .identifiers import safe_file_part
 from .output import output_path, pinned_datetime, write_bytes
 from .read.workbook import sniff
@@ -50,10 +50,10 @@ _ROW = re.compile(r"^(\d+)$")
 _PLAIN_REFERENCE = re.compile(r"^(?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?$")
 
 
-def annotation_order(by_file: dict[str, list[dict]]) -> list[str]:
+def annotation_order(by_file: dict[str, list[Finding]]) -> list[str]:
     """Files in the order they are worth annotating: the registers, then by number of errors, then path."""
     def key(rel: str):
-        errors = sum(1 for f in by_file[rel] if f["severity"] == ERROR)
+        errors = sum(1 for f in by_file[rel] if f.severity == ERROR)
         return (rel not in REGISTERS, -errors, rel)
     return sorted(by_file, key=key)
 
@@ -62,7 +62,7 @@ def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None
                     limit: int = MAX_COPIES, skipped: list | None = None) -> list[Path]:
     """Write an annotated copy of each input xlsx that has findings under `folder`/annotated/.
 
-    `findings` are summary["findings"] dicts (or Finding objects), `folder` is the week's output
+    `findings` are the run's Finding objects, `folder` is the week's output
     folder OUT/<Monday>; `week` pins the copies' saved time (default: the folder's name as a date).
     Copies left by an earlier run of the same week that are not written again are removed.
     At most `limit` copies are written (registers first, then the files with most errors); the files
@@ -70,10 +70,9 @@ def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None
     folder cannot be written."""
     data_dir, target = Path(data_dir), Path(folder) / FOLDER
     stamp = pinned_datetime(week or _date_of(Path(folder).name))
-    by_file: dict[str, list[dict]] = defaultdict(list)
+    by_file: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
-        f = f if isinstance(f, dict) else f.to_dict()
-        by_file[f["file"]].append(f)
+        by_file[f.file].append(f)
     written, taken = [], set()
     try:
         for rel in annotation_order(by_file):
@@ -136,7 +135,7 @@ def _source(data_dir: Path, rel: str) -> Path | None:
         return None
 
 
-def _annotated_bytes(source: Path, rel: str, findings: list[dict], stamp: dt.datetime) -> bytes | None:
+def _annotated_bytes(source: Path, rel: str, findings: list[Finding], stamp: dt.datetime) -> bytes | None:
     """The annotated copy as xlsx bytes, or None when openpyxl cannot load or save the workbook."""
     import openpyxl
 
@@ -218,14 +217,14 @@ def target_cell(cell: str | None) -> str | None:
     return None
 
 
-def _mark_cells(wb, findings: list[dict]) -> None:
+def _mark_cells(wb, findings: list[Finding]) -> None:
     from openpyxl.cell.cell import MergedCell
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
-    marks: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    marks: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for f in findings:
-        ws, ref = _sheet(wb, f.get("sheet")), target_cell(f.get("cell"))
+        ws, ref = _sheet(wb, f.sheet), target_cell(f.cell)
         if ws is not None and ref is not None:
             marks[(ws.title, ref)].append(f)
     for (title, ref), found in marks.items():
@@ -238,11 +237,11 @@ def _mark_cells(wb, findings: list[dict]) -> None:
             cell = next((ws.cell(r.min_row, r.min_col) for r in ws.merged_cells.ranges if ref in r), None)
             if cell is None:
                 continue
-        worst = min((f["severity"] for f in found), key=lambda s: SEVERITY_RANK.get(s, 9))
+        worst = min((f.severity for f in found), key=lambda s: SEVERITY_RANK.get(s, 9))
         if worst in FILLS:
             cell.fill = PatternFill("solid", fgColor=FILLS[worst])
-        text = "\n\n".join(f"{SEVERITY_WORDS.get(f['severity'], f['severity'].capitalize())} ({f['rule']}): "
-                           f"{f['message']}" for f in found)
+        text = "\n\n".join(f"{SEVERITY_WORDS.get(f.severity, f.severity.capitalize())} ({f.rule}): "
+                           f"{f.message}" for f in found)
         if cell.comment is not None and cell.comment.text and cell.comment.author != AUTHOR:
             text += f"\n\n(The cell's own comment, by {cell.comment.author or 'someone'}:)\n{cell.comment.text}"
         lines = sum(1 + len(part) // 60 for part in text.split("\n"))
@@ -281,7 +280,7 @@ def _findings_sheet_name(wb) -> str:
     return f"{FINDINGS_SHEET} {n}"
 
 
-def _findings_sheet(wb, rel: str, findings: list[dict], stamp: dt.datetime) -> None:
+def _findings_sheet(wb, rel: str, findings: list[Finding], stamp: dt.datetime) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.hyperlink import Hyperlink
@@ -300,10 +299,10 @@ def _findings_sheet(wb, rel: str, findings: list[dict], stamp: dt.datetime) -> N
         _put(ws, header_row, j, header).font = Font(bold=True)
         ws.column_dimensions[get_column_letter(j)].width = width
     for i, f in enumerate(findings, start=header_row + 1):
-        sheet_ws, ref, shown = _sheet(wb, f.get("sheet")), target_cell(f.get("cell")), _shown_cell(f)
-        severity = f["severity"]
-        row = (SEVERITY_WORDS.get(severity, severity.capitalize()), f.get("sheet") or "(whole file)",
-               shown, f["rule"], f.get("value") or "", f["message"])
+        sheet_ws, ref, shown = _sheet(wb, f.sheet), target_cell(f.cell), _shown_cell(f)
+        severity = f.severity
+        row = (SEVERITY_WORDS.get(severity, severity.capitalize()), f.sheet or "(whole file)",
+               shown, f.rule, f.value or "", f.message)
         for j, value in enumerate(row, start=1):
             _put(ws, i, j, value).alignment = Alignment(vertical="top", wrap_text=(j == len(row)))
         if severity in FILLS:
@@ -321,10 +320,10 @@ def _findings_sheet(wb, rel: str, findings: list[dict], stamp: dt.datetime) -> N
 
 def _shown_cell(f: dict) -> str:
     """The Cell column: 'E7', 'row 7', '(whole sheet)' or '' for a whole file."""
-    cell = (f.get("cell") or "").strip()
+    cell = (f.cell or "").strip()
     if _ROW.match(cell):
         return f"row {int(cell)}"
-    return cell or ("(whole sheet)" if f.get("sheet") else "")
+    return cell or ("(whole sheet)" if f.sheet else "")
 
 
 def _put(ws, row: int, col: int, value):

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from . import codes
+from .model import Figures, MissingReturn, PupilFigures
 
 FIGURES = ("possible", "attended", "authorised", "unauthorised", "not_reported")
 PERSISTENT_ABSENCE = Decimal("0.10")
@@ -20,22 +21,22 @@ def percent(attended: int, possible: int) -> float | None:
     return float(value)
 
 
-def figures(counts: dict) -> dict:
+def figures(counts: dict) -> Figures:
     """The contract's figure block from category counts."""
     attended, authorised = counts.get(codes.ATTENDED, 0), counts.get(codes.AUTHORISED, 0)
     unauthorised = counts.get(codes.UNAUTHORISED, 0)
     possible = attended + authorised + unauthorised
-    return {"possible": possible, "attended": attended, "authorised": authorised, "unauthorised": unauthorised,
-            "not_reported": counts.get(codes.NOT_REPORTED, 0), "percent": percent(attended, possible)}
+    return Figures(possible, attended, authorised, unauthorised, counts.get(codes.NOT_REPORTED, 0),
+                   percent(attended, possible))
 
 
-def below_target(fig: dict, target: float) -> bool:
-    return bool(fig["possible"]) and Decimal(fig["attended"]) * 100 < Decimal(str(target)) * fig["possible"]
+def below_target(fig: Figures, target: float) -> bool:
+    return bool(fig.possible) and Decimal(fig.attended) * 100 < Decimal(str(target)) * fig.possible
 
 
-def persistent_absence(fig: dict) -> bool:
-    absent = fig["authorised"] + fig["unauthorised"]
-    return bool(fig["possible"]) and Decimal(absent) >= PERSISTENT_ABSENCE * fig["possible"]
+def persistent_absence(fig: Figures) -> bool:
+    absent = fig.authorised + fig.unauthorised
+    return bool(fig.possible) and Decimal(absent) >= PERSISTENT_ABSENCE * fig.possible
 
 
 def counts_by_placement(sessions: pd.DataFrame, start: dt.date, end: dt.date) -> dict[str, dict]:
@@ -50,7 +51,8 @@ def counts_by_placement(sessions: pd.DataFrame, start: dt.date, end: dt.date) ->
     return out
 
 
-def pupil_figures(sessions: pd.DataFrame, week: dt.date, year_start: dt.date, as_of: dt.date, target: float) -> list[dict]:
+def pupil_figures(sessions: pd.DataFrame, week: dt.date, year_start: dt.date, as_of: dt.date,
+                  target: float) -> list[PupilFigures]:
     """One entry per placement with an expected session this academic year up to as-of (contract §9 'pupils')."""
     friday = week + dt.timedelta(days=4)
     week_counts = counts_by_placement(sessions, week, min(friday, as_of))
@@ -60,18 +62,12 @@ def pupil_figures(sessions: pd.DataFrame, week: dt.date, year_start: dt.date, as
     pupils = []
     for pid in sorted(year_counts):
         ytd = figures(year_counts[pid])
-        pupils.append({
-            "placement_id": pid,
-            "provider_id": providers[pid],
-            "week": figures(week_counts.get(pid, {})),
-            "year_to_date": ytd,
-            "below_target": below_target(ytd, target),
-            "persistent_absence": persistent_absence(ytd),
-        })
+        pupils.append(PupilFigures(pid, providers[pid], figures(week_counts.get(pid, {})), ytd,
+                                   below_target(ytd, target), persistent_absence(ytd)))
     return pupils
 
 
-def missing_returns(sessions: pd.DataFrame, week: dt.date) -> list[dict]:
+def missing_returns(sessions: pd.DataFrame, week: dt.date) -> list[MissingReturn]:
     """Provider-weeks up to the reporting week with expected sessions and no accepted return."""
     if sessions.empty:
         return []
@@ -80,4 +76,4 @@ def missing_returns(sessions: pd.DataFrame, week: dt.date) -> list[dict]:
     allweeks = part[["provider_id", "week"]].drop_duplicates()
     have = set(map(tuple, with_return.itertuples(index=False)))
     missing = sorted(t for t in map(tuple, allweeks.itertuples(index=False)) if t not in have)
-    return [{"provider_id": prv, "week_commencing": wk.isoformat()} for prv, wk in missing]
+    return [MissingReturn(prv, wk) for prv, wk in missing]

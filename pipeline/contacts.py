@@ -7,6 +7,7 @@ still reads as a sentence ("the school office", "our Designated Safeguarding Lea
 """
 from __future__ import annotations
 
+import email.utils
 import re
 from dataclasses import dataclass
 
@@ -62,3 +63,19 @@ def contacts_of(settings) -> Contacts:
                     headteacher=_role(settings, "Headteacher"), dsl=_role(settings, "DSL"),
                     dsl_phone=_option(settings, "people", "dsl_phone"),
                     attendance_lead=_role(settings, "Attendance lead"))
+
+
+def one_line(text) -> str:
+    """Header-safe text: runs of white space (new lines included) become one space."""
+    return re.sub(r"\s+", " ", str(text or "")).strip()
+
+
+def single_address(text: str | None) -> str | None:
+    """The bare address if `text` is exactly one e-mail address ('a@b.org' or 'Name <a@b.org>'), else None."""
+    text = one_line(text)
+    if not text or any(sep in text for sep in ";,"):
+        return None
+    name, addr = email.utils.parseaddr(text)
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", addr or ""):
+        return None
+    return addr

@@ -1,6 +1,6 @@
 """Where each placement and each provider stands: the Placements and Providers tables of the weekly reports.
 
-Built once in `compute_week` from the registers and the week's actions, and carried on WeeklyResult
+Built once in `compute_facts` from the registers and the week's actions, and carried on Facts
 (`placements`, `providers`) for the attendance lead's own reports. They hold pupils' names, so they
 never go into summary.json.
 

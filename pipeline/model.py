@@ -38,15 +38,51 @@ class Action:
         }
 
 
-@dataclass
-class WeeklyResult:
-    """Everything the renderers need. `summary` is exactly what summary.json holds (contract §9);
-    the name maps and the placement and provider tables are for the attendance lead's own reports
-    only, never for summary.json."""
+@dataclass(frozen=True)
+class Figures:
+    """One block of attendance figures (contract §9): sessions by how they count, and the rounded percent."""
+    possible: int = 0
+    attended: int = 0
+    authorised: int = 0
+    unauthorised: int = 0
+    not_reported: int = 0
+    percent: float | None = None      # one decimal place, half up; None when nothing was possible
+
+
+@dataclass(frozen=True)
+class PupilFigures:
+    """A placement's week and year-to-date figures and its flags (contract §9 `pupils`)."""
+    placement_id: str
+    provider_id: str
+    week: Figures
+    year_to_date: Figures
+    below_target: bool
+    persistent_absence: bool
+
+
+@dataclass(frozen=True)
+class MissingReturn:
+    """A provider-week with expected sessions and no accepted return (contract §9 `missing_returns`)."""
+    provider_id: str
+    week_commencing: dt.date
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything one run knows about a school for a period: what every renderer reads (core.compute_facts).
+
+    The findings are complete (letters' missing facts and addresses included) before any renderer starts.
+    `summary` is the contract's summary.json, made by summary_json.summary_dict, the one place dates become text;
+    the name maps and the placement and provider tables are for the attendance lead's own reports only."""
     settings: Settings
     week: dt.date                 # Monday of the reporting week
     as_of: dt.date
-    summary: dict
+    count_to: dt.date             # the earlier of as-of and the week's Friday: figures count up to it
+    year_start: dt.date           # the first day of the academic year's first term
+    findings: tuple = ()          # findings.Finding, in report order (sorted, at most 1,000 a file)
+    actions: tuple = ()           # model.Action, in the contract's order
+    pupils: tuple = ()            # PupilFigures, by placement id
+    missing_returns: tuple = ()   # MissingReturn, by provider then week
     pupil_names: dict[str, str] = field(default_factory=dict)      # placement_id -> "Forename Surname"
     provider_names: dict[str, str] = field(default_factory=dict)   # provider_id -> provider name
     placements: list[dict] = field(default_factory=list)   # milestones.placement_milestones: one row per placement
@@ -58,7 +94,14 @@ class WeeklyResult:
     letters: list = field(default_factory=list)            # letters.Letter: letters to parents to print (policy §12)
     register_import: list = field(default_factory=list)    # register_import.register_rows: rows of register_import.csv
     register_held: list = field(default_factory=list)      # register_import.held_rows: rows of register_import_held.csv
+    rules: object = None          # rules.RuleContext the actions were worked out from (registers, sessions, returns)
 
     @property
     def error_count(self) -> int:
-        return sum(1 for f in self.summary["findings"] if f["severity"] == "error")
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def summary(self) -> dict:
+        """summary.json's content (contract §9), as summary_json.summary_dict serializes these facts."""
+        from .summary_json import summary_dict
+        return summary_dict(self)

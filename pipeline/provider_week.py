@@ -12,6 +12,7 @@ from .render.provider_return import ReturnPupil, return_filename, write_provider
 from .sessions import expected_sessions
 from .settings import Settings
 
+RETURNS_FOLDER = "returns_to_send"      # OUT/<Monday>/returns_to_send/: where next week's returns are written
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 

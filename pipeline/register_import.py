@@ -58,8 +58,8 @@ NO_UPN = "No UPN in placements.xlsx, so the register cannot be matched"
 def register_rows(ctx_or_result) -> list[dict]:
     """The rows of register_import.csv, keyed by COLUMNS.
 
-    Takes the run's RuleContext (registers and sessions table), or a WeeklyResult that carries the
-    rows worked out during compute_week (its `register_import`)."""
+    Takes the run's RuleContext (registers and sessions table), or a Facts that carries the
+    rows worked out during compute_facts (its `register_import`)."""
     if not hasattr(ctx_or_result, "sessions"):
         return list(getattr(ctx_or_result, "register_import", None) or [])
     return split_rows(ctx_or_result)[0]
@@ -67,7 +67,7 @@ def register_rows(ctx_or_result) -> list[dict]:
 
 def held_rows(ctx_or_result) -> list[dict]:
     """The rows of register_import_held.csv, keyed by HELD_COLUMNS: from a RuleContext, or the
-    WeeklyResult's `register_held`."""
+    Facts's `register_held`."""
     if not hasattr(ctx_or_result, "sessions"):
         return list(getattr(ctx_or_result, "register_held", None) or [])
     return split_rows(ctx_or_result)[1]

@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 
 from pipeline import schema
-from pipeline.run import compute_week
+from pipeline.core import compute_facts
 from tests.factories import SCHOOL_TOML, provider, rows_of, write_grid, write_return, write_school
 
 D = dt.date
@@ -59,7 +59,7 @@ def toml_with(target: float | None = None, extra_terms: str = "") -> str:
 
 
 def summary_for(folder: Path, week: dt.date, as_of: dt.date | None = None) -> dict:
-    return compute_week(folder, week, as_of).summary
+    return compute_facts(folder, week, as_of).summary
 
 
 def pupil(summary: dict, placement_id: str) -> dict:

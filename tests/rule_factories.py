@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pipeline.run import compute_week
+from pipeline.core import compute_facts
 from pipeline.upn import make_upn
 from tests.factories import SCHOOL_TOML, provider, write_school
 
@@ -40,7 +40,7 @@ def exclusion_school(folder: Path, exclusions: list[dict], placements: list[dict
 
 def rule_actions(folder: Path, rule: str, week: dt.date, as_of: dt.date | None = None) -> list[dict]:
     """The actions of one rule in the weekly run's summary.json, in their sorted order."""
-    return [a for a in compute_week(folder, week, as_of).summary["actions"] if a["rule"] == rule]
+    return [a for a in compute_facts(folder, week, as_of).summary["actions"] if a["rule"] == rule]
 
 
 # --- reviews and providers (contract §3 Reviews sheet, §4, §10 review and provider rules) ---------

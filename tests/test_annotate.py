@@ -14,6 +14,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import annotate, schema
 from pipeline.annotate import FILLS, write_annotated
+from pipeline.findings import Finding
 from pipeline.run import run_week
 from tests.factories import full_week, placement, provider, write_grid, write_return, write_school
 from tests.school_factories import encrypt_workbook, folder_state, write_ole
@@ -189,8 +190,7 @@ def test_a_clean_school_gets_no_annotated_folder(tmp_path):
 # --- write_annotated on its own: cells that are rows, sheets and files, and awkward workbooks --------
 
 def finding(file, sheet, cell, rule, severity="error", value=None, message=None):
-    return {"file": file, "sheet": sheet, "cell": cell, "rule": rule, "severity": severity, "value": value,
-            "message": message or f"{rule} at {cell}"}
+    return Finding(file, sheet, cell, rule, severity, value, message or f"{rule} at {cell}")
 
 
 def test_row_sheet_and_file_findings_and_several_on_one_cell(tmp_path):

@@ -14,6 +14,7 @@ import pytest
 
 from pipeline import attendance
 from pipeline.cli import main
+from pipeline.model import Figures
 from tests.factories import full_week, placement, provider
 from tests.figure_factories import (D, NOV_23, NOV_27, figures, finding_rules, pupil, school, summary_for,
                                     toml_with, week_marks)
@@ -255,7 +256,7 @@ def test_percent_half_up_through_the_pipeline(tmp_path):
     (0, 0, 96.0, False),          # nothing possible: never below target
 ])
 def test_below_target_is_decided_on_the_unrounded_percent(attended, possible, target, below):
-    fig = figures(possible, attended, possible - attended, 0, 0, attendance.percent(attended, possible))
+    fig = Figures(possible, attended, possible - attended, 0, 0, attendance.percent(attended, possible))
     assert attendance.below_target(fig, target) is below
 
 
@@ -268,7 +269,7 @@ def test_below_target_is_decided_on_the_unrounded_percent(attended, possible, ta
     (0, 0, 0, False),             # nothing possible
 ])
 def test_persistent_absence_is_decided_on_the_unrounded_share(authorised, unauthorised, possible, persistent):
-    fig = figures(possible, possible - authorised - unauthorised, authorised, unauthorised, 0, None)
+    fig = Figures(possible, possible - authorised - unauthorised, authorised, unauthorised, 0, None)
     assert attendance.persistent_absence(fig) is persistent
 
 

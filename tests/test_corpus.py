@@ -29,7 +29,7 @@ from pipeline import schema
 from pipeline.cli import main
 from pipeline.findings import Findings
 from pipeline.read.registers import MAX_FINDINGS_PER_SHEET, read_registers
-from pipeline.run import compute_week
+from pipeline.core import compute_facts
 from pipeline.upn import make_upn
 from tests.corpus_factories import (Error, Formula, append_rows, corrupt_member, truncate, write_book,
                                     write_book_openpyxl, write_empty_workbook, write_xls)
@@ -790,7 +790,7 @@ def test_broken_input_gives_exactly_these_findings(tmp_path, case: Case):
     case.build(folder)
 
     started = time.perf_counter()
-    result = compute_week(folder, week=case.week)
+    result = compute_facts(folder, week=case.week)
     elapsed = time.perf_counter() - started
 
     assert where(result) == case.findings

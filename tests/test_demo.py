@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import demo
-from pipeline.run import compute_week
+from pipeline.core import compute_facts
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "examples" / "demo_school"
@@ -39,7 +39,7 @@ def test_generating_twice_gives_identical_bytes(generated, tmp_path):
 
 
 def test_the_weekly_run_finds_exactly_the_documented_problems(generated):
-    summary = compute_week(generated, week=dt.date(2026, 11, 23)).summary
+    summary = compute_facts(generated, week=dt.date(2026, 11, 23)).summary
     found = [(f["file"], f["sheet"], f["cell"], f["rule"], f["severity"]) for f in summary["findings"]]
     assert found == [
         ("returns/PRV1/Riverside w-c 2026-11-23.xlsx", "Attendance", "M6", "blank-session", "error"),
@@ -71,7 +71,7 @@ def readme_actions(readme: str) -> tuple[list[tuple], list[str]]:
 def test_the_weekly_run_has_an_action_for_every_owner(generated):
     # Governing board: reintegration (P007); Local authority: sixth-day for the permanent exclusion from
     # Tue 17/11/2026, whose school days are 17, 18, 19, 20, 23, 24/11 -> due Tue 24/11, before as-of 27/11.
-    summary = compute_week(generated, week=dt.date(2026, 11, 23)).summary
+    summary = compute_facts(generated, week=dt.date(2026, 11, 23)).summary
     assert {a["owner"] for a in summary["actions"]} >= EIGHT_OWNERS
     [la] = [a for a in summary["actions"] if a["owner"] == "Local authority"]
     assert (la["rule"], la["due"], la["status"], la["placement_id"]) == ("sixth-day", "2026-11-24", "overdue", None)
@@ -81,7 +81,7 @@ def test_the_weekly_run_has_an_action_for_every_owner(generated):
 
 
 def test_the_actions_are_exactly_those_the_readme_lists(generated):
-    summary = compute_week(generated, week=dt.date(2026, 11, 23)).summary
+    summary = compute_facts(generated, week=dt.date(2026, 11, 23)).summary
     rows, listed = readme_actions((COMMITTED / "README.md").read_text(encoding="utf-8"))
     actual = [(a["rule"], a["owner"], a["placement_id"] or a["provider_id"] or a["upn"], a["status"], a["due"])
               for a in summary["actions"]]
@@ -92,7 +92,7 @@ def test_the_actions_are_exactly_those_the_readme_lists(generated):
 def test_the_register_export_has_exactly_the_two_documented_disagreements(generated):
     # register/mis_export.csv: P002 Fri 27/11 PM school B, return blank (safeguarding risk); P006 Thu 26/11 AM
     # school N, return B. Every other session of the week agrees, and the export adds no finding.
-    result = compute_week(generated, week=dt.date(2026, 11, 23))
+    result = compute_facts(generated, week=dt.date(2026, 11, 23))
     alerts = [a for a in result.summary["actions"] if a["rule"] == "register-mismatch"]
     assert [(a["placement_id"], a["provider_id"], a["owner"], a["status"]) for a in alerts] == [
         ("P002", "PRV1", "Attendance lead", "alert"), ("P006", "PRV3", "Attendance lead", "alert")]

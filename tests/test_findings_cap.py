@@ -53,7 +53,7 @@ def test_a_filled_down_junk_return_lists_1000_findings_and_one_counting_the_rest
     """The weekly run applies the cap: 1,500 junk rows in a return give 1,001 findings for it, not 1,500."""
     import datetime as dt
 
-    from pipeline.run import compute_week
+    from pipeline.core import compute_facts
     from tests.factories import full_week, placement, provider, write_return, write_school
 
     week = dt.date(2026, 11, 23)
@@ -61,7 +61,7 @@ def test_a_filled_down_junk_return_lists_1000_findings_and_one_counting_the_rest
     rows = [("P001", full_week("B"))] + [(f"JUNK{i}", full_week("B")) for i in range(1500)]
     write_return(folder / "returns" / "prv1.xlsx", "PRV1", week, rows)
 
-    result = compute_week(folder, week=week)
+    result = compute_facts(folder, week=week)
 
     found = [f for f in result.summary["findings"] if f["file"] == "returns/prv1.xlsx"]
     assert len(found) == 1001

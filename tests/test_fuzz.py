@@ -15,7 +15,7 @@ What must hold:
     a known provider and a Monday, and carries no whole-file error;
   - registers: `read_registers` raises nothing but RunError (exit 2), with a one-line message;
   - every finding has a severity, a rule and a message, and can be written to summary.json;
-  - a sample of the damaged folders goes through the whole `compute_week`: nothing but RunError.
+  - a sample of the damaged folders goes through the whole `compute_facts`: nothing but RunError.
 
 The loop runs in child processes (a damaged workbook can make the Rust reader abort the process,
 which no `except` can catch) with a 3 GB address-space limit; a child that dies is restarted after
@@ -72,7 +72,7 @@ KINDS = {
     "register-zip": 0.07,
     "register-cells": 0.10,
 }
-COMPUTE_EVERY = 4              # every 4th cell-value iteration also runs the whole compute_week
+COMPUTE_EVERY = 4              # every 4th cell-value iteration also runs the whole compute_facts
 
 
 def plan(total: int) -> dict[str, int]:
@@ -501,10 +501,10 @@ def judge_registers(folder: Path, findings: list):
 
 def run_compute(folder: Path) -> str:
     from pipeline.errors import RunError
-    from pipeline.run import compute_week
+    from pipeline.core import compute_facts
 
     try:
-        result = compute_week(folder, WEEK)
+        result = compute_facts(folder, WEEK)
     except RunError as exc:
         assert "\n" not in str(exc)
         return "compute:run-error"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 from pipeline.render.html_report import render_html_report, uk_date, write_html_report
 from tests.test_xlsx_report import EVIL_NAME, _action, make_result
@@ -62,7 +63,7 @@ def test_summary_box_counts_and_first_step():
 
 def test_actions_overdue_first_with_text_badges():
     result = make_result()
-    result.summary["actions"].reverse()                     # renderer must still put overdue first
+    result = replace(result, actions=result.actions[::-1])  # renderer must still put overdue first
     html = render_html_report(result)
     section = _section(html, "Actions")
     order = [section.index(s) for s in ("Send the parents", "Make sure work", "Dual register")]
@@ -184,7 +185,7 @@ def test_deterministic(tmp_path):
 
 
 def test_uk_date():
-    assert uk_date("2026-11-23") == "23 Nov 2026"
+    assert uk_date(dt.date(2026, 11, 23)) == "23 Nov 2026"
     assert uk_date(dt.date(2026, 11, 23), weekday=True) == "Monday 23 Nov 2026"
     assert uk_date(None) == ""
 
@@ -193,9 +194,8 @@ def test_a_safeguarding_risk_in_the_reconciliation_is_the_first_thing_to_do():
     from pipeline.render.wording import first_step
 
     calm = make_result()
-    risky = make_result()
-    risky.reconciliation = [{"risk": "Safeguarding risk", "placement_id": "P001"},
-                            {"risk": "Disagreement", "placement_id": "P002"}]
+    risky = replace(make_result(), reconciliation=[{"risk": "Safeguarding risk", "placement_id": "P001"},
+                                                   {"risk": "Disagreement", "placement_id": "P002"}])
     assert "safeguarding" not in first_step(calm).lower()
     step = first_step(risky)
     assert step.startswith("First check the 1 session ") and "safeguarding risk" in step

@@ -1,4 +1,4 @@
-"""The Placements and Providers tables of the weekly reports, on a small school run through compute_week.
+"""The Placements and Providers tables of the weekly reports, on a small school run through compute_facts.
 
 The week is Monday 23/11/2026; as-of is Friday 27/11/2026; the due window ends on Friday 11/12/2026.
 """
@@ -10,7 +10,7 @@ import json
 import pytest
 
 from pipeline.milestones import EXPIRES_SOON_DAYS, MILESTONE_HEADERS
-from pipeline.run import compute_week
+from pipeline.core import compute_facts
 from tests.factories import SCHOOL_TOML, placement, provider, write_school
 
 WEEK = dt.date(2026, 11, 23)
@@ -56,7 +56,7 @@ def _school(tmp_path, toml=SCHOOL_TOML):
 
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):
-    return compute_week(_school(tmp_path_factory.mktemp("milestones")), WEEK)
+    return compute_facts(_school(tmp_path_factory.mktemp("milestones")), WEEK)
 
 
 def _cells(result, pid: str) -> dict[str, tuple[str, str]]:
@@ -158,7 +158,7 @@ def test_provider_overall_rag_with_reasons(result):
 
 def test_check_period_setting_is_used(tmp_path):
     toml = SCHOOL_TOML + "\n[rules]\nprovider_check_months = 6\n"
-    result = compute_week(_school(tmp_path, toml), WEEK)
+    result = compute_facts(_school(tmp_path, toml), WEEK)
     check = _check(result, "PRV1", "Approved")                  # 01/06/2026 + 6 months
     assert (check["expiry"], check["state"]) == (dt.date(2026, 12, 1), "expires soon")
 
@@ -170,5 +170,5 @@ def test_tables_stay_out_of_summary_json(result):
 
 
 def test_recomputing_gives_the_same_tables(tmp_path, result):
-    again = compute_week(_school(tmp_path), WEEK)
+    again = compute_facts(_school(tmp_path), WEEK)
     assert again.placements == result.placements and again.providers == result.providers

@@ -11,7 +11,7 @@ the previous reports whole, and a very large sheet is handled within bounded tim
     run writes exactly the new version; `.*.tmp` leftovers are never taken for reports (they are not
     removed either, except under annotated/: see the test's output).
 (c) A placements.xlsx with a 100,000-row Placements sheet, written with xlsxwriter in constant_memory
-    mode: read_registers, then the whole compute_week, each in a child whose wall time and peak RSS
+    mode: read_registers, then the whole compute_facts, each in a child whose wall time and peak RSS
     (getrusage of that child) are printed and bounded. Both are marked slow and stay in the default run.
 """
 from __future__ import annotations
@@ -281,7 +281,7 @@ def test_a_killed_run_leaves_every_report_whole(big_school, tmp_path):
 
 ROWS = 100_000
 # Bounds with room for a loaded 2-core CI machine. Measured there (2026-11-28): reading the registers
-# 8 s and 0.9 GB; the whole compute_week 29 s and 2.1 GB (about 21 KB a row). Before commit 8c3d869
+# 8 s and 0.9 GB; the whole compute_facts 29 s and 2.1 GB (about 21 KB a row). Before commit 8c3d869
 # indexed the open actions in milestones.py, 100,000 rows did not finish in 15 minutes. Generating the
 # sheet takes another 10-15 s.
 READ_SECONDS, READ_MB = 120, 1536
@@ -372,8 +372,8 @@ print(json.dumps({"placements": len(regs.placements), "findings": len(findings)}
 
 WEEKLY = """
 import datetime as dt, json, sys
-from pipeline.run import compute_week
-result = compute_week(sys.argv[1], dt.date(2026, 11, 23))
+from pipeline.core import compute_facts
+result = compute_facts(sys.argv[1], dt.date(2026, 11, 23))
 print(json.dumps({"pupils": len(result.summary["pupils"]), "findings": len(result.summary["findings"]),
                   "actions": len(result.summary["actions"])}))
 """
@@ -400,7 +400,7 @@ def test_a_100000_row_placements_sheet_is_read_within_bounds(big_sheet):
 @pytest.mark.slow
 def test_a_100000_row_placements_sheet_goes_through_the_week_within_bounds(big_sheet):
     m = measure(WEEKLY, str(big_sheet), timeout=WEEK_SECONDS)
-    print(f"compute_week on {ROWS:,} rows: {m['seconds']} s, peak RSS {m['peak_mb']} MB"
+    print(f"compute_facts on {ROWS:,} rows: {m['seconds']} s, peak RSS {m['peak_mb']} MB"
           + (" (stopped: too slow)" if m["timed_out"] else f", {m.get('actions')} actions"))
     assert not m["timed_out"], f"more than {WEEK_SECONDS} s"
     assert m["pupils"] > 0.9 * ROWS

@@ -5,7 +5,7 @@ school-day test written from the contract's wording; counting school days forwar
 
 The figures: random placements (patterns, start and end dates, parents refused) and random return
 codes (current, lower case and padded, blanks, '-', unknown, legacy, not possible, numbers) go through
-`compute_week` on a small factory-built school. Every figure block must add up, lie in range, contain
+`compute_facts` on a small factory-built school. Every figure block must add up, lie in range, contain
 the week in the year to date, and equal an independent session-by-session count made here.
 
 Runs are derandomized (the same examples every time) and use no example database, so CI is stable
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from dataclasses import asdict
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -27,7 +28,7 @@ from hypothesis import strategies as st
 
 from pipeline import attendance
 from pipeline.calendar import SchoolCalendar, academic_year_end, academic_year_start, monday_of
-from pipeline.run import compute_week
+from pipeline.core import compute_facts
 from pipeline.settings import Term
 from tests.factories import placement, provider, write_return, write_school
 
@@ -218,7 +219,7 @@ def test_percent_half_up_examples():
     assert attendance.percent(0, 0) is None
 
 
-# --- the figures through compute_week -------------------------------------------------------------
+# --- the figures through compute_facts -------------------------------------------------------------
 
 YEAR_START = dt.date(2026, 9, 3)                   # first day of the factory calendar's first term
 FACTORY_TERMS = (Term("Autumn 2026", dt.date(2026, 9, 3), dt.date(2026, 12, 18), (dt.date(2026, 10, 26), dt.date(2026, 10, 30))),)
@@ -346,7 +347,7 @@ def test_weekly_figures_add_up_and_match_a_session_by_session_count(case):
     places, week, as_of, returns = case
     with tempfile.TemporaryDirectory(prefix="ap-props-") as tmp:
         folder = build_folder(Path(tmp) / "school", places, returns)
-        summary = compute_week(folder, week, as_of).summary
+        summary = compute_facts(folder, week, as_of).summary
     target = summary["target_percent"]
     expected = expected_figures(places, returns, week, as_of)
     assert [p["placement_id"] for p in summary["pupils"]] == sorted(expected)
@@ -373,6 +374,6 @@ def test_weekly_figures_add_up_and_match_a_session_by_session_count(case):
 
 @pytest.mark.parametrize("attended,possible,expected", [(333, 400, 83.3), (5, 6, 83.3), (37, 40, 92.5), (0, 7, 0.0), (7, 7, 100.0)])
 def test_figure_block_examples(attended, possible, expected):
-    fig = attendance.figures({"attended": attended, "unauthorised": possible - attended})
+    fig = asdict(attendance.figures({"attended": attended, "unauthorised": possible - attended}))
     check_block(fig)
     assert fig["percent"] == expected

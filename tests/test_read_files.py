@@ -11,7 +11,8 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.errors import RunError
-from pipeline.run import compute_week, run_week
+from pipeline.core import compute_facts
+from pipeline.run import run_week
 from tests.factories import full_week, placement, write_grid, write_return, write_school
 from tests.school_factories import encrypt_workbook, folder_state, write_ole
 
@@ -28,7 +29,7 @@ def good_return(path):
 
 
 def run(folder):
-    return compute_week(folder, week=WEEK)
+    return compute_facts(folder, week=WEEK)
 
 
 def where(result) -> list[tuple]:
@@ -224,7 +225,7 @@ def test_a_run_modifies_no_input_file(tmp_path):
     (folder / "returns" / "~$a.xlsx").write_bytes(b"\x0bAP Lead")
     before = folder_state(folder)
 
-    result = compute_week(folder, week=WEEK)
+    result = compute_facts(folder, week=WEEK)
     run_week(folder, tmp_path / "out", week=WEEK)
 
     assert result.summary["findings"]          # the folder had plenty to complain about

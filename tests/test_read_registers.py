@@ -14,7 +14,7 @@ import pytest
 from pipeline import schema
 from pipeline.findings import Findings
 from pipeline.read.registers import read_registers
-from pipeline.run import compute_week
+from pipeline.core import compute_facts
 from pipeline.upn import make_upn
 from tests.factories import placement, provider, rows_of, write_grid, write_school
 from tests.school_factories import write_with_merges
@@ -25,7 +25,7 @@ FILE, SHEET = "placements.xlsx", "Placements"
 
 
 def run(folder):
-    return compute_week(folder, week=WEEK)
+    return compute_facts(folder, week=WEEK)
 
 
 def where(result) -> list[tuple]:

@@ -11,7 +11,7 @@ import os
 import pytest
 
 from pipeline import schema
-from pipeline.run import compute_week
+from pipeline.core import compute_facts
 from tests.factories import full_week, placement, provider, write_grid, write_return, write_school
 from tests.school_factories import core_modified, return_grid, set_core_modified, write_return_with_meta
 
@@ -31,7 +31,7 @@ def send(folder, rows, name="prv1.xlsx", provider_id="PRV1", week=WEEK, **kw):
 
 
 def run(folder, week=WEEK):
-    return compute_week(folder, week=week)
+    return compute_facts(folder, week=week)
 
 
 def where(result) -> list[tuple]:

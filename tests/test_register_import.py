@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.register_import import COLUMNS, guard, register_csv, register_rows
-from pipeline.run import compute_week, run_week
+from pipeline.core import compute_facts
+from pipeline.run import run_week
 from pipeline.upn import make_upn
 from tests.factories import full_week, placement, provider, write_return, write_school
 
@@ -133,6 +134,6 @@ def test_a_formula_in_a_cell_is_not_run_by_a_spreadsheet(tmp_path):
 def test_register_rows_takes_the_result_too(tmp_path):
     data = write_school(tmp_path / "data", [placement("P001", UPN=UPN_A)], [provider("PRV1")])
     write_return(data / "returns" / "r.xlsx", "PRV1", WEEK, [("P001", full_week("/"))])
-    result = compute_week(data, WEEK)
+    result = compute_facts(data, WEEK)
     assert register_rows(result) == result.register_import and len(result.register_import) == 10
     assert register_csv(register_rows(result)).count("\n") == 11

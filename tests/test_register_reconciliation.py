@@ -15,7 +15,7 @@ from pipeline.read.register_export import read_register
 from pipeline.render.html_report import render_html_report
 from pipeline.render.xlsx_report import write_xlsx_report
 from pipeline.rules import CATALOGUE
-from pipeline.run import compute_week
+from pipeline.core import compute_facts
 from pipeline.upn import make_upn
 from tests.factories import placement, provider, write_return, write_school
 
@@ -155,7 +155,7 @@ EXPORT = [
 def reconciled(tmp_path):
     folder = school(tmp_path)
     write_csv(folder, "mis_export.csv", EXPORT)
-    return compute_week(folder, WEEK)
+    return compute_facts(folder, WEEK)
 
 
 def test_the_rule_is_catalogued_as_the_contract_says():
@@ -257,7 +257,7 @@ def test_agreement_is_quiet(tmp_path):
         f"{UPN2},23/11/2026,PM,N",          # PRV2 sent no return; the school has the pupil absent
         f"{UPN_NOT_PLACED},23/11/2026,AM,B",
     ])
-    result = compute_week(folder, WEEK)
+    result = compute_facts(folder, WEEK)
     assert [a for a in result.summary["actions"] if a["rule"] == "register-mismatch"] == []
     assert result.reconciliation == [] and result.register_compared == 5
     html = render_html_report(result)
@@ -269,7 +269,7 @@ def test_agreement_is_quiet(tmp_path):
 
 
 def test_no_export_says_reconciliation_not_done(tmp_path):
-    result = compute_week(school(tmp_path), WEEK)
+    result = compute_facts(school(tmp_path), WEEK)
     assert [a for a in result.summary["actions"] if a["rule"] == "register-mismatch"] == []
     assert result.reconciliation == [] and result.register_files == []
     assert "No register export in register/: reconciliation not done." in render_html_report(result)
@@ -282,7 +282,7 @@ def test_no_export_says_reconciliation_not_done(tmp_path):
 def test_an_export_of_another_week_compares_nothing(tmp_path):
     folder = school(tmp_path)
     write_csv(folder, "mis_export.csv", ["UPN,Date,Session,Code", f"{UPN1},16/11/2026,AM,B"])
-    result = compute_week(folder, WEEK)
+    result = compute_facts(folder, WEEK)
     assert result.reconciliation == [] and result.register_compared == 0
     assert "has no marks for the pupils in provision in this week" in render_html_report(result)
 
@@ -290,7 +290,7 @@ def test_an_export_of_another_week_compares_nothing(tmp_path):
 def test_sessions_after_as_of_are_not_compared(tmp_path):
     folder = school(tmp_path)
     write_csv(folder, "mis_export.csv", EXPORT)
-    result = compute_week(folder, WEEK, as_of=TUE)
+    result = compute_facts(folder, WEEK, as_of=TUE)
     assert [(r["placement_id"], r["date"], r["session"]) for r in result.reconciliation] == [
         ("P001", MON, "AM"), ("P002", MON, "AM"), ("P001", MON, "PM"), ("P001", TUE, "AM")]
 
@@ -299,7 +299,7 @@ def test_an_unreadable_export_does_not_stop_the_run(tmp_path):
     folder = school(tmp_path)
     (folder / "register").mkdir()
     (folder / "register" / "mis_export.csv").write_bytes(b"PK\x03\x04\x00\xff")
-    result = compute_week(folder, WEEK)
+    result = compute_facts(folder, WEEK)
     found = [(f["file"], f["rule"]) for f in result.summary["findings"]]
     assert ("register/mis_export.csv", "register-unreadable") in found
     assert result.register_files == [] and result.reconciliation == []
@@ -311,7 +311,7 @@ def test_a_whole_week_not_reported_and_marked_b_is_one_alert(tmp_path):
     write_csv(folder, "mis_export.csv", ["UPN,Date,Session,Code"]
               + [f"{UPN1},{d:%d/%m/%Y},{s},B" for d in (MON, TUE, WED, THU, FRI) for s in ("AM", "PM")])
     (folder / "returns" / "prv1.xlsx").unlink()                 # PRV1 sends nothing this week either
-    result = compute_week(folder, WEEK)
+    result = compute_facts(folder, WEEK)
     [alert] = [a for a in result.summary["actions"] if a["rule"] == "register-mismatch"]
     assert alert["placement_id"] == "P001" and alert["message"].count("provider not reported") == 10
     assert len(result.reconciliation) == 10 and {r["risk"] for r in result.reconciliation} == {"Safeguarding risk"}

@@ -90,7 +90,7 @@ def test_the_scan_finds_the_finding_calls():
     for rule, where in {"blank-session": "pipeline/sessions.py", "no-week": "pipeline/read/returns.py",
                         "xls-file": "pipeline/read/workbook.py", "bad-upn": "pipeline/read/registers.py",
                         "register-bad-row": "pipeline/read/register_export.py", "letter-template": "pipeline/letters.py",
-                        "no-contact-email": "pipeline/run.py", "bad-date": "pipeline/read/table.py"}.items():
+                        "no-contact-email": "pipeline/core.py", "bad-date": "pipeline/read/table.py"}.items():
         assert where in found.get(rule, []), (rule, where)
     assert {"bad-text", "bad-id", "bad-code", "bad-upn"} & {r for r in found if r.startswith("bad-")} == {"bad-upn"}
     assert len(found) >= 40

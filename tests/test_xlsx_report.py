@@ -8,7 +8,8 @@ import openpyxl
 import pytest
 
 from pipeline.milestones import MILESTONE_HEADERS
-from pipeline.model import WeeklyResult
+from pipeline.findings import Finding
+from pipeline.model import Action, Facts, Figures, MissingReturn, PupilFigures
 from pipeline.render.xlsx_report import (ACTION_HEADERS, ATTENDANCE_HEADERS, PLACEMENT_HEADERS, PROVIDER_HEADERS,
                                          write_xlsx_report)
 from pipeline.schema import PROVIDER_CHECKS
@@ -71,7 +72,24 @@ def make_providers() -> list[dict]:
     ]
 
 
-def make_result(placements=None, providers=None, **overrides) -> WeeklyResult:
+def facts_from(settings, summary: dict, **fields) -> Facts:
+    """Typed Facts from a summary.json-shaped dict: the tests write their weeks as summary.json reads."""
+    def day(text):
+        return dt.date.fromisoformat(text) if text else None
+
+    pupils = tuple(PupilFigures(p["placement_id"], p["provider_id"], Figures(**p["week"]), Figures(**p["year_to_date"]),
+                                p["below_target"], p["persistent_absence"]) for p in summary["pupils"])
+    actions = tuple(Action(rule=a["rule"], section=a["section"], owner=a["owner"], status=a["status"], due=day(a["due"]),
+                           message=a["message"], placement_id=a["placement_id"], provider_id=a["provider_id"],
+                           upn=a["upn"]) for a in summary["actions"])
+    missing = tuple(MissingReturn(m["provider_id"], day(m["week_commencing"])) for m in summary["missing_returns"])
+    findings = tuple(Finding(**f) for f in summary["findings"])
+    week, as_of = day(summary["week_commencing"]), day(summary["as_of"])
+    return Facts(settings, week, as_of, min(as_of, week + dt.timedelta(days=4)), dt.date(2026, 9, 3), findings,
+                 actions, pupils, missing, **fields)
+
+
+def make_result(placements=None, providers=None, **overrides) -> Facts:
     """A small week: P001 below target, P002 persistently absent, P003 with nothing possible."""
     settings = parse_settings({"school": {"name": "Test School", "target_percent": 96.0},
                                "terms": [{"name": "Autumn 2026", "start": dt.date(2026, 9, 3),
@@ -105,12 +123,11 @@ def make_result(placements=None, providers=None, **overrides) -> WeeklyResult:
         ],
     }
     summary.update(overrides)
-    return WeeklyResult(settings=settings, week=dt.date(2026, 11, 23), as_of=dt.date(2026, 11, 27),
-                        summary=summary,
-                        pupil_names={"P001": "Ann Able", "P002": EVIL_NAME},   # P003 has no name
-                        provider_names={"PRV1": "Bright Futures", "PRV2": "=cmd|' /C calc'!A0"},
-                        placements=make_placements() if placements is None else placements,
-                        providers=make_providers() if providers is None else providers)
+    return facts_from(settings, summary,
+                      pupil_names={"P001": "Ann Able", "P002": EVIL_NAME},   # P003 has no name
+                      provider_names={"PRV1": "Bright Futures", "PRV2": "=cmd|' /C calc'!A0"},
+                      placements=make_placements() if placements is None else placements,
+                      providers=make_providers() if providers is None else providers)
 
 
 @pytest.fixture
@@ -294,7 +311,7 @@ def test_actions_grouped_by_owner_then_status_then_due(tmp_path):
         _action("below-target", "Attendance lead", "alert", None, placement_id="P001", provider_id="PRV1"),
     ]
     result = make_result(actions=actions)
-    before = [dict(a) for a in actions]
+    before = result.actions
     path = tmp_path / "r.xlsx"
     write_xlsx_report(result, path)
     rows = _rows(openpyxl.load_workbook(path)["Actions"])
@@ -308,7 +325,7 @@ def test_actions_grouped_by_owner_then_status_then_due(tmp_path):
         ("Governing board", "Due", "sixth-day"),
         ("Local authority", "Due", "sixth-day"),
     ]
-    assert result.summary["actions"] == before               # summary.json's order is left alone
+    assert result.actions == before                          # summary.json's order is left alone
 
 
 def test_days_overdue_and_pupil_or_provider(workbook):

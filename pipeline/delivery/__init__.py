@@ -5,7 +5,7 @@ the data the provider needs, an encrypted attachment whose password travels by a
 and a log of what was sent.
 """
 from .messages import Outgoing, build_message, outbox_name, single_address, write_outbox
-from .secrets import load_passwords
+from ..read.secrets import load_passwords
 from .send_log import LOG_NAME, already_sent
 from .smtp import NO_CONTACT, SendReport, send_messages, warn_unencrypted
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-from ..contacts import contacts_of
+from ..contacts import contacts_of, one_line, single_address
 from ..errors import RunError
 from ..output import output_path, write_bytes
 
@@ -62,22 +62,6 @@ def long_date(day: dt.date, weekday: bool = False) -> str:
     """'30 November 2026', or 'Monday 30 November 2026'; English names whatever the locale."""
     text = f"{day.day} {MONTHS[day.month - 1]} {day.year}"
     return f"{DAYS[day.weekday()]} {text}" if weekday else text
-
-
-def one_line(text) -> str:
-    """Header-safe text: runs of white space (new lines included) become one space."""
-    return re.sub(r"\s+", " ", str(text or "")).strip()
-
-
-def single_address(text: str | None) -> str | None:
-    """The bare address if `text` is exactly one e-mail address ('a@b.org' or 'Name <a@b.org>'), else None."""
-    text = one_line(text)
-    if not text or any(sep in text for sep in ";,"):
-        return None
-    name, addr = email.utils.parseaddr(text)
-    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", addr or ""):
-        return None
-    return addr
 
 
 def sender(settings) -> str:

@@ -4,15 +4,15 @@ from __future__ import annotations
 from email.message import EmailMessage
 from pathlib import Path
 
-from ..model import WeeklyResult
+from ..model import Facts
 from ..output import output_path
-from ..provider_week import write_returns
+from ..provider_week import RETURNS_FOLDER, write_returns
 from .messages import Outgoing, build_message, write_outbox
 
-RETURNS_FOLDER, OUTBOX_FOLDER = "returns_to_send", "outbox"
+OUTBOX_FOLDER = "outbox"
 
 
-def prepare_deliveries(result: WeeklyResult, folder: Path, passwords: dict[str, str]) -> list[tuple[Outgoing, EmailMessage]]:
+def prepare_deliveries(result: Facts, folder: Path, passwords: dict[str, str]) -> list[tuple[Outgoing, EmailMessage]]:
     """Write returns_to_send/ and outbox/ in the week's folder; the messages, ready to send."""
     folder = Path(folder)
     returns_folder, outbox_folder = output_path(folder, RETURNS_FOLDER), output_path(folder, OUTBOX_FOLDER)

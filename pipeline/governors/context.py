@@ -1,4 +1,4 @@
-"""Everything the pack is computed from, for one term up to as-of."""
+"""Everything the pack is computed from, for one term up to as-of: the core's Facts at the term's end."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,32 +8,53 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..attendance import missing_returns, pupil_figures
 from ..calendar import SchoolCalendar, monday_of
-from ..delivery import load_passwords
+from ..core import compute_facts
 from ..errors import RunError
-from ..findings import Findings
-from ..read.registers import Registers, read_registers
-from ..read.returns import read_returns
+from ..model import Facts
+from ..read.registers import Registers
 from ..rules import RuleContext
-from ..sessions import build_sessions
 from ..settings import Settings, Term, load_settings
 
 
-@dataclass
+@dataclass(frozen=True)
 class TermContext:
-    settings: Settings
-    calendar: SchoolCalendar
     term: Term
     start: dt.date                 # the term's first day
     end: dt.date                   # the earlier of the term's last day and as-of
     as_of: dt.date
-    year_start: dt.date
-    registers: Registers
-    returns: list                  # accepted returns (pipeline.read.returns.Return)
-    sessions: pd.DataFrame         # expected sessions from the year's start to `end`, with marks
-    findings: Findings
-    rules: RuleContext             # the rule context evaluated at `end`
+    facts: Facts                   # compute_facts for the week holding `end`, counted up to `end`
+
+    @property
+    def settings(self) -> Settings:
+        return self.facts.settings
+
+    @property
+    def rules(self) -> RuleContext:
+        """The rule context evaluated at `end`."""
+        return self.facts.rules
+
+    @property
+    def calendar(self) -> SchoolCalendar:
+        return self.rules.calendar
+
+    @property
+    def year_start(self) -> dt.date:
+        return self.facts.year_start
+
+    @property
+    def registers(self) -> Registers:
+        return self.rules.registers
+
+    @property
+    def returns(self) -> list:
+        """Accepted returns (pipeline.read.returns.Return)."""
+        return self.rules.returns
+
+    @property
+    def sessions(self) -> pd.DataFrame:
+        """Expected sessions from the year's start to `end`, with marks."""
+        return self.rules.sessions
 
     @property
     def term_sessions(self) -> pd.DataFrame:
@@ -51,12 +72,13 @@ def term_slug(name: str) -> str:
     return re.sub(r"\s+", "-", name.strip().lower())
 
 
-def load_term(data_dir: Path, term_name: str, as_of: dt.date | None = None) -> TermContext:
+def load_term(data_dir: Path, term_name: str, as_of: dt.date | None = None, out_dir: Path | None = None) -> TermContext:
+    """The term named `term_name` up to the earlier of its end and `as_of` (default today). RunError (one plain
+    line) for a term that is not in school.toml, naming the terms that are, or one that has not started."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise RunError(f"The school folder {data_dir} does not exist. Check the --data path.")
-    settings = load_settings(data_dir / "school.toml")
-    calendar = SchoolCalendar.from_settings(settings)
+    calendar = SchoolCalendar.from_settings(load_settings(data_dir / "school.toml"))
     term = calendar.term_named(term_name)
     if term is None:
         names = ", ".join(f'"{t.name}"' for t in calendar.terms)
@@ -66,14 +88,4 @@ def load_term(data_dir: Path, term_name: str, as_of: dt.date | None = None) -> T
         raise RunError(f"{term.name} starts on {term.start:%d/%m/%Y}, after --as-of {as_of:%d/%m/%Y}: "
                        "there is nothing to report yet.")
     end = min(term.end, as_of)
-    findings = Findings()
-    registers = read_registers(data_dir, findings)
-    returns = read_returns(data_dir, registers, findings, tuple(load_passwords(settings, data_dir).values()),
-                           calendar=calendar)
-    year_start = calendar.year_start(term.start)
-    sessions = build_sessions(registers.placements, calendar, returns, year_start, monday_of(end), end, findings)
-    week = monday_of(end)
-    pupils = pupil_figures(sessions, week, year_start, end, settings.target_percent)
-    rules = RuleContext(settings, calendar, week, end, registers, sessions, pupils, missing_returns(sessions, week), returns)
-    return TermContext(settings, calendar, term, term.start, end, as_of, year_start, registers, returns, sessions,
-                       findings, rules)
+    return TermContext(term, term.start, end, as_of, compute_facts(data_dir, monday_of(end), end, out_dir=out_dir))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..attendance import below_target, counts_by_placement, figures, persistent_absence
+from ..model import Figures
 from .context import TermContext
 from .disclosure import Ledger
 from .figures_base import TOTAL, provider_name, pupil_count, week_label
@@ -14,7 +15,7 @@ FIGURE_COLUMNS = ["Possible sessions", "Attended", "Authorised absence", "Unauth
 ALL = "All placements"
 
 
-def _figures_of(part: pd.DataFrame) -> dict:
+def _figures_of(part: pd.DataFrame) -> Figures:
     return figures(part["category"].value_counts().to_dict() if not part.empty else {})
 
 
@@ -46,8 +47,8 @@ def pupil_flags(tc: TermContext, fig: dict) -> dict:
             "persistent_absence": sum(persistent_absence(f) for f in placements)}
 
 
-def _row(labels: list, f: dict) -> list:
-    return [*labels, f["possible"], f["attended"], f["authorised"], f["unauthorised"], f["not_reported"], f["percent"]]
+def _row(labels: list, f: Figures) -> list:
+    return [*labels, f.possible, f.attended, f.authorised, f.unauthorised, f.not_reported, f.percent]
 
 
 OVERALL = "attendance.all"                  # the pupil group of the whole term's attendance figures
@@ -91,10 +92,10 @@ def attendance_section(tc: TermContext) -> Section:
     for monday, n in pupils_of["weeks"].items():
         facts.group(week_group(monday), n)
     trend = Chart("Attendance by week", "line", [week_label(m) for m in fig["weeks"]],
-                  [(ALL, [f["percent"] for f in fig["weeks"].values()])], "Attendance %", target, True,
+                  [(ALL, [f.percent for f in fig["weeks"].values()])], "Attendance %", target, True,
                   groups=[week_group(m) for m in fig["weeks"]])
     bars = Chart("Attendance by provider", "bar", [provider_name(tc, pid) for pid in ids],
-                 [("Attendance %", [f["percent"] for f in fig["providers"].values()])], "Attendance %", target, True,
+                 [("Attendance %", [f.percent for f in fig["providers"].values()])], "Attendance %", target, True,
                  groups=[provider_group(pid) for pid in ids])
     intro = (f"Attendance at provision for the term's sessions from {tc.start:%d/%m/%Y} to {tc.end:%d/%m/%Y} "
              f"against the school's target of {target:g}% (policy §15.5).")

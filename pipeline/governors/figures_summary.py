@@ -48,7 +48,7 @@ def _placements_sentence(tc: TermContext, pr: Protection) -> tuple[str, str]:
 
 
 def _attendance_sentence(tc: TermContext, pr: Protection, unit: str) -> str:
-    percent = term_figures(tc)["overall"]["percent"]
+    percent = term_figures(tc)["overall"].percent
     if percent is None:
         return "No attendance at provision was reported for the term."
     if pr.group(OVERALL):

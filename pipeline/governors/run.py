@@ -48,7 +48,7 @@ def run_governor_pack(data_dir: Path, term: str, as_of: dt.date | None = None, o
 
     from .disclosure import off_warning
 
-    tc = load_term(Path(data_dir), term, as_of or today or dt.date.today())
+    tc = load_term(Path(data_dir), term, as_of or today or dt.date.today(), Path(out_dir))
     files = write_pack(build_pack(tc), Path(out_dir))
     off = off_warning(int(tc.settings.get("governors", "suppress_below") or 0))
     files.warnings = list(tc.settings.warnings) + ([off] if off else [])

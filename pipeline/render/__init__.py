@@ -1,1 +1,1 @@
-"""The attendance lead's weekly reports (workbook and web page), written from a WeeklyResult."""
+"""The attendance lead's weekly reports (workbook and web page), written from a Facts."""

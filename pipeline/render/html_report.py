@@ -5,16 +5,17 @@ e-mailed, opened on a phone and printed. Deterministic: no wall-clock time.
 """
 from __future__ import annotations
 
+import datetime as dt
 from itertools import groupby
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader
 
 from ..milestones import MILESTONE_HEADERS
-from ..model import WeeklyResult
+from ..model import Facts
 from ..output import write_text
 from ..schema import PROVIDER_CHECKS
-from .wording import as_date, first_step, plural, report_actions, summary_counts
+from .wording import first_step, plural, report_actions, summary_counts
 from .xlsx_report import reconciliation_note, safeguarding_first
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -22,19 +23,17 @@ DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sun
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-def uk_date(value, weekday: bool = False) -> str:
+def uk_date(d: dt.date | None, weekday: bool = False) -> str:
     """'23 Nov 2026' (or 'Monday 23 Nov 2026'); '' for no date. Independent of the locale."""
-    d = as_date(value)
-    if d is None:
+    if not d:
         return ""
     text = f"{d.day} {MONTHS[d.month - 1]} {d.year}"
     return f"{DAYS[d.weekday()]} {text}" if weekday else text
 
 
-def short_date(value) -> str:
+def short_date(d: dt.date | None) -> str:
     """'07/09/2026', as the registers write dates; '' for no date."""
-    d = as_date(value)
-    return "" if d is None else f"{d:%d/%m/%Y}"
+    return "" if not d else f"{d:%d/%m/%Y}"
 
 
 def percent(value) -> str:
@@ -47,14 +46,13 @@ _ENV.filters.update(uk_date=uk_date, short_date=short_date, percent=percent)
 _ENV.globals.update(plural=plural)
 
 
-def _context(result: WeeklyResult) -> dict:
-    s = result.summary
-    pupils = [dict(p, name=result.pupil_names.get(p["placement_id"], ""),
-                   provider=result.provider_names.get(p.get("provider_id"), "")) for p in s["pupils"]]
-    by_owner = [(owner, list(group)) for owner, group in groupby(report_actions(result), key=lambda a: a.get("owner"))]
-    missing = [dict(m, provider=result.provider_names.get(m["provider_id"], "")) for m in s["missing_returns"]]
-    findings = sorted(s["findings"], key=lambda x: (x["file"], SEVERITY_ORDER.get(x["severity"], 9)))
-    by_file = [(file, list(group)) for file, group in groupby(findings, key=lambda x: x["file"])]
+def _context(result: Facts) -> dict:
+    pupils = [(p, result.pupil_names.get(p.placement_id, ""), result.provider_names.get(p.provider_id, ""))
+              for p in result.pupils]
+    by_owner = [(owner, list(group)) for owner, group in groupby(report_actions(result), key=lambda a: a.owner)]
+    missing = [(m, result.provider_names.get(m.provider_id, "")) for m in result.missing_returns]
+    findings = sorted(result.findings, key=lambda x: (x.file, SEVERITY_ORDER.get(x.severity, 9)))
+    by_file = [(file, list(group)) for file, group in groupby(findings, key=lambda x: x.file)]
     return {"school": result.settings.school_name, "week": result.week, "as_of": result.as_of,
             "target": result.settings.target_percent,
             "window": result.settings.options.get(("rules", "due_window_school_days"), 10),
@@ -66,9 +64,9 @@ def _context(result: WeeklyResult) -> dict:
             "register_files": result.register_files}
 
 
-def render_html_report(result: WeeklyResult) -> str:
+def render_html_report(result: Facts) -> str:
     return _ENV.get_template("weekly_report.html.j2").render(**_context(result))
 
 
-def write_html_report(result: WeeklyResult, path) -> None:
+def write_html_report(result: Facts, path) -> None:
     write_text(Path(path), render_html_report(result))

@@ -2,39 +2,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from ..model import WeeklyResult
-
-
-def as_date(value) -> dt.date | None:
-    """A date from the summary (ISO text or a date); None if there is none."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
+from ..model import Action, Facts
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
-def summary_counts(result: WeeklyResult) -> dict[str, int]:
-    s = result.summary
-    status = [a["status"] for a in s["actions"]]
-    severity = [f["severity"] for f in s["findings"]]
+def summary_counts(result: Facts) -> dict[str, int]:
+    status = [a.status for a in result.actions]
+    severity = [f.severity for f in result.findings]
     return {
-        "pupils": len(s["pupils"]),
-        "below_target": sum(1 for p in s["pupils"] if p.get("below_target")),
-        "persistent_absence": sum(1 for p in s["pupils"] if p.get("persistent_absence")),
+        "pupils": len(result.pupils),
+        "below_target": sum(1 for p in result.pupils if p.below_target),
+        "persistent_absence": sum(1 for p in result.pupils if p.persistent_absence),
         "overdue": status.count("overdue"), "due": status.count("due"), "alert": status.count("alert"),
-        "missing_returns": len(s["missing_returns"]),
+        "missing_returns": len(result.missing_returns),
         "errors": severity.count("error"), "warnings": severity.count("warning"),
     }
 
 
-def first_step(result: WeeklyResult) -> str:
+def first_step(result: Facts) -> str:
     """One plain-English sentence: what the attendance lead should do first."""
     c = summary_counts(result)
     risks = sum(1 for row in result.reconciliation if row.get("risk") == "Safeguarding risk")
@@ -71,30 +61,37 @@ def owner_rank(owner: str | None) -> tuple:
     return (OWNER_ORDER.index(owner), "") if owner in OWNER_ORDER else (len(OWNER_ORDER), owner)
 
 
-def days_overdue(action: dict, as_of: dt.date) -> int | None:
+def days_overdue(action: Action, as_of: dt.date) -> int | None:
     """Calendar days from the due date to as-of, for an overdue action only."""
-    due = as_date(action.get("due"))
-    if action.get("status") != "overdue" or due is None:
+    if action.status != "overdue" or action.due is None:
         return None
-    return (as_of - due).days
+    return (as_of - action.due).days
 
 
-def action_subject(result: WeeklyResult, action: dict) -> str:
+def action_subject(result: Facts, action: Action) -> str:
     """Who or what an action is about: the pupil for a placement, else the provider, else the UPN.
 
     For the attendance lead's own reports only: summary.json never carries names."""
-    if action.get("placement_id"):
-        return result.pupil_names.get(action["placement_id"]) or action["placement_id"]
-    if action.get("provider_id"):
-        return result.provider_names.get(action["provider_id"]) or action["provider_id"]
-    return action.get("upn") or ""
+    if action.placement_id:
+        return result.pupil_names.get(action.placement_id) or action.placement_id
+    if action.provider_id:
+        return result.provider_names.get(action.provider_id) or action.provider_id
+    return action.upn or ""
 
 
-def report_actions(result: WeeklyResult) -> list[dict]:
-    """The summary's actions in report order: by owner (OWNER_ORDER), then status, then due date.
+@dataclass(frozen=True)
+class ReportAction:
+    """An action as the reports list it: the action, how many days overdue, and whom it is about."""
+    action: Action
+    days_overdue: int | None
+    subject: str
 
-    Each is a copy with `days_overdue` and `subject` added; summary.json's own order is untouched."""
-    rows = [dict(a, days_overdue=days_overdue(a, result.as_of), subject=action_subject(result, a))
-            for a in result.summary["actions"]]
-    return sorted(rows, key=lambda a: (owner_rank(a.get("owner")), STATUS_ORDER.get(a["status"], 9),
-                                       as_date(a.get("due")) or dt.date.max))
+    def __getattr__(self, name):          # the action's own fields read through: a.status, a.due, a.message
+        return getattr(self.action, name)
+
+
+def report_actions(result: Facts) -> list[ReportAction]:
+    """The actions in report order: by owner (OWNER_ORDER), then status, then due date; the facts' own
+    order (summary.json's) is untouched."""
+    rows = [ReportAction(a, days_overdue(a, result.as_of), action_subject(result, a)) for a in result.actions]
+    return sorted(rows, key=lambda r: (owner_rank(r.owner), STATUS_ORDER.get(r.status, 9), r.due or dt.date.max))

@@ -12,10 +12,10 @@ from pathlib import Path
 import xlsxwriter
 
 from ..milestones import MILESTONE_HEADERS
-from ..model import WeeklyResult
+from ..model import Facts
 from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime
 from ..schema import PROVIDER_CHECKS
-from .wording import as_date, first_step, plural, report_actions, summary_counts
+from .wording import first_step, plural, report_actions, summary_counts
 
 FIGURES = ("possible", "attended", "authorised", "unauthorised", "not_reported", "percent")
 FIGURE_LABELS = ("possible", "attended", "authorised", "unauthorised", "not reported", "%")
@@ -50,7 +50,7 @@ class Styled:
     fmt: str
 
 
-def write_xlsx_report(result: WeeklyResult, path) -> None:
+def write_xlsx_report(result: Facts, path) -> None:
     with atomic_path(Path(path)) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
         wb.set_properties({"title": "Alternative provision weekly report",
@@ -88,7 +88,7 @@ def _formats(wb) -> dict:
     }
 
 
-def _page_setup(ws, result: WeeklyResult, sheet: str) -> None:
+def _page_setup(ws, result: Facts, sheet: str) -> None:
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
@@ -149,7 +149,7 @@ def _coloured(text: str, state: str):
     return Styled(text, f"cell_{fmt}") if fmt and text else (text or None)
 
 
-def _summary_sheet(wb, f, result: WeeklyResult) -> None:
+def _summary_sheet(wb, f, result: Facts) -> None:
     ws = wb.add_worksheet("Summary")
     c = summary_counts(result)
     window = result.settings.options.get(("rules", "due_window_school_days"), 10)
@@ -188,14 +188,13 @@ def _summary_sheet(wb, f, result: WeeklyResult) -> None:
     ws.fit_to_pages(1, 1)
 
 
-def _attendance_sheet(wb, f, result: WeeklyResult) -> None:
+def _attendance_sheet(wb, f, result: Facts) -> None:
     rows = []
-    for p in result.summary["pupils"]:
-        week, ytd = p.get("week") or {}, p.get("year_to_date") or {}
-        rows.append([p["placement_id"], result.pupil_names.get(p["placement_id"]),
-                     p.get("provider_id"), result.provider_names.get(p.get("provider_id"))]
-                    + [week.get(k) for k in FIGURES] + [ytd.get(k) for k in FIGURES]
-                    + ["Y" if p.get("below_target") else "N", "Y" if p.get("persistent_absence") else "N"])
+    for p in result.pupils:
+        rows.append([p.placement_id, result.pupil_names.get(p.placement_id),
+                     p.provider_id, result.provider_names.get(p.provider_id)]
+                    + [getattr(p.week, k) for k in FIGURES] + [getattr(p.year_to_date, k) for k in FIGURES]
+                    + ["Y" if p.below_target else "N", "Y" if p.persistent_absence else "N"])
     pct_cols = {ATTENDANCE_HEADERS.index("Week %"): "pct", ATTENDANCE_HEADERS.index("Year to date %"): "pct"}
     ws = _table_sheet(wb, f, result, "Attendance", ATTENDANCE_HEADERS, rows, pct_cols,
                       "No pupils in alternative provision so far this year.")
@@ -209,18 +208,18 @@ def _attendance_sheet(wb, f, result: WeeklyResult) -> None:
         ws.conditional_format(span, {"type": "formula", "criteria": f'=${below}2="Y"', "format": f["amber"]})
 
 
-def _actions_sheet(wb, f, result: WeeklyResult) -> None:
+def _actions_sheet(wb, f, result: Facts) -> None:
     """Grouped by owner (wording.OWNER_ORDER), then overdue, due, alert, then due date."""
-    rows = [[a.get("owner"), _coloured(a["status"].capitalize(), a["status"]), as_date(a.get("due")),
-             a["days_overdue"], a["subject"], a.get("message"), a.get("section"), a["rule"],
-             a.get("placement_id"), a.get("provider_id"), a.get("upn")]
+    rows = [[a.owner, _coloured(a.status.capitalize(), a.status), a.due,
+             a.days_overdue, a.subject, a.message, a.section, a.rule,
+             a.placement_id, a.provider_id, a.upn]
             for a in report_actions(result)]
     _table_sheet(wb, f, result, "Actions", ACTION_HEADERS, rows,
                  {ACTION_HEADERS.index("Due"): "date", ACTION_HEADERS.index("Days overdue"): "int_left"},
                  "No actions: nothing is overdue, due soon or waiting for a decision.")
 
 
-def _placements_sheet(wb, f, result: WeeklyResult) -> None:
+def _placements_sheet(wb, f, result: Facts) -> None:
     """One row per placement: its dates and where each milestone stands (done, overdue, due, n/a)."""
     rows = [[p["placement_id"], p.get("pupil"), p["provider_id"], p.get("provider"),
              p["start_date"], p.get("planned_end_date"), p.get("actual_end_date")]
@@ -232,7 +231,7 @@ def _placements_sheet(wb, f, result: WeeklyResult) -> None:
     ws.freeze_panes(1, 2)      # keep the placement and the pupil in view while scrolling across
 
 
-def _providers_sheet(wb, f, result: WeeklyResult) -> None:
+def _providers_sheet(wb, f, result: Facts) -> None:
     """One row per provider: registration, status and each dated check with its expiry and status."""
     rows = []
     for p in result.providers:
@@ -250,14 +249,14 @@ def _providers_sheet(wb, f, result: WeeklyResult) -> None:
     ws.freeze_panes(1, 2)
 
 
-def _missing_sheet(wb, f, result: WeeklyResult) -> None:
-    rows = [[m["provider_id"], result.provider_names.get(m["provider_id"]), as_date(m.get("week_commencing"))]
-            for m in result.summary["missing_returns"]]
+def _missing_sheet(wb, f, result: Facts) -> None:
+    rows = [[m.provider_id, result.provider_names.get(m.provider_id), m.week_commencing]
+            for m in result.missing_returns]
     _table_sheet(wb, f, result, "Missing returns", MISSING_HEADERS, rows, {2: "date"},
                  "No missing returns this week.")
 
 
-def reconciliation_note(result: WeeklyResult) -> str:
+def reconciliation_note(result: Facts) -> str:
     """What the reconciliation found when there is no disagreement to list, in plain English."""
     if not result.register_files:
         return NO_REGISTER_EXPORT
@@ -267,22 +266,22 @@ def reconciliation_note(result: WeeklyResult) -> str:
     return f"{REGISTER_AGREES} {plural(result.register_compared, 'session')} compared."
 
 
-def safeguarding_first(result: WeeklyResult) -> list[dict]:
+def safeguarding_first(result: Facts) -> list[dict]:
     """The reconciliation rows, safeguarding risks first (otherwise in the order given: by date and session)."""
     return sorted(result.reconciliation, key=lambda r: r["risk"] != "Safeguarding risk")
 
 
-def _reconciliation_sheet(wb, f, result: WeeklyResult) -> None:
+def _reconciliation_sheet(wb, f, result: Facts) -> None:
     """The school's register export against the providers' returns: one row per session, safeguarding first."""
     rows = [[_coloured(r["risk"], "red" if r["risk"] == "Safeguarding risk" else "amber"), r["placement_id"],
-             r.get("pupil"), r.get("provider"), as_date(r["date"]), r["session"], r["school_code"],
+             r.get("pupil"), r.get("provider"), r["date"], r["session"], r["school_code"],
              r["provider_code"], r["what_to_do"]] for r in safeguarding_first(result)]
     _table_sheet(wb, f, result, "Reconciliation", RECONCILIATION_HEADERS, rows,
                  {RECONCILIATION_HEADERS.index("Date"): "date"}, reconciliation_note(result))
 
 
-def _findings_sheet(wb, f, result: WeeklyResult) -> None:
-    rows = [[x["severity"].capitalize(), x["file"], x.get("sheet"), x.get("cell"), x["rule"],
-             x.get("value"), x["message"]] for x in result.summary["findings"]]
+def _findings_sheet(wb, f, result: Facts) -> None:
+    rows = [[x.severity.capitalize(), x.file, x.sheet, x.cell, x.rule, x.value, x.message]
+            for x in result.findings]
     _table_sheet(wb, f, result, "Findings", FINDING_HEADERS, rows, {},
                  "No problems found in the workbooks.")

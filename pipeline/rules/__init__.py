@@ -66,6 +66,12 @@ class RuleContext:
             found.sort(key=lambda r: (r["date"], r["_row"]))
         return index
 
+    @cached_property
+    def reconciliation(self) -> tuple[list, int]:
+        """The school's register export against the returns, worked out once: (mismatches, sessions compared)."""
+        from .register_rules import reconcile
+        return reconcile(self)
+
     @property
     def live_placements(self) -> list[dict]:
         """Placements whose parents have not refused (a refused placement never runs and has no actions)."""

@@ -11,12 +11,12 @@ from ..sessions import is_active
       "A provider had pupils expected in a week and no return for that week was accepted.")
 def missing_return(ctx: RuleContext):
     for miss in ctx.missing_returns:
-        week = dt.date.fromisoformat(miss["week_commencing"])
+        week = miss.week_commencing
         due = week + dt.timedelta(days=7)
         status = ctx.status(due)
         if status is None:
             continue
-        provider = miss["provider_id"]
+        provider = miss.provider_id
         name = ctx.registers.providers.get(provider, {}).get("name") or provider
         yield action("missing-return", status, due,
                      f"No attendance return from {name} ({provider}) for the week commencing {week:%d/%m/%Y}. "
@@ -29,12 +29,12 @@ def missing_return(ctx: RuleContext):
 def below_target(ctx: RuleContext):
     target = ctx.settings.target_percent
     for pupil in ctx.pupils:
-        placement = ctx.registers.placement(pupil["placement_id"])
-        if not pupil["below_target"] or placement is None or not is_active(placement, ctx.as_of):
+        placement = ctx.registers.placement(pupil.placement_id)
+        if not pupil.below_target or placement is None or not is_active(placement, ctx.as_of):
             continue
-        ytd = pupil["year_to_date"]
+        ytd = pupil.year_to_date
         yield action("below-target", "alert", None,
-                     f"Attendance this year is {ytd['percent']}% ({ytd['attended']} of {ytd['possible']} sessions), "
+                     f"Attendance this year is {ytd.percent}% ({ytd.attended} of {ytd.possible} sessions), "
                      f"below the school's target of {target:g}%. Start the interventions in the school's Attendance Policy "
                      "and contact the parents.",
-                     placement_id=pupil["placement_id"], provider_id=pupil["provider_id"])
+                     placement_id=pupil.placement_id, provider_id=pupil.provider_id)

@@ -127,7 +127,7 @@ def what_to_do(m: Mismatch, provider: str) -> str:
       "provider did not report: one alert per placement listing the sessions; a safeguarding risk when the school "
       "has the pupil attending (B or K) and the provider does not.")
 def register_mismatch(ctx: RuleContext):
-    mismatches, _ = reconcile(ctx)
+    mismatches, _ = ctx.reconciliation
     by_placement: dict[str, list[Mismatch]] = {}
     for m in mismatches:
         by_placement.setdefault(m.placement_id, []).append(m)

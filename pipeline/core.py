@@ -1,0 +1,113 @@
+"""The one core: a school folder and a period in, one frozen Facts out (contract §9, §10, §13).
+
+settings and calendar -> read (findings) -> one long sessions table -> figures and rules -> Facts.
+The weekly run, the governor pack and the trust run all call compute_facts; it is the only place that
+reads the school's inputs. Every finding is made here, before any renderer starts: letters' missing facts
+and providers' e-mail addresses are checked here too.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from .attendance import missing_returns, pupil_figures
+from .calendar import SchoolCalendar, monday_of
+from .contacts import single_address
+from .errors import RunError
+from .findings import Finding, Findings
+from .findings_cap import cap_per_file
+from .letters import letters_for
+from .milestones import placement_milestones, provider_checks_table
+from .model import Facts
+from .provider_week import RETURNS_FOLDER, plan_returns
+from .read.cache import returns_cache
+from .read.register_export import read_register
+from .read.registers import read_registers
+from .read.returns import read_returns
+from .read.secrets import load_passwords
+from .register_import import split_rows
+from .rules import RuleContext, run_rules
+from .rules.register_rules import report_rows
+from .sessions import build_sessions
+from .settings import load_settings
+
+def choose_week(calendar: SchoolCalendar, week: dt.date | None, today: dt.date) -> dt.date:
+    if week is not None:
+        return monday_of(week)
+    monday = calendar.last_complete_week(today)
+    if monday is None:
+        raise RunError(f"No complete school week ends before {today:%d/%m/%Y} in the terms of school.toml: "
+                       "give the week with --week YYYY-MM-DD, or add this year's terms.")
+    return monday
+
+
+def compute_facts(data_dir: Path, week: dt.date | None = None, as_of: dt.date | None = None,
+                  today: dt.date | None = None, out_dir: Path | None = None, use_cache: bool = True,
+                  notes: list | None = None) -> Facts:
+    """Read and check every workbook in data_dir and work out the figures and actions of the week that
+    holds `week` (default: the last complete school week before `today`), counted up to `as_of` (default its
+    Friday). Parsed returns are cached in [paths] cache, else OUT/.cache when `out_dir` is given
+    (pipeline.read.cache); a line about the cache goes to `notes`, or to stderr without it.
+    Raises RunError (one plain line) when it cannot be done."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise RunError(f"The school folder {data_dir} does not exist. Check the --data path.")
+    settings = load_settings(data_dir / "school.toml")
+    calendar = SchoolCalendar.from_settings(settings)
+    monday = choose_week(calendar, week, today or dt.date.today())
+    friday = monday + dt.timedelta(days=4)
+    as_of = as_of or friday
+    if as_of < monday:
+        raise RunError(f"--as-of {as_of:%d/%m/%Y} is before the reporting week begins ({monday:%d/%m/%Y}). "
+                       "Give an --as-of on or after the Monday of the week.")
+    count_to = min(as_of, friday)
+    findings = Findings()
+    registers = read_registers(data_dir, findings)
+    with returns_cache(settings, data_dir, out_dir, use_cache, notes.append if notes is not None else None) as cache:
+        returns = read_returns(data_dir, registers, findings, tuple(load_passwords(settings, data_dir).values()), cache,
+                               calendar)
+    year_start = calendar.year_start(count_to)
+    sessions = build_sessions(registers.placements, calendar, returns, year_start, monday, count_to, findings)
+    pupils = pupil_figures(sessions, monday, year_start, count_to, settings.target_percent)
+    register = read_register(data_dir, findings)      # the school's own MIS export, optional (contract §6)
+    ctx = RuleContext(settings, calendar, monday, as_of, registers, sessions, pupils,
+                      missing_returns(sessions, monday), returns, register_marks=register)
+    actions = run_rules(ctx)
+    letters = letters_for(ctx, actions, findings, data_dir)
+    plans = plan_returns(settings, calendar, registers, monday)
+    _check_addresses(plans, registers, findings)
+    mismatches, compared = ctx.reconciliation
+    to_import, held = split_rows(ctx)
+    return Facts(
+        settings, monday, as_of, count_to, year_start,
+        findings=tuple(sort_findings(cap_per_file(sort_findings(findings)))),
+        actions=tuple(actions), pupils=tuple(pupils), missing_returns=tuple(ctx.missing_returns),
+        pupil_names={p["placement_id"]: " ".join(x for x in (p.get("forename"), p.get("surname")) if x)
+                     for p in registers.placements},
+        provider_names={pid: p.get("name") or pid for pid, p in registers.providers.items()},
+        placements=placement_milestones(ctx, actions), providers=provider_checks_table(ctx),
+        returns_to_send=plans, letters=letters, register_import=to_import,
+        reconciliation=report_rows(ctx, mismatches), register_files=list(register.files),
+        register_compared=compared, register_held=held, rules=ctx)
+
+
+def _check_addresses(plans, registers, findings: Findings) -> None:
+    """A warning for each provider with pupils next week and no single usable Contact email."""
+    for plan in plans:
+        if single_address(plan.contact_email):
+            continue
+        provider = registers.providers.get(plan.provider_id, {})
+        cell = provider.get("_cells", {}).get("contact_email") or str(provider.get("_row", ""))
+        findings.warning("providers.xlsx", "Providers", cell, "no-contact-email", plan.contact_email,
+                         f"{plan.provider_id} has pupils expected next week but no single e-mail address in Contact "
+                         f"email, so its return cannot be e-mailed. Enter one address; until then send "
+                         f"{RETURNS_FOLDER}/{plan.filename} by hand.")
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    def key(f: Finding):
+        m = re.match(r"^([A-Z]*)(\d+)$", f.cell or "")
+        row, col = (int(m.group(2)), (len(m.group(1)), m.group(1))) if m else (0, (0, ""))
+        return (f.file, f.sheet or "", row, col, f.rule)
+    return sorted(findings, key=key)
