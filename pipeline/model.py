@@ -92,8 +92,8 @@ class Facts:
     register_files: list[str] = field(default_factory=list)   # the register/*.csv read; empty: no reconciliation done
     register_compared: int = 0                                 # reporting-week sessions the school's export had a mark for
     letters: list = field(default_factory=list)            # letters.Letter: letters to parents to print (policy §12)
-    register_import: list = field(default_factory=list)    # register_import.register_rows: rows of register_import.csv
-    register_held: list = field(default_factory=list)      # register_import.held_rows: rows of register_import_held.csv
+    register_import: list = field(default_factory=list)    # register_import.split_rows: rows of register_import.csv
+    register_held: list = field(default_factory=list)      # register_import.split_rows: rows of register_import_held.csv
     rules: object = None          # rules.RuleContext the actions were worked out from (registers, sessions, returns)
 
     @property

@@ -55,24 +55,6 @@ NOT_IN_RETURN = "The pupil is not in the provider's return for this week"
 NO_UPN = "No UPN in placements.xlsx, so the register cannot be matched"
 
 
-def register_rows(ctx_or_result) -> list[dict]:
-    """The rows of register_import.csv, keyed by COLUMNS.
-
-    Takes the run's RuleContext (registers and sessions table), or a Facts that carries the
-    rows worked out during compute_facts (its `register_import`)."""
-    if not hasattr(ctx_or_result, "sessions"):
-        return list(getattr(ctx_or_result, "register_import", None) or [])
-    return split_rows(ctx_or_result)[0]
-
-
-def held_rows(ctx_or_result) -> list[dict]:
-    """The rows of register_import_held.csv, keyed by HELD_COLUMNS: from a RuleContext, or the
-    Facts's `register_held`."""
-    if not hasattr(ctx_or_result, "sessions"):
-        return list(getattr(ctx_or_result, "register_held", None) or [])
-    return split_rows(ctx_or_result)[1]
-
-
 def split_rows(ctx) -> tuple[list[dict], list[dict]]:
     """(rows to import, rows held back) for the reporting week's expected sessions up to as-of: each
     session is in exactly one of the two."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.register_import import COLUMNS, guard, register_csv, register_rows
+from pipeline.register_import import COLUMNS, guard, register_csv, split_rows
 from pipeline.core import compute_facts
 from pipeline.run import run_week
 from pipeline.upn import make_upn
@@ -135,5 +135,5 @@ def test_register_rows_takes_the_result_too(tmp_path):
     data = write_school(tmp_path / "data", [placement("P001", UPN=UPN_A)], [provider("PRV1")])
     write_return(data / "returns" / "r.xlsx", "PRV1", WEEK, [("P001", full_week("/"))])
     result = compute_facts(data, WEEK)
-    assert register_rows(result) == result.register_import and len(result.register_import) == 10
-    assert register_csv(register_rows(result)).count("\n") == 11
+    assert split_rows(result.rules)[0] == result.register_import and len(result.register_import) == 10
+    assert register_csv(result.register_import).count("\n") == 11
