@@ -7,6 +7,9 @@ dropped from `value` and, for a finding on a cell or row, taken out of the messa
 instead ("Start date in cell K7 is not a date"). Findings.add does this for every caller. A message may
 still name the contract's own headers and labels ("The header 'Start date' is in J1 and again in AL1"):
 they are the template's words, never a person's, though the value of such a finding is null all the same.
+
+Every finding's rule is a code declared in the finding catalogue (pipeline/finding_types.py), with a
+severity its type allows; Findings.add checks both.
 """
 from __future__ import annotations
 
@@ -14,10 +17,10 @@ import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
+from .finding_types import ERROR, INFO, WARNING, finding_type  # noqa: F401  (INFO: findings.INFO, as before)
 from .identifiers import shown
 from .schema import WORKBOOKS
 
-ERROR, WARNING, INFO = "error", "warning", "info"
 QUOTABLE_LENGTH = 12
 
 
@@ -39,6 +42,7 @@ class Findings(list):
     """A list of findings with helpers to add them tersely."""
 
     def add(self, file, sheet, cell, rule, severity, value, message) -> None:
+        finding_type(rule, severity)        # ValueError for an undeclared code or a severity it does not allow
         if value is not None and not isinstance(value, str):
             value = _text(value)
         if value is not None and not quotable(value):

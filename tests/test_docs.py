@@ -6,31 +6,31 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import docs
 from pipeline.rules import CATALOGUE
 from pipeline.settings import SETTINGS
+from tools import docs
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_PAGE = ROOT / "docs" / "rules.md"
 
 
 def test_rules_page_is_up_to_date():
-    assert RULES_PAGE.is_file(), "docs/rules.md is missing: run `python -m pipeline.docs`"
+    assert RULES_PAGE.is_file(), "docs/rules.md is missing: run `python -m tools.docs`"
     assert RULES_PAGE.read_text(encoding="utf-8") == docs.rules_markdown(), (
-        "docs/rules.md is out of date: run `python -m pipeline.docs`")
+        "docs/rules.md is out of date: run `python -m tools.docs`")
 
 
 @pytest.mark.parametrize("rule", CATALOGUE.values(), ids=lambda r: r.id)
 def test_every_rule_is_on_the_page(rule):
     row = next((line for line in docs.rules_markdown().splitlines() if line.startswith(f"| `{rule.id}` |")), None)
-    assert row is not None, f"{rule.id} is not in docs/rules.md: run `python -m pipeline.docs`"
+    assert row is not None, f"{rule.id} is not in docs/rules.md: run `python -m tools.docs`"
     assert f"| {rule.section} | {rule.owner} |" in row
     assert docs._cell(rule.summary) in row
 
 
 def test_page_gives_the_status_definitions_and_owners():
     page = docs.rules_markdown()
-    assert "python -m pipeline.docs" in page.splitlines()[2]
+    assert "python -m tools.docs" in page.splitlines()[2]
     for status in ("**overdue**", "**due**", "**alert**"):
         assert status in page
     assert "on or before the as-of date" in page
@@ -56,7 +56,7 @@ def test_alert_rules_are_declared(rule):
     """docs.ALERT_RULES (rules the due window does not touch) matches what each rule's code raises."""
     raises_alert = '"alert"' in inspect.getsource(rule.check)
     assert (rule.id in docs.ALERT_RULES) == raises_alert, (
-        f"{rule.id}: update pipeline.docs.ALERT_RULES, then run `python -m pipeline.docs`")
+        f"{rule.id}: update tools.docs.ALERT_RULES, then run `python -m tools.docs`")
 
 
 def test_reference_page_links_to_the_rules_page():

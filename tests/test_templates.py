@@ -10,8 +10,9 @@ import openpyxl
 import pytest
 from openpyxl.utils.datetime import to_excel
 
-from pipeline import codes, docs, schema, templates
+from pipeline import codes, schema, templates
 from pipeline.settings import SETTINGS, parse_settings
+from tools import docs
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "input_templates"
@@ -81,14 +82,14 @@ def test_generation_is_byte_identical_across_runs(generated, tmp_path):
 
 def test_reference_page_is_up_to_date():
     page = ROOT / "docs" / "reference.md"
-    assert page.is_file(), "docs/reference.md is missing: run `python -m pipeline.docs`"
+    assert page.is_file(), "docs/reference.md is missing: run `python -m tools.docs`"
     assert page.read_text(encoding="utf-8") == docs.reference_markdown(), (
-        "docs/reference.md is out of date: run `python -m pipeline.docs`")
+        "docs/reference.md is out of date: run `python -m tools.docs`")
 
 
 def test_reference_page_mentions_every_column_setting_and_code():
     page = docs.reference_markdown()
-    assert "python -m pipeline.docs" in page.splitlines()[2]
+    assert "python -m tools.docs" in page.splitlines()[2]
     for book, sheet in SHEETS:
         assert f"Sheet {sheet.name} ({'required' if sheet.required else 'optional'})" in page
         for column in sheet.columns:

@@ -3,7 +3,7 @@
 - `docs/reference.md` from the schema, settings and register codes;
 - `docs/rules.md` from the rule catalogue (pipeline.rules.CATALOGUE) and the settings that change the rules.
 
-`python -m pipeline.docs [FOLDER]` rewrites both (default docs/).
+`python -m tools.docs [FOLDER]` rewrites both (default docs/). A developer's tool: it is not in the wheel.
 """
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import codes, schema
-from .rules import CATALOGUE
-from .output import write_text
-from .settings import SETTINGS
-from .templates import header_row, toml_value
+from pipeline import codes, schema
+from pipeline.output import write_text
+from pipeline.rules import CATALOGUE
+from pipeline.settings import SETTINGS
+from pipeline.templates import header_row, toml_value
 
-COMMAND = "python -m pipeline.docs"
+COMMAND = "python -m tools.docs"
 
 
 def _cell(text) -> str:
@@ -143,7 +143,7 @@ def settings_for(rule_id: str) -> list[str]:
 
 def rules_markdown() -> str:
     """The rules page as Markdown: statuses, owners, every rule of the catalogue and the settings that change them."""
-    from .render.wording import OWNER_ORDER
+    from pipeline.render.wording import OWNER_ORDER
 
     rules = list(CATALOGUE.values())          # in the order the rule modules document them (contract §10)
     lines = ["# Rules: the actions in the weekly report", "",
@@ -206,7 +206,7 @@ def write_pages(argv: list[str] | None, pages: dict, command: str) -> int:
         print(f"usage: {command} [FOLDER]   (default: docs/; writes {' and '.join(pages)})", file=sys.stderr)
         return 2
     folder = Path(args[0]) if args else Path("docs")
-    if folder.suffix == ".md":          # the old form, `python -m pipeline.docs docs/reference.md`
+    if folder.suffix == ".md":          # the old form, a path to the page: `python -m tools.docs docs/reference.md`
         folder = folder.parent
     for name, page in pages.items():
         write_text(folder / name, page())
