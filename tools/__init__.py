@@ -1,0 +1,5 @@
+"""Developer tools that are not part of a weekly run: the demo school and synthetic-school generators.
+
+They live outside the `pipeline` package so the wheel a school installs holds only what a run needs.
+Run them from the repository root: `python -m tools.demo`, `python -m tools.synth`.
+"""
