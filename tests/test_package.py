@@ -1,0 +1,61 @@
+"""Package hygiene: the runtime package holds what a run needs, starts light, and never leans on the dev tools."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PIPELINE = ROOT / "pipeline"
+HEAVY = ("pandas", "numpy", "openpyxl", "xlsxwriter", "jinja2")
+
+
+def imported_modules(importtime_log: str) -> set[str]:
+    """The modules named in `python -X importtime` output ('import time: self | cumulative | name')."""
+    return {line.rsplit("|", 1)[1].strip() for line in importtime_log.splitlines()
+            if line.startswith("import time:") and line.count("|") == 2}
+
+
+def imports_of(path: Path) -> set[str]:
+    """The absolute names of the modules a pipeline module imports (relative imports resolved)."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(x for x in (base, node.module) if x)
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_help_starts_without_pandas_or_any_writer():
+    done = subprocess.run([sys.executable, "-X", "importtime", str(ROOT / "run_weekly.py"), "--help"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert done.stdout.startswith("usage: run_weekly.py")
+    loaded = {name.split(".")[0] for name in imported_modules(done.stderr)}
+    assert "pipeline" in loaded                       # the log was read: the command line itself is there
+    assert sorted(loaded & set(HEAVY)) == []
+
+
+def test_the_runtime_package_never_imports_the_dev_tools():
+    users = sorted(str(p.relative_to(ROOT)) for p in PIPELINE.rglob("*.py")
+                   if any(name == "tools" or name.startswith("tools.") for name in imports_of(p)))
+    assert users == []
+
+
+def test_the_wheel_holds_the_runtime_package_and_no_generator():
+    include = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]["find"]["include"]
+    setuptools = pytest.importorskip("setuptools")      # the build backend pyproject.toml names
+    packages = setuptools.find_packages(ROOT, include=include)
+    assert "pipeline" in packages and "tools" not in packages
+    shipped = {p.name for package in packages for p in (ROOT / package.replace(".", "/")).glob("*.py")}
+    assert sorted(shipped & {"demo.py", "synth.py", "synth_model.py"}) == []
+    assert {"demo.py", "synth.py", "synth_model.py"} <= {p.name for p in (ROOT / "tools").glob("*.py")}
