@@ -3,16 +3,26 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .calendar import SchoolCalendar
-from .output import output_path
 from .read.registers import Registers
-from .render.provider_return import ReturnPupil, return_filename, write_provider_return
 from .sessions import expected_sessions
 from .settings import Settings
 
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass
+class ReturnPupil:
+    """A pupil on a provider's return for next week, and the sessions expected there (the others are locked)."""
+    placement_id: str
+    upn: str
+    name: str
+    expected: set = field(default_factory=set)    # {(weekday 0-4, 'AM'|'PM')}
+
+
+def return_filename(provider_id: str, monday: dt.date) -> str:
+    return f"{provider_id}_{monday.isoformat()}.xlsx"
 
 
 @dataclass
@@ -59,14 +69,3 @@ def plan_returns(settings: Settings, calendar: SchoolCalendar, registers: Regist
         plan.pupils.append(ReturnPupil(p["placement_id"], p.get("upn") or "", name, expected[p["placement_id"]]))
     return [plans[k] for k in sorted(plans)]
 
-
-def write_returns(plans: list[PlannedReturn], folder: Path, school: str, created: dt.date) -> list[Path]:
-    """Write each plan's pre-filled return as folder/<Provider ID>_<Monday>.xlsx (named by output.output_path,
-    so no Provider ID can put it anywhere else); the paths written."""
-    paths = []
-    for plan in plans:
-        path = output_path(Path(folder), plan.filename)
-        write_provider_return(path, plan.provider_id, plan.provider_name, plan.monday, plan.pupils, school,
-                              plan.return_by, created)
-        paths.append(path)
-    return paths

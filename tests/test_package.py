@@ -12,6 +12,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = ROOT / "pipeline"
 HEAVY = ("pandas", "numpy", "openpyxl", "xlsxwriter", "jinja2")
+# Imports flow one way: core -> renderers -> delivery. The run, the command line and the governor pack drive
+# all three; the docs generators read the renderers' wording.
+RENDERERS = ("pipeline.render", "pipeline.letters", "pipeline.annotate", "pipeline.register_import")
+DELIVERY = ("pipeline.delivery",)
+DRIVERS = ("pipeline.run", "pipeline.cli", "pipeline.governors", "pipeline.docs")
 
 
 def imported_modules(importtime_log: str) -> set[str]:
@@ -33,6 +38,14 @@ def imports_of(path: Path) -> set[str]:
             names.add(module)
             names.update(f"{module}.{alias.name}" for alias in node.names)
     return names
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def within(name: str, packages: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
 
 
 def test_help_starts_without_pandas_or_any_writer():
@@ -59,3 +72,16 @@ def test_the_wheel_holds_the_runtime_package_and_no_generator():
     shipped = {p.name for package in packages for p in (ROOT / package.replace(".", "/")).glob("*.py")}
     assert sorted(shipped & {"demo.py", "synth.py", "synth_model.py"}) == []
     assert {"demo.py", "synth.py", "synth_model.py"} <= {p.name for p in (ROOT / "tools").glob("*.py")}
+
+
+def test_imports_flow_from_the_core_to_the_renderers_to_delivery():
+    backwards = {}
+    for path in sorted(PIPELINE.rglob("*.py")):
+        module = module_name(path)
+        if within(module, DRIVERS):
+            continue
+        later = DELIVERY if within(module, RENDERERS) else () if within(module, DELIVERY) else RENDERERS + DELIVERY
+        wrong = sorted(name for name in imports_of(path) if within(name, later))
+        if wrong:
+            backwards[module] = wrong
+    assert backwards == {}

@@ -30,7 +30,7 @@ import xlsxwriter
 from pipeline import schema
 from pipeline.calendar import SchoolCalendar
 from pipeline.output import XLSX_OPTIONS, pinned_datetime, write_text
-from pipeline.read.returns import META_SHEET, TEMPLATE_VERSION
+from pipeline.schema import META_SHEET, TEMPLATE_VERSION
 from pipeline.settings import load_settings, parse_settings
 from pipeline.templates import TERMS_2026_27, write_workbook
 

@@ -1,12 +1,14 @@
 """The week's deliveries: each provider's pre-filled return and the e-mail that carries it."""
 from __future__ import annotations
 
+import datetime as dt
 from email.message import EmailMessage
 from pathlib import Path
 
 from ..model import WeeklyResult
 from ..output import output_path
-from ..provider_week import write_returns
+from ..provider_week import PlannedReturn
+from ..render.provider_return import write_provider_return
 from .messages import Outgoing, build_message, write_outbox
 
 RETURNS_FOLDER, OUTBOX_FOLDER = "returns_to_send", "outbox"
@@ -27,6 +29,18 @@ def prepare_deliveries(result: WeeklyResult, folder: Path, passwords: dict[str, 
     _remove_stale(returns_folder, ".xlsx", paths)
     _remove_stale(outbox_folder, ".eml", written)
     return list(messages.values())
+
+
+def write_returns(plans: list[PlannedReturn], folder: Path, school: str, created: dt.date) -> list[Path]:
+    """Write each plan's pre-filled return as folder/<Provider ID>_<Monday>.xlsx (named by output.output_path,
+    so no Provider ID can put it anywhere else); the paths written."""
+    paths = []
+    for plan in plans:
+        path = output_path(Path(folder), plan.filename)
+        write_provider_return(path, plan.provider_id, plan.provider_name, plan.monday, plan.pupils, school,
+                              plan.return_by, created)
+        paths.append(path)
+    return paths
 
 
 def _remove_stale(folder: Path, suffix: str, keep: list[Path]) -> None:
