@@ -5,12 +5,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .calendar import SchoolCalendar
+from .labels import DAY_NAMES, provider_name
 from .read.registers import Registers
 from .sessions import expected_sessions
 from .settings import Settings
-
-WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
 
 @dataclass
 class ReturnPupil:
@@ -42,7 +40,7 @@ class PlannedReturn:
 def return_by(settings: Settings, monday: dt.date) -> dt.date:
     """The first [email] return_by weekday after the week's Friday (the following Monday by default)."""
     name = str(settings.get("email", "return_by") or "Monday").strip().lower()
-    weekday = WEEKDAY_NAMES.index(name) if name in WEEKDAY_NAMES else 0
+    weekday = next((i for i, day_name in enumerate(DAY_NAMES) if day_name.lower() == name), 0)
     day = monday + dt.timedelta(days=5)
     while day.weekday() != weekday:
         day += dt.timedelta(days=1)
@@ -63,9 +61,8 @@ def plan_returns(settings: Settings, calendar: SchoolCalendar, registers: Regist
             continue
         prv = p["provider_id"]
         provider = registers.providers.get(prv, {})
-        plan = plans.setdefault(prv, PlannedReturn(prv, provider.get("name") or prv, provider.get("contact_email"),
-                                                   monday, return_by(settings, monday)))
+        plan = plans.setdefault(prv, PlannedReturn(prv, provider_name(registers.providers, prv),
+                                                   provider.get("contact_email"), monday, return_by(settings, monday)))
         name = " ".join(x for x in (p.get("forename"), p.get("surname")) if x)
         plan.pupils.append(ReturnPupil(p["placement_id"], p.get("upn") or "", name, expected[p["placement_id"]]))
     return [plans[k] for k in sorted(plans)]
-

@@ -1,13 +1,21 @@
-"""Package hygiene: the runtime package holds what a run needs, starts light, and never leans on the dev tools."""
+"""Package hygiene: the runtime package holds what a run needs, starts light, never leans on the dev tools,
+imports one way, and keeps each small helper (names of days and months, rounding, stale files) in one place."""
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import subprocess
 import sys
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
+from pipeline.delivery.prepare import STALE_PATTERN
+from pipeline.labels import abbreviated_date, long_date, provider_name
+from pipeline.output import remove_stale
+from pipeline.rounding import half_up, money, percent
 
 ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = ROOT / "pipeline"
@@ -85,3 +93,35 @@ def test_imports_flow_from_the_core_to_the_renderers_to_delivery():
         if wrong:
             backwards[module] = wrong
     assert backwards == {}
+
+
+def test_dates_in_words_are_english_whatever_the_locale():
+    assert long_date(dt.date(2026, 11, 30)) == "30 November 2026"
+    assert long_date(dt.date(2026, 9, 7), weekday=True) == "Monday 7 September 2026"
+    assert abbreviated_date(dt.date(2026, 11, 23)) == "23 Nov 2026"
+    assert abbreviated_date(dt.date(2027, 6, 5), weekday=True) == "Saturday 5 Jun 2027"
+
+
+def test_a_provider_is_named_by_its_name_or_else_its_id():
+    providers = {"PRV1": {"name": "Riverside Learning Centre"}, "PRV2": {"name": None}, "PRV3": {"name": ""}}
+    assert [provider_name(providers, p) for p in ("PRV1", "PRV2", "PRV3", "PRV9")] == [
+        "Riverside Learning Centre", "PRV2", "PRV3", "PRV9"]
+
+
+def test_figures_round_half_up_as_by_hand():
+    assert percent(333, 400) == 83.3              # 83.25: round() would give 83.2
+    assert percent(1, 16) == 6.3                  # 6.25
+    assert percent(Decimal("1500.00"), Decimal("4000")) == 37.5
+    assert percent(5, 0) is None
+    assert money(Decimal("2.345")) == 2.35
+    assert half_up(2.675, 2) == Decimal("2.68")   # the float as written, not its binary 2.67499...
+    assert half_up(1234.5, 0) == Decimal("1235")
+
+
+def test_a_rerun_removes_only_stale_returns_of_the_pipelines_own_form(tmp_path):
+    names = ["PRV1_2026-11-30.xlsx", "PRV2_2026-11-30.xlsx", ".PRV3_2026-11-30.xlsx", "notes.xlsx"]
+    for name in names:
+        (tmp_path / name).write_text("x")
+    remove_stale(tmp_path, STALE_PATTERN.format(suffix=".xlsx"), [tmp_path / "PRV1_2026-11-30.xlsx"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".PRV3_2026-11-30.xlsx", "PRV1_2026-11-30.xlsx", "notes.xlsx"]
+    remove_stale(tmp_path / "missing", "*.xlsx", [])              # no folder yet: nothing to do

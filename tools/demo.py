@@ -28,6 +28,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline import schema
 from pipeline.calendar import SchoolCalendar, monday_of
+from pipeline.labels import MONTH_ABBREVIATIONS
 from pipeline.output import write_bytes, write_text
 from pipeline.settings import load_settings
 from pipeline.templates import TERMS_2026_27, header_row, write_workbook
@@ -313,7 +314,6 @@ ATTENDED_CODE = {"School": "B", "Local authority": "K"}
 NOTES = {"I": "Unwell", "M": "Medical appointment", "N": "No reason given yet", "L": "Arrived late",
          "E": "Suspended from school"}
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def return_filename(provider: str, monday: dt.date) -> str:
@@ -323,7 +323,7 @@ def return_filename(provider: str, monday: dt.date) -> str:
     if provider == "PRV2":
         return f"OakFarm_register_{monday:%d.%m.%y}.xlsx"
     if provider == "PRV3":
-        return f"Nurture Hub attendance {monday.day} {MONTHS[monday.month - 1]} {monday.year}.xlsx"
+        return f"Nurture Hub attendance {monday.day} {MONTH_ABBREVIATIONS[monday.month - 1]} {monday.year}.xlsx"
     return f"BFT return {monday:%d-%m-%Y}.xlsx"
 
 

@@ -29,6 +29,7 @@ import xlsxwriter
 
 from pipeline import schema
 from pipeline.calendar import SchoolCalendar
+from pipeline.labels import MONTH_ABBREVIATIONS
 from pipeline.output import XLSX_OPTIONS, pinned_datetime, write_text
 from pipeline.schema import META_SHEET, TEMPLATE_VERSION
 from pipeline.settings import load_settings, parse_settings
@@ -46,7 +47,6 @@ NOTES = {"I": "Unwell", "M": "Medical appointment", "N": "No reason given yet", 
 ERRORS = ("", "", "A", "PR", "?")                      # blank, or a code that is no register code
 HEADERS = [c.header for c in schema.ATTENDANCE.columns]
 INCIDENT_HEADERS = [c.header for c in schema.INCIDENTS.columns]
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 SCHOOL_TOML = '''\
 # A synthetic school for benchmarks, written by `python -m tools.synth`. Everything here is made up.
@@ -78,7 +78,7 @@ def return_filename(provider: dict, index: int, monday: dt.date) -> str:
     if style == 1:
         return f"{short}_register_{monday:%d.%m.%y}.xlsx"
     if style == 2:
-        return f"{short} attendance {monday.day} {MONTHS[monday.month - 1]} {monday.year}.xlsx"
+        return f"{short} attendance {monday.day} {MONTH_ABBREVIATIONS[monday.month - 1]} {monday.year}.xlsx"
     if style == 3:
         return f"return {monday:%d-%m-%Y}.xlsx"
     return f"{pid}_{monday.isoformat()}.xlsx"

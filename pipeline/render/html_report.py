@@ -10,6 +10,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader
 
+from ..labels import abbreviated_date
 from ..milestones import MILESTONE_HEADERS
 from ..model import WeeklyResult
 from ..output import write_text
@@ -17,8 +18,6 @@ from ..schema import PROVIDER_CHECKS
 from .wording import as_date, first_step, plural, report_actions, summary_counts
 from .xlsx_report import reconciliation_note, safeguarding_first
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -27,8 +26,7 @@ def uk_date(value, weekday: bool = False) -> str:
     d = as_date(value)
     if d is None:
         return ""
-    text = f"{d.day} {MONTHS[d.month - 1]} {d.year}"
-    return f"{DAYS[d.weekday()]} {text}" if weekday else text
+    return abbreviated_date(d, weekday)
 
 
 def short_date(value) -> str:
