@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench.py [--sizes S,M,L] [--keep] [--openpyxl-sample N]
 
-For each size: generate a school with `pipeline.synth` (timed on its own), then, each in a fresh child
+For each size: generate a school with `tools.synth` (timed on its own), then, each in a fresh child
 process so that imports and peak RSS are real:
   cold  run_weekly.py for the last generated week into an empty OUT;
   warm  add the next school week's returns, then run_weekly.py for that week into the same OUT
@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.synth import add_week, last_week  # noqa: E402
+from tools.synth import add_week, last_week  # noqa: E402
 
 PY = sys.executable
 SIZES = {"S": (30, 8, 39), "M": (300, 40, 39), "L": (2000, 150, 39)}
@@ -107,7 +107,7 @@ def read_baseline(reader: str, data: Path, sample: int) -> dict:
 def run_size(size: str, work: Path, sample: int) -> dict:
     placements, providers, weeks = SIZES[size]
     data, out = work / "data", work / "out"
-    gen, _, _, code, _ = measure([PY, "-m", "pipeline.synth", "--placements", str(placements), "--providers",
+    gen, _, _, code, _ = measure([PY, "-m", "tools.synth", "--placements", str(placements), "--providers",
                                str(providers), "--weeks", str(weeks), str(data)])
     if code:
         raise SystemExit(f"generating {size} failed (exit {code})")
@@ -176,7 +176,7 @@ def table(rows: list[dict], total: float) -> str:
     notes += ["Cold: `run_weekly.py --data D --week <last generated week> --out O` with an empty O; warm: one more "
               "week of returns added, then the run for that week into the same O. Both are wall times of a fresh "
               "process, imports included; CPU is its user + system time; peak RSS is the larger of the two "
-              "(maximum resident set size). Generate: `python -m pipeline.synth` in a child, wall time.",
+              "(maximum resident set size). Generate: `python -m tools.synth` in a child, wall time.",
               "Read baselines: every sheet of every .xlsx in the folder, timed inside a child process after its "
               "imports (`pandas.read_excel(sheet_name=None, engine=\"openpyxl\")`; "
               "`python_calamine.CalamineWorkbook.from_path(p).get_sheet_by_name(s).to_python()`). Guard: "

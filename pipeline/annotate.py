@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 from .errors import RunError
 from .findings import ERROR, WARNING, Finding
 from .identifiers import safe_file_part
-from .output import output_path, pinned_datetime, write_bytes
+from .output import output_path, pinned_datetime, remove_stale_tree, write_bytes
 from .read.workbook import sniff
 
 FOLDER = "annotated"
@@ -88,7 +88,7 @@ def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None
             write_bytes(path, data)
             written.append(path)
         written.sort()
-        _remove_stale(target, written)
+        remove_stale_tree(target, written)     # what an earlier run of the same week wrote and this one does not
     except OSError as exc:
         raise RunError(f"Cannot write the annotated copies to {target} ({exc.strerror or exc}): close any annotated "
                        "copy open in Excel or choose another folder with --out.") from None
@@ -352,18 +352,3 @@ def _save(wb) -> bytes:
             fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
             dst.writestr(fixed, src.read(info.filename))
     return out.getvalue()
-
-
-def _remove_stale(target: Path, keep: list[Path]) -> None:
-    """Remove what an earlier run of the same week left in annotated/ and is not written now."""
-    if not target.is_dir():
-        return
-    wanted = {Path(p) for p in keep}
-    for path in sorted(target.rglob("*"), reverse=True):
-        if path.is_symlink() or path.is_file():
-            if path not in wanted:
-                path.unlink()
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
-    if not any(target.iterdir()):
-        target.rmdir()

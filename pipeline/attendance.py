@@ -2,23 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pandas as pd
 
 from . import codes
 from .model import Figures, MissingReturn, PupilFigures
+from .rounding import percent
 
 FIGURES = ("possible", "attended", "authorised", "unauthorised", "not_reported")
 PERSISTENT_ABSENCE = Decimal("0.10")
-
-
-def percent(attended: int, possible: int) -> float | None:
-    """attended / possible x 100, one decimal place, half up; None when nothing was possible."""
-    if not possible:
-        return None
-    value = (Decimal(attended) * 100 / Decimal(possible)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return float(value)
 
 
 def figures(counts: dict) -> Figures:

@@ -48,9 +48,11 @@ from jinja2 import FileSystemLoader, PackageLoader, StrictUndefined, TemplateErr
 from jinja2.sandbox import SandboxedEnvironment
 
 from .contacts import contacts_of
+from . import labels
 from .findings import Findings
+from .labels import DAY_NAMES
 from .model import Action
-from .output import output_path, write_text
+from .output import output_path, remove_stale, write_text
 
 LETTERS_FOLDER = "letters"
 DEFAULT_TEMPLATE = "parent_letter.html.j2"
@@ -58,9 +60,6 @@ CUSTOM_TEMPLATE = "letter.html.j2"          # in the school folder
 LETTER_SUFFIX = "_letter.html"
 SIGNATORY = "Headteacher"
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SESSION_WORDS = {("AM", "PM"): "full day", ("AM",): "morning only", ("PM",): "afternoon only"}
 
 # The purpose of the provision when the placement has no Objectives, by Reason (contract §3).
@@ -134,9 +133,7 @@ class Letter:
 
 def long_date(value: dt.date | None) -> str:
     """'Monday 7 December 2026'; '' for no date. Independent of the locale."""
-    if value is None:
-        return ""
-    return f"{DAYS[value.weekday()]} {value.day} {MONTHS[value.month - 1]} {value.year}"
+    return "" if value is None else labels.long_date(value, weekday=True)
 
 
 def clock_time(value: dt.time | None) -> str:
@@ -174,7 +171,7 @@ def days_text(pattern: dict) -> str:
     sessions = {tuple(pattern[d]) for d in days}
     if days == [0, 1, 2, 3, 4] and sessions == {("AM", "PM")}:
         return "Monday to Friday, full days"
-    return ", ".join(f"{DAYS[d]} ({SESSION_WORDS.get(tuple(pattern[d]), ' and '.join(pattern[d]))})" for d in days)
+    return ", ".join(f"{DAY_NAMES[d]} ({SESSION_WORDS.get(tuple(pattern[d]), ' and '.join(pattern[d]))})" for d in days)
 
 
 def safe_filename(placement_id: str) -> str:
@@ -249,7 +246,7 @@ def first_expected_day(calendar, placement: dict) -> dt.date | None:
 def no_first_day(placement: dict, calendar, findings: Findings) -> None:
     """The error finding, on the Start date cell, for a placement on which no school day is expected."""
     pid, start = placement["placement_id"], placement.get("start_date")
-    days = ", ".join(DAYS[d] for d in sorted(placement.get("pattern") or {})) or "no day"
+    days = ", ".join(DAY_NAMES[d] for d in sorted(placement.get("pattern") or {})) or "no day"
     ends = [(d, h) for d, h in ((placement.get("actual_end_date"), "Actual end date"),
                                 (placement.get("planned_end_date"), "Planned end date")) if d is not None]
     if ends:
@@ -453,11 +450,7 @@ def write_letters(letters: list[Letter], folder: Path) -> list[Path]:
     Letters written by an earlier run of the same week that are no longer due (the letter has
     been sent, the placement changed) are removed, so the folder holds exactly this run's letters."""
     target = output_path(Path(folder), LETTERS_FOLDER)
-    wanted = {letter.filename for letter in letters}
-    if target.is_dir():
-        for old in target.glob(f"*{LETTER_SUFFIX}"):
-            if old.name not in wanted and old.is_file():
-                old.unlink()
+    remove_stale(target, f"*{LETTER_SUFFIX}", [target / letter.filename for letter in letters])
     paths = []
     for letter in letters:
         path = output_path(target, letter.filename)

@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
+from .labels import provider_name
 from .model import Action
 from .rules import RuleContext, starting_or_active
 from .rules.provider_rules import check_expiry
@@ -130,7 +131,7 @@ def placement_milestones(ctx: RuleContext, actions: list[Action]) -> list[dict]:
             "pupil": " ".join(x for x in (p.get("forename"), p.get("surname")) if x),
             "upn": p.get("upn"),
             "provider_id": provider_id,
-            "provider": ctx.registers.providers.get(provider_id, {}).get("name") or provider_id,
+            "provider": provider_name(ctx.registers.providers, provider_id),
             "start_date": p["start_date"],
             "planned_end_date": p.get("planned_end_date"),
             "actual_end_date": p.get("actual_end_date"),

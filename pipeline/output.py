@@ -95,6 +95,38 @@ def pinned_datetime(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, 0, 0, 0)
 
 
+def remove_stale(folder: Path, pattern: str, keep: list[Path]) -> None:
+    """Delete the files directly in `folder` that match the glob `pattern` and are not in `keep`.
+
+    A rerun of the same week must leave exactly its own outputs: a letter no longer due or a return for a
+    provider with no pupils now, left beside the new files, would be read or sent as this run's. `pattern`
+    names only files of the pipeline's own form, so nothing a person put there is touched."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return
+    names = {Path(p).name for p in keep}
+    for path in folder.glob(pattern):
+        if path.is_file() and path.name not in names:
+            path.unlink()
+
+
+def remove_stale_tree(folder: Path, keep: list[Path]) -> None:
+    """Delete every file under `folder` (a folder the run owns whole) not in `keep`, then the folders left
+    empty, `folder` itself too."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return
+    wanted = {Path(p) for p in keep}
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_symlink() or path.is_file():
+            if path not in wanted:
+                path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    if not any(folder.iterdir()):
+        folder.rmdir()
+
+
 class UnsafeOutputPath(ValueError):
     """A file name part that would leave the output folder: a bug, since identifiers are checked on reading."""
 

@@ -3,17 +3,27 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .calendar import SchoolCalendar
-from .output import output_path
+from .labels import DAY_NAMES, provider_name
 from .read.registers import Registers
-from .render.provider_return import ReturnPupil, return_filename, write_provider_return
 from .sessions import expected_sessions
 from .settings import Settings
 
 RETURNS_FOLDER = "returns_to_send"      # OUT/<Monday>/returns_to_send/: where next week's returns are written
-WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass
+class ReturnPupil:
+    """A pupil on a provider's return for next week, and the sessions expected there (the others are locked)."""
+    placement_id: str
+    upn: str
+    name: str
+    expected: set = field(default_factory=set)    # {(weekday 0-4, 'AM'|'PM')}
+
+
+def return_filename(provider_id: str, monday: dt.date) -> str:
+    return f"{provider_id}_{monday.isoformat()}.xlsx"
 
 
 @dataclass
@@ -33,7 +43,7 @@ class PlannedReturn:
 def return_by(settings: Settings, monday: dt.date) -> dt.date:
     """The first [email] return_by weekday after the week's Friday (the following Monday by default)."""
     name = str(settings.get("email", "return_by") or "Monday").strip().lower()
-    weekday = WEEKDAY_NAMES.index(name) if name in WEEKDAY_NAMES else 0
+    weekday = next((i for i, day_name in enumerate(DAY_NAMES) if day_name.lower() == name), 0)
     day = monday + dt.timedelta(days=5)
     while day.weekday() != weekday:
         day += dt.timedelta(days=1)
@@ -54,20 +64,8 @@ def plan_returns(settings: Settings, calendar: SchoolCalendar, registers: Regist
             continue
         prv = p["provider_id"]
         provider = registers.providers.get(prv, {})
-        plan = plans.setdefault(prv, PlannedReturn(prv, provider.get("name") or prv, provider.get("contact_email"),
-                                                   monday, return_by(settings, monday)))
+        plan = plans.setdefault(prv, PlannedReturn(prv, provider_name(registers.providers, prv),
+                                                   provider.get("contact_email"), monday, return_by(settings, monday)))
         name = " ".join(x for x in (p.get("forename"), p.get("surname")) if x)
         plan.pupils.append(ReturnPupil(p["placement_id"], p.get("upn") or "", name, expected[p["placement_id"]]))
     return [plans[k] for k in sorted(plans)]
-
-
-def write_returns(plans: list[PlannedReturn], folder: Path, school: str, created: dt.date) -> list[Path]:
-    """Write each plan's pre-filled return as folder/<Provider ID>_<Monday>.xlsx (named by output.output_path,
-    so no Provider ID can put it anywhere else); the paths written."""
-    paths = []
-    for plan in plans:
-        path = output_path(Path(folder), plan.filename)
-        write_provider_return(path, plan.provider_id, plan.provider_name, plan.monday, plan.pupils, school,
-                              plan.return_by, created)
-        paths.append(path)
-    return paths

@@ -221,5 +221,9 @@ RETURN_BOOK = Workbook("attendance_return.xlsx", "Weekly attendance return", (AT
     "Enter one register code in each session the pupil is expected. '-' means not expected: leave it.",
     "Record any incident on the Incidents sheet.",
 ))
+# The pre-filled return also carries a hidden sheet naming the provider and week it was sent for, and its layout
+# version: the reader refuses a return whose Provider ID or Week commencing was changed from those.
+META_SHEET = "_meta"
+TEMPLATE_VERSION = "1"
 
 WORKBOOKS = (PLACEMENTS_BOOK, PROVIDERS_BOOK, RETURN_BOOK)

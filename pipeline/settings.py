@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import RunError
+from .labels import DAY_NAMES
 
 # The kinds of value a setting can take.
 INT = "int"            # a whole number (never true/false)
@@ -34,7 +35,6 @@ EMAIL = "email"        # one e-mail address, bare or as 'Name <address>'
 
 TEXT_KINDS = (STR, PATH, EMAIL)          # blank text means "not set": the default applies
 DATE_YEARS = (2000, 2100)
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 
 
@@ -136,7 +136,7 @@ def _accept(s: Setting, value) -> tuple[bool, object]:
     if s.kind == CHOICE:
         return value in s.choices, value
     if s.kind == WEEKDAY:
-        return value.strip().casefold() in {d.casefold() for d in WEEKDAYS}, value.strip()
+        return value.strip().casefold() in {d.casefold() for d in DAY_NAMES}, value.strip()
     if s.kind == EMAIL:
         text = " ".join(value.split())
         addr = email.utils.parseaddr(text)[1] if not any(sep in text for sep in ";,") else ""

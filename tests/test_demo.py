@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import demo
 from pipeline.core import compute_facts
+from tools import demo
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "examples" / "demo_school"
-REGENERATE = "the demo school is out of date: run `python -m pipeline.demo` and commit examples/demo_school"
+REGENERATE = "the demo school is out of date: run `python -m tools.demo` and commit examples/demo_school"
 
 
 def files_of(folder: Path) -> dict[str, bytes]:

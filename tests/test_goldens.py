@@ -46,7 +46,7 @@ def _school(tmp_path: Path, name: str) -> Path:
     if args is None:
         shutil.copytree(ROOT / "examples" / "demo_school", folder)
     else:
-        from pipeline.synth import main as synth
+        from tools.synth import main as synth
         assert synth([*args, "--jobs", "1", str(folder)]) == 0
     return folder
 

@@ -176,7 +176,7 @@ def big_school(tmp_path_factory) -> Path:
     """A synthetic school big enough for a run to take a few seconds: 300 placements at 40 providers,
     12 weeks of returns (about 480 files); the run writes about 140 files."""
     folder = tmp_path_factory.mktemp("killed") / "data"
-    subprocess.run([sys.executable, "-m", "pipeline.synth", "--placements", "300", "--providers", "40", "--weeks", "12",
+    subprocess.run([sys.executable, "-m", "tools.synth", "--placements", "300", "--providers", "40", "--weeks", "12",
                     str(folder)], cwd=ROOT, check=True, capture_output=True, timeout=300)
     return folder
 

@@ -15,8 +15,9 @@ import openpyxl
 import pytest
 
 from pipeline.cli import main
+from pipeline.delivery.prepare import write_returns
 from pipeline.output import UnsafeOutputPath, output_path
-from pipeline.provider_week import PlannedReturn, write_returns
+from pipeline.provider_week import PlannedReturn
 from tests.factories import full_week, placement, provider, write_return, write_school
 from tests.school_factories import folder_state
 

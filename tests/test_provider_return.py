@@ -25,9 +25,9 @@ import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from pipeline import codes, schema
-from pipeline.read.returns import META_SHEET, TEMPLATE_VERSION
 from pipeline.render.provider_return import ReturnPupil, write_provider_return
 from pipeline.run import run_week
+from pipeline.schema import META_SHEET, TEMPLATE_VERSION
 from pipeline.upn import make_upn
 from tests.factories import placement, provider, write_school
 

@@ -1,4 +1,4 @@
-"""The synthetic school generator (pipeline.synth): seeded, complete, valid, with its deliberate problems."""
+"""The synthetic school generator (tools.synth): seeded, complete, valid, with its deliberate problems."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import synth
+from tools import synth
 from pipeline.run import run_week
 
 # small, and a seed whose returns hold both kinds of deliberate error and one missing return

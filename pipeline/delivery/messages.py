@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..contacts import contacts_of, one_line, single_address
 from ..errors import RunError
+from ..labels import long_date
 from ..output import output_path, write_bytes
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -40,11 +41,6 @@ SEND_HOUR = 7
 POLICY = email.policy.SMTP.clone(max_line_length=998)
 WIDTH = 72
 
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
-
-
 @dataclass(frozen=True)
 class Outgoing:
     """One provider's e-mail: who, which workbook, which week, and the password if it is encrypted."""
@@ -58,10 +54,6 @@ class Outgoing:
     password: str | None = None
 
 
-def long_date(day: dt.date, weekday: bool = False) -> str:
-    """'30 November 2026', or 'Monday 30 November 2026'; English names whatever the locale."""
-    text = f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-    return f"{DAYS[day.weekday()]} {text}" if weekday else text
 
 
 def sender(settings) -> str:

@@ -1,15 +1,18 @@
 """The week's deliveries: each provider's pre-filled return and the e-mail that carries it."""
 from __future__ import annotations
 
+import datetime as dt
 from email.message import EmailMessage
 from pathlib import Path
 
 from ..model import Facts
-from ..output import output_path
-from ..provider_week import RETURNS_FOLDER, write_returns
+from ..output import output_path, remove_stale
+from ..provider_week import RETURNS_FOLDER, PlannedReturn
+from ..render.provider_return import write_provider_return
 from .messages import Outgoing, build_message, write_outbox
 
 OUTBOX_FOLDER = "outbox"
+STALE_PATTERN = "[!.]*_????-??-??{suffix}"     # <Provider ID>_<YYYY-MM-DD><suffix>, never a hidden file
 
 
 def prepare_deliveries(result: Facts, folder: Path, passwords: dict[str, str]) -> list[tuple[Outgoing, EmailMessage]]:
@@ -24,18 +27,20 @@ def prepare_deliveries(result: Facts, folder: Path, passwords: dict[str, str]) -
                         len(plan.pupils), plan.return_by, passwords.get(plan.provider_id))
         messages[plan.provider_id] = (item, build_message(result.settings, item, result.as_of))
     written = write_outbox(messages, outbox_folder)   # each named by output_path too
-    _remove_stale(returns_folder, ".xlsx", paths)
-    _remove_stale(outbox_folder, ".eml", written)
+    # an earlier run of the same week may have written a return or an e-mail for a provider with none now (a pupil
+    # moved or ended): left beside the new ones, it could be sent with pupils no longer that provider's.
+    remove_stale(returns_folder, STALE_PATTERN.format(suffix=".xlsx"), paths)
+    remove_stale(outbox_folder, STALE_PATTERN.format(suffix=".eml"), written)
     return list(messages.values())
 
 
-def _remove_stale(folder: Path, suffix: str, keep: list[Path]) -> None:
-    """Delete the returns and e-mails an earlier run of the same week wrote for providers that have none now
-    (a pupil moved or ended): left beside the new ones, they could be sent with pupils no longer theirs.
-    Only names of the pipeline's own form, <Provider ID>_<YYYY-MM-DD><suffix>, are touched."""
-    if not folder.is_dir():
-        return
-    names = {Path(p).name for p in keep}
-    for path in folder.glob(f"?*_????-??-??{suffix}"):
-        if path.is_file() and path.name not in names and not path.name.startswith("."):
-            path.unlink()
+def write_returns(plans: list[PlannedReturn], folder: Path, school: str, created: dt.date) -> list[Path]:
+    """Write each plan's pre-filled return as folder/<Provider ID>_<Monday>.xlsx (named by output.output_path,
+    so no Provider ID can put it anywhere else); the paths written."""
+    paths = []
+    for plan in plans:
+        path = output_path(Path(folder), plan.filename)
+        write_provider_return(path, plan.provider_id, plan.provider_name, plan.monday, plan.pupils, school,
+                              plan.return_by, created)
+        paths.append(path)
+    return paths

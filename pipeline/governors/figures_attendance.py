@@ -4,10 +4,11 @@ from __future__ import annotations
 import pandas as pd
 
 from ..attendance import below_target, counts_by_placement, figures, persistent_absence
+from ..labels import provider_name
 from ..model import Figures
 from .context import TermContext
 from .disclosure import Ledger
-from .figures_base import TOTAL, provider_name, pupil_count, week_label
+from .figures_base import TOTAL, pupil_count, week_label
 from .model import Chart, Section, Table
 
 FIGURE_COLUMNS = ["Possible sessions", "Attended", "Authorised absence", "Unauthorised absence", "Not reported",
@@ -70,7 +71,7 @@ def attendance_section(tc: TermContext) -> Section:
     pupils_of = fig["pupils"]
     target = tc.settings.target_percent
     ids = list(fig["providers"])
-    rows = [_row([pid, provider_name(tc, pid)], f) for pid, f in fig["providers"].items()]
+    rows = [_row([pid, provider_name(tc.registers.providers, pid)], f) for pid, f in fig["providers"].items()]
     rows.append(_row([TOTAL, ALL], fig["overall"]))
     by_provider = Table("Attendance by provider", ["Provider ID", "Provider"] + FIGURE_COLUMNS, rows,
                         note="Attendance % = attended ÷ possible sessions; sessions not reported by a provider are "
@@ -94,7 +95,7 @@ def attendance_section(tc: TermContext) -> Section:
     trend = Chart("Attendance by week", "line", [week_label(m) for m in fig["weeks"]],
                   [(ALL, [f.percent for f in fig["weeks"].values()])], "Attendance %", target, True,
                   groups=[week_group(m) for m in fig["weeks"]])
-    bars = Chart("Attendance by provider", "bar", [provider_name(tc, pid) for pid in ids],
+    bars = Chart("Attendance by provider", "bar", [provider_name(tc.registers.providers, pid) for pid in ids],
                  [("Attendance %", [f.percent for f in fig["providers"].values()])], "Attendance %", target, True,
                  groups=[provider_group(pid) for pid in ids])
     intro = (f"Attendance at provision for the term's sessions from {tc.start:%d/%m/%Y} to {tc.end:%d/%m/%Y} "

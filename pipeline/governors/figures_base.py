@@ -1,11 +1,10 @@
-"""Small shared helpers for the governor pack's figures: which placements count, labels, money, percent.
+"""Small shared helpers for the governor pack's figures: which placements count, labels, grids of figures.
 
 Nothing here returns a pupil's name, UPN or date of birth: placements are identified by Placement ID only.
 """
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
 
 from .context import TermContext
 from .disclosure import Ledger
@@ -44,28 +43,12 @@ def pupil_count(placements: list[dict]) -> int:
     return len({(p.get("upn") or "").strip().upper() or f"placement:{p['placement_id']}" for p in placements})
 
 
-def provider_name(tc: TermContext, provider_id: str) -> str:
-    return (tc.registers.providers.get(provider_id) or {}).get("name") or provider_id
-
-
 def provider_ids(placements: list[dict]) -> list[str]:
     return sorted({p["provider_id"] for p in placements})
 
 
 def is_yes(value) -> bool:
     return str(value or "").strip().upper() == "Y"
-
-
-def money(value) -> float:
-    """Pounds as a float rounded to 2 dp, half up."""
-    return float(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
-def share(part, whole) -> float | None:
-    """part / whole x 100 to 1 dp, half up; None when whole is 0."""
-    if not whole:
-        return None
-    return float((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def week_label(monday: dt.date) -> str:

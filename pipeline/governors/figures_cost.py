@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
+from ..labels import provider_name
+from ..rounding import money, percent
 from ..sessions import expected_sessions
 from .context import TermContext
 from .disclosure import Ledger
-from .figures_base import TOTAL, money, provider_name, share
+from .figures_base import TOTAL
 from .model import Section, Table
 
 NO_BUDGET = "no budget set"
@@ -67,7 +69,7 @@ def cost_section(tc: TermContext) -> Section:
     facts = Ledger()
     fig = cost_figures(tc)
     ids = list(fig["providers"])
-    rows = [_row([pid, provider_name(tc, pid)], f) for pid, f in fig["providers"].items()]
+    rows = [_row([pid, provider_name(tc.registers.providers, pid)], f) for pid, f in fig["providers"].items()]
     rows.append(_row([TOTAL, ""], fig["total"]))
     unknown = fig["unknown"]
     if unknown["placements"]:
@@ -103,7 +105,7 @@ def budget_figures(fig: dict) -> dict:
     """spent, budget, remaining (Decimal or None) and percent used (float or None)."""
     spent, budget = fig["total"]["year_cost"], fig["budget"]
     return {"spent": spent, "budget": budget, "remaining": None if budget is None else budget - spent,
-            "percent_used": None if budget is None else share(spent, budget)}
+            "percent_used": None if budget is None else percent(spent, budget)}
 
 
 def _budget_table(fig: dict) -> Table:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from .. import schema
+from ..labels import provider_name
 from .context import TermContext
 from .disclosure import Ledger
 from .figures_base import (TOTAL, active_in_term, count_row, done_by, ended_in_term, is_yes, provider_ids,
-                           provider_name, pupil_count, record_grid, started_in_term)
+                           pupil_count, record_grid, started_in_term)
 from .model import Section, Table
 
 GROUP_COLUMNS = ["Active in the term", "Started in the term", "Ended in the term"]
@@ -63,7 +64,8 @@ def _breakdown(facts, title, label_columns, groups, labels, key) -> Table:
 
 def _by_provider(tc: TermContext, facts, groups) -> Table:
     ids = provider_ids([p for g in groups for p in g])
-    rows = [count_row([pid, provider_name(tc, pid)], groups, lambda p, v=pid: p["provider_id"] == v) for pid in ids]
+    rows = [count_row([pid, provider_name(tc.registers.providers, pid)], groups, lambda p, v=pid: p["provider_id"] == v)
+            for pid in ids]
     rows.append(count_row([TOTAL, ""], groups))
     table = Table("Placements by provider", ["Provider ID", "Provider"] + GROUP_COLUMNS, rows)
     record_grid(facts, table, [f"provider.{pid}" for pid in ids] + [PLACEMENTS], GROUP_KEYS, 2, total_row=True)
@@ -150,7 +152,8 @@ def incidents_section(tc: TermContext) -> Section:
     rows = []
     for pid in ids:
         mine = [i for i in incidents if i["provider_id"] == pid]
-        rows.append([pid, provider_name(tc, pid), *(sum(i["category"] == c for i in mine) for c in cats), len(mine)])
+        rows.append([pid, provider_name(tc.registers.providers, pid),
+                     *(sum(i["category"] == c for i in mine) for c in cats), len(mine)])
     by_provider = Table("Incidents by provider", ["Provider ID", "Provider"] + cats + [TOTAL], rows,
                         note="" if rows else "No incidents were reported in the term.")
     # each provider's row adds up to its total; each category's column to the category's line above

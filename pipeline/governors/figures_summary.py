@@ -3,10 +3,11 @@ every count goes through the pack's disclosure protection (disclosure.py), so a 
 number that a table hides."""
 from __future__ import annotations
 
+from ..rounding import money
 from .context import TermContext
 from .disclosure import HIDDEN, Ledger, Protection
 from .figures_attendance import OVERALL, term_figures
-from .figures_base import active_in_term, money, provider_ids
+from .figures_base import active_in_term, provider_ids
 from .figures_cost import UNKNOWN_KEY, budget_figures, cost_figures
 
 LETTER_RULE = "parent-letter"

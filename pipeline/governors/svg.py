@@ -12,8 +12,8 @@ from __future__ import annotations
 import html
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
 
+from ..rounding import half_up
 from .model import Chart
 
 WIDTH, HEIGHT = 600, 360
@@ -52,10 +52,6 @@ def cell_kind(header: str, row: list, c: int) -> str:
 
 def is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def half_up(value: float, places: int = 1) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def percent_text(value) -> str:

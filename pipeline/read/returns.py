@@ -14,6 +14,7 @@ from pathlib import Path
 from xlsxwriter.utility import xl_col_to_name
 
 from .. import schema
+from ..schema import META_SHEET
 from ..calendar import monday_of
 from ..identifiers import fold_key, shown
 from ..findings import Finding, Findings, quotable
@@ -21,10 +22,6 @@ from .cells import is_blank, parse_date, text
 from .registers import Registers, ambiguous_message
 from .table import HEADER_SEARCH_ROWS, cell_name, find_header, formula_message, norm_header, read_table
 from .workbook import Book, StoredBook, Unreadable, open_workbook
-
-META_SHEET = "_meta"
-TEMPLATE_VERSION = "1"
-
 
 @dataclass
 class ReturnRow:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader
 
+from ..labels import abbreviated_date
 from ..milestones import MILESTONE_HEADERS
 from ..model import Facts
 from ..output import write_text
@@ -18,8 +19,6 @@ from ..schema import PROVIDER_CHECKS
 from .wording import first_step, plural, report_actions, summary_counts
 from .xlsx_report import reconciliation_note, safeguarding_first
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -27,8 +26,7 @@ def uk_date(d: dt.date | None, weekday: bool = False) -> str:
     """'23 Nov 2026' (or 'Monday 23 Nov 2026'); '' for no date. Independent of the locale."""
     if not d:
         return ""
-    text = f"{d.day} {MONTHS[d.month - 1]} {d.year}"
-    return f"{DAYS[d.weekday()]} {text}" if weekday else text
+    return abbreviated_date(d, weekday)
 
 
 def short_date(d: dt.date | None) -> str:

@@ -10,7 +10,6 @@ Layout (read back by pipeline/read/returns.py):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import xlsxwriter
@@ -18,24 +17,13 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .. import codes, schema
 from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime
-from ..read.returns import META_SHEET, TEMPLATE_VERSION
+from ..provider_week import ReturnPupil
+from ..schema import META_SHEET, TEMPLATE_VERSION
 from ..templates import LISTS, Formats, Lists, code_key_lines, validate, write_instructions, write_sheet
 
 HEADER_ROW = 3           # 0-based: the header is on Excel row 4
 FIRST_SESSION_COL = 3    # column D
 SESSION_KEYS = tuple((d, s) for d in range(5) for s in ("AM", "PM"))
-
-
-@dataclass
-class ReturnPupil:
-    placement_id: str
-    upn: str
-    name: str
-    expected: set = field(default_factory=set)    # {(weekday 0-4, 'AM'|'PM')}
-
-
-def return_filename(provider_id: str, monday: dt.date) -> str:
-    return f"{provider_id}_{monday.isoformat()}.xlsx"
 
 
 def _instructions(provider_name: str, monday: dt.date, return_by: dt.date, school: str) -> list[tuple[str, tuple]]:

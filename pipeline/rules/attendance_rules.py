@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from . import RuleContext, action, rule
+from ..labels import provider_name
 from ..sessions import is_active
 
 
@@ -17,7 +18,7 @@ def missing_return(ctx: RuleContext):
         if status is None:
             continue
         provider = miss.provider_id
-        name = ctx.registers.providers.get(provider, {}).get("name") or provider
+        name = provider_name(ctx.registers.providers, provider)
         yield action("missing-return", status, due,
                      f"No attendance return from {name} ({provider}) for the week commencing {week:%d/%m/%Y}. "
                      "Ask the provider for it and save it in the returns folder; until then its sessions count as not reported.",

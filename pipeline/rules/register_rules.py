@@ -25,6 +25,7 @@ from . import RuleContext, action, rule
 from .. import codes
 from ..read.cells import is_blank, text
 from ..findings import quotable
+from ..labels import provider_name
 
 OFF_SITE = frozenset({"B", "K"})          # the school's codes for a pupil attending off-site provision
 GROUP = {codes.ATTENDED: "attended", codes.AUTHORISED: "absent", codes.UNAUTHORISED: "absent",
@@ -163,7 +164,7 @@ def report_rows(ctx: RuleContext, mismatches: list[Mismatch]) -> list[dict]:
     rows = []
     for m in sorted(mismatches, key=Mismatch.sort_key):
         p = ctx.registers.placement(m.placement_id) or {}
-        provider = ctx.registers.providers.get(m.provider_id, {}).get("name") or m.provider_id
+        provider = provider_name(ctx.registers.providers, m.provider_id)
         rows.append({"risk": m.risk, "placement_id": m.placement_id,
                      "pupil": " ".join(x for x in (p.get("forename"), p.get("surname")) if x),
                      "provider_id": m.provider_id, "provider": provider, "date": m.date, "session": m.session,

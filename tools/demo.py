@@ -1,6 +1,6 @@
 """The bundled demo school: a complete, fictional school folder built from a fixed seed.
 
-`python -m pipeline.demo [FOLDER]` (default `examples/demo_school`) regenerates it.
+`python -m tools.demo [FOLDER]` (default `examples/demo_school`) regenerates it.
 Everything comes from `random.Random(2026)` and fixed dates: no clock, no network,
 so two runs write byte-identical files. All names, UPNs (LA number 999), addresses,
 telephone numbers (Ofcom's drama range 01632 960xxx) and e-mail addresses
@@ -26,12 +26,13 @@ from pathlib import Path
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from . import schema
-from .calendar import SchoolCalendar, monday_of
-from .output import write_bytes, write_text
-from .settings import load_settings
-from .templates import TERMS_2026_27, header_row, write_workbook
-from .upn import make_upn
+from pipeline import schema
+from pipeline.calendar import SchoolCalendar, monday_of
+from pipeline.labels import MONTH_ABBREVIATIONS
+from pipeline.output import write_bytes, write_text
+from pipeline.settings import load_settings
+from pipeline.templates import TERMS_2026_27, header_row, write_workbook
+from pipeline.upn import make_upn
 
 SEED = 2026
 DEFAULT_FOLDER = Path("examples/demo_school")
@@ -45,7 +46,7 @@ D = dt.date
 
 SCHOOL_TOML = '''\
 # school.toml for the demo school: Hilltop Infant School is fictional.
-# Regenerate the whole folder with:  python -m pipeline.demo
+# Regenerate the whole folder with:  python -m tools.demo
 
 [school]
 name = "Hilltop Infant School"
@@ -313,7 +314,6 @@ ATTENDED_CODE = {"School": "B", "Local authority": "K"}
 NOTES = {"I": "Unwell", "M": "Medical appointment", "N": "No reason given yet", "L": "Arrived late",
          "E": "Suspended from school"}
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def return_filename(provider: str, monday: dt.date) -> str:
@@ -323,7 +323,7 @@ def return_filename(provider: str, monday: dt.date) -> str:
     if provider == "PRV2":
         return f"OakFarm_register_{monday:%d.%m.%y}.xlsx"
     if provider == "PRV3":
-        return f"Nurture Hub attendance {monday.day} {MONTHS[monday.month - 1]} {monday.year}.xlsx"
+        return f"Nurture Hub attendance {monday.day} {MONTH_ABBREVIATIONS[monday.month - 1]} {monday.year}.xlsx"
     return f"BFT return {monday:%d-%m-%Y}.xlsx"
 
 
@@ -579,11 +579,11 @@ Every name, UPN (LA number 999, which does not exist), address, telephone number
 It is generated, not edited by hand. To regenerate it (byte-identical every time):
 
 ```
-python -m pipeline.demo                 # writes examples/demo_school/
-python -m pipeline.demo SOME/FOLDER     # or anywhere else
+python -m tools.demo                 # writes examples/demo_school/
+python -m tools.demo SOME/FOLDER     # or anywhere else
 ```
 
-The generator is `pipeline/demo.py`: it draws from `random.Random({SEED})` and fixed dates only,
+The generator is `tools/demo.py`: it draws from `random.Random({SEED})` and fixed dates only,
 so change the data there, regenerate, and commit the result (`tests/test_demo.py` checks the
 committed folder matches the generator).
 
@@ -739,7 +739,7 @@ def generate(folder: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) > 1 or any(a.startswith("-") for a in args):
-        print("usage: python -m pipeline.demo [FOLDER]   (default: examples/demo_school)", file=sys.stderr)
+        print("usage: python -m tools.demo [FOLDER]   (default: examples/demo_school)", file=sys.stderr)
         return 2
     folder = Path(args[0]) if args else DEFAULT_FOLDER
     paths = generate(folder)

@@ -1,6 +1,6 @@
 """The synthetic school's registers, drawn from a seed: providers, placements, reviews, exclusions.
 
-Used by `pipeline.synth`, which writes them out with a year of returns. Everything comes from
+Used by `tools.synth`, which writes them out with a year of returns. Everything comes from
 `random.Random` seeded with the arguments and from the calendar: no clock.
 """
 from __future__ import annotations
@@ -9,9 +9,9 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from . import schema
-from .calendar import SchoolCalendar, monday_of
-from .upn import make_upn
+from pipeline import schema
+from pipeline.calendar import SchoolCalendar, monday_of
+from pipeline.upn import make_upn
 
 D = dt.date
 FULL, AM, PM = "Full day", "AM", "PM"

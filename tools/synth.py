@@ -1,10 +1,10 @@
 """A seeded synthetic school folder of any size, for benchmarks and load tests.
 
-    python -m pipeline.synth --placements 2000 --providers 150 --weeks 39 [--seed 1] OUT_DIR
-    python -m pipeline.synth --add-week OUT_DIR        # the next school week's returns
+    python -m tools.synth --placements 2000 --providers 150 --weeks 39 [--seed 1] OUT_DIR
+    python -m tools.synth --add-week OUT_DIR        # the next school week's returns
 
 OUT_DIR gets school.toml (the terms of 2026-27, as in the demo), providers.xlsx, placements.xlsx (with
-Reviews and Exclusions, from `pipeline.synth_model`) and one return per provider and school week with
+Reviews and Exclusions, from `tools.synth_model`) and one return per provider and school week with
 pupils expected, under returns/<provider>/, named each provider's own way. Codes are mostly B (K where
 the local authority arranged the placement) with absences explained in Notes; about 0.5% of expected
 sessions are left blank or hold an unknown code, and about 1% of returns are missing. synth.json
@@ -27,13 +27,15 @@ from pathlib import Path
 
 import xlsxwriter
 
-from . import schema
-from .calendar import SchoolCalendar
-from .output import XLSX_OPTIONS, pinned_datetime, write_text
-from .read.returns import META_SHEET, TEMPLATE_VERSION
-from .settings import load_settings, parse_settings
+from pipeline import schema
+from pipeline.calendar import SchoolCalendar
+from pipeline.labels import MONTH_ABBREVIATIONS
+from pipeline.output import XLSX_OPTIONS, pinned_datetime, write_text
+from pipeline.schema import META_SHEET, TEMPLATE_VERSION
+from pipeline.settings import load_settings, parse_settings
+from pipeline.templates import TERMS_2026_27, write_workbook
+
 from .synth_model import Model, build
-from .templates import TERMS_2026_27, write_workbook
 
 PARAMS = "synth.json"
 REGISTERS_SAVED = dt.date(2026, 8, 31)
@@ -45,10 +47,9 @@ NOTES = {"I": "Unwell", "M": "Medical appointment", "N": "No reason given yet", 
 ERRORS = ("", "", "A", "PR", "?")                      # blank, or a code that is no register code
 HEADERS = [c.header for c in schema.ATTENDANCE.columns]
 INCIDENT_HEADERS = [c.header for c in schema.INCIDENTS.columns]
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 SCHOOL_TOML = '''\
-# A synthetic school for benchmarks, written by `python -m pipeline.synth`. Everything here is made up.
+# A synthetic school for benchmarks, written by `python -m tools.synth`. Everything here is made up.
 
 [school]
 name = "Synthtown Academy (synthetic)"
@@ -77,7 +78,7 @@ def return_filename(provider: dict, index: int, monday: dt.date) -> str:
     if style == 1:
         return f"{short}_register_{monday:%d.%m.%y}.xlsx"
     if style == 2:
-        return f"{short} attendance {monday.day} {MONTHS[monday.month - 1]} {monday.year}.xlsx"
+        return f"{short} attendance {monday.day} {MONTH_ABBREVIATIONS[monday.month - 1]} {monday.year}.xlsx"
     if style == 3:
         return f"return {monday:%d-%m-%Y}.xlsx"
     return f"{pid}_{monday.isoformat()}.xlsx"
@@ -244,7 +245,7 @@ def last_week(folder) -> dt.date:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m pipeline.synth", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m tools.synth", description=__doc__.split("\n\n")[0])
     ap.add_argument("--placements", type=int, default=30)
     ap.add_argument("--providers", type=int, default=8)
     ap.add_argument("--weeks", type=int, default=39, help="school weeks of returns from the year's start")
