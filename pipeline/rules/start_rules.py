@@ -121,16 +121,3 @@ def send_details(ctx: RuleContext, ob: Obligation, status: str):
     return notice(ctx, "send-details", ob, status,
                   "Give {provider} the details of the pupil's special educational needs for placement {pid}, "
                   "starting {start:%d/%m/%Y}, then enter the date in SEND details sent.")
-
-
-EARLY_PLAN = StartDuty("intervention_plan_agreed", lambda p: p["start_date"] - dt.timedelta(days=5))
-
-
-@rule("plan-before-start", "6.3", "AP lead", "placement",
-      "Intervention plan agreed is blank five calendar days before the Start date (an example rule).",
-      kind=DEADLINE, what="Intervention plan agreed five days before the start", settings=(WINDOW,),
-      obligations=EARLY_PLAN.obligations, milestones=(EARLY_PLAN.milestone("Plan agreed early"),))
-def plan_before_start(ctx: RuleContext, ob: Obligation, status: str):
-    return notice(ctx, "plan-before-start", ob, status,
-                  "Agree the intervention plan for placement {pid} at {provider} five days before it starts on "
-                  "{start:%d/%m/%Y}, then enter the date in Intervention plan agreed.")
