@@ -11,16 +11,18 @@ A placement milestone cell is one of:
 - `n/a`: the duty does not apply (SEND details for a pupil without SEND or an EHC plan, a parents'
   letter for a placement the local authority arranged);
 - blank: nothing recorded and nothing open yet.
+
+The milestones, their columns and when they apply are declared by the rules (`Rule.milestones`, in
+catalogue order); this module only lays them out.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Callable
 
 from .labels import provider_name
 from .model import Action
-from .rules import RuleContext, starting_or_active
+from .rules import CATALOGUE, RuleContext, starting_or_active
+from .rules.obligations import Milestone
 from .rules.provider_rules import check_expiry
 from .rules.review_rules import events
 from .schema import PROVIDER_CHECKS
@@ -34,39 +36,7 @@ MISSING, EXPIRED, EXPIRES_SOON, CURRENT = "missing", "expired", "expires soon", 
 RED, AMBER, GREEN = "red", "amber", "green"
 CHECK_RAG = {MISSING: RED, EXPIRED: RED, EXPIRES_SOON: AMBER, CURRENT: GREEN}
 
-
-def _is_send(p: dict) -> bool:
-    return p.get("send") == "Y" or p.get("ehc_plan") == "Y"
-
-
-def _school_arranged(p: dict) -> bool:
-    return p.get("arranged_by") == "School"
-
-
-@dataclass(frozen=True)
-class Milestone:
-    header: str                          # the column heading in both reports
-    rule: str                            # the rule whose open action means it is not done yet
-    column: str | None = None            # placements.xlsx column holding its date (or text, for Destination)
-    event: str | None = None             # or: the Reviews sheet Type whose latest date is shown
-    applies: Callable[[dict], bool] = lambda p: True
-
-
-MILESTONES: tuple[Milestone, ...] = (
-    Milestone("Parent letter sent", "parent-letter", "parent_letter_sent", applies=_school_arranged),
-    Milestone("Parents agreed", "parents-agreement", "parents_agreed"),
-    Milestone("Intervention plan agreed", "intervention-plan", "intervention_plan_agreed"),
-    Milestone("Dual registered from", "dual-registration", "dual_registered_from"),
-    Milestone("Attainment data sent", "attainment-data", "attainment_data_sent"),
-    Milestone("SEND details sent", "send-details", "send_details_sent", applies=_is_send),
-    Milestone("Latest agreement review", "agreement-review", event="Agreement review"),
-    Milestone("Latest provider termly report", "provider-report", event="Provider termly report"),
-    Milestone("Latest AP lead visit", "lead-visit", event="AP lead visit"),
-    Milestone("Final report received", "reintegration", "final_report_received"),
-    Milestone("Pupil views recorded", "reintegration", "pupil_views_recorded"),
-    Milestone("Reintegration plan agreed", "reintegration", "reintegration_plan_agreed"),
-    Milestone("Destination", "reintegration", "destination"),
-)
+MILESTONES: tuple[Milestone, ...] = tuple(m for rule in CATALOGUE.values() for m in rule.milestones)
 MILESTONE_HEADERS = tuple(m.header for m in MILESTONES)
 
 
@@ -93,11 +63,11 @@ def _pending_text(action: Action) -> tuple[str, str]:
 
 def _milestone(ctx: RuleContext, p: dict, m: Milestone, pending_by: dict) -> dict:
     refused = p.get("parents_refused")
-    if m.column == "parents_agreed" and refused:
+    if m.refusal and refused:
         return _cell(f"parents refused {refused:%d/%m/%Y}", REFUSED, m)
     if not m.applies(p):
         value = p.get(m.column) if m.column else None
-        if m.column != "send_details_sent" and ctx.done(value):
+        if m.shown_if_not_applicable and ctx.done(value):
             return _cell(f"done {value:%d/%m/%Y}", DONE, m)        # e.g. a letter sent anyway
         return _cell("n/a", NOT_APPLICABLE, m)
     pending = None if refused else pending_by.get((m.rule, p["placement_id"]))
@@ -109,7 +79,7 @@ def _milestone(ctx: RuleContext, p: dict, m: Milestone, pending_by: dict) -> dic
             return _cell(text + (f"; last {last:%d/%m/%Y}" if last else ""), state, m)
         return _cell(f"done {last:%d/%m/%Y}", DONE, m) if last else _cell("", BLANK, m)
     value = p.get(m.column)
-    if m.column == "destination":
+    if m.text:
         text = str(value or "").strip()
         if text:
             return _cell(text, DONE, m)

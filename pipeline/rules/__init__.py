@@ -1,13 +1,17 @@
 """The rule catalogue (contract §10): each rule is a small unit with its id, policy §, owner and one function.
 
-A rule function takes the RuleContext and yields Actions. Rules register
-themselves with @rule; `run_rules` runs the whole catalogue and sorts the result.
+Each rule declares everything about itself in its @rule: its kind (a deadline or an alert), its key,
+the settings it reads, a short description for the governor pack, and, for a deadline rule, the
+obligations it tracks (pipeline.rules.obligations) and the milestones it shows. From a deadline rule's
+obligations the weekly actions, the governor pack's compliance counts and the Placements table are
+derived; the function under its @rule only words the action. An alert rule's function yields its
+Actions itself. `run_rules` runs the whole catalogue and sorts the result.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass, field, replace
+from functools import cached_property, partial
 from typing import Callable, Iterable
 
 import pandas as pd
@@ -16,7 +20,8 @@ from ..calendar import SchoolCalendar
 from ..model import Action
 from ..read.registers import Registers
 from ..sessions import is_active
-from ..settings import Settings
+from ..settings import HEAD_SETTINGS, SETTINGS, Settings
+from .obligations import ALERT, DEADLINE, KINDS, Milestone, Obligation, Span, open_actions
 
 
 @dataclass
@@ -84,22 +89,65 @@ def starting_or_active(ctx: RuleContext) -> list[dict]:
             if is_active(p, ctx.as_of) or ctx.as_of < p["start_date"] <= ctx.window_end]
 
 
+Obligations = Callable[[RuleContext, Span], Iterable[Obligation]]
+# how the governor pack counts an alert rule's alerts in a term: a function of the term's context and span
+AlertCount = Callable[[RuleContext, Span], int]
+AT_END = "at end"             # pack_alerts: the rule's own alerts at the pack's end date (a snapshot)
+WINDOW = "rules.due_window_school_days"      # every deadline rule lists its duties this far ahead
+KNOWN_SETTINGS = frozenset(f"{s.table}.{s.key}" for s in SETTINGS + HEAD_SETTINGS)
+
+
 @dataclass(frozen=True)
 class Rule:
+    """A rule of the catalogue and what it declares about itself.
+
+    `check` gives the week's Actions. `obligations` (deadline rules, and an alert rule the pack counts like
+    one) enumerates its dated duties; `pack_alerts` counts an alert rule's alerts over a term (AT_END: as at
+    the pack's end date); with neither, the pack does not measure the rule. `pack_note` is the pack's note
+    on its row ({end}: the end date); `what` heads the row; `milestones` are its Placements table columns."""
     id: str
     section: str
     owner: str
     key: str            # 'placement', 'provider' or 'upn'
     summary: str
     check: Callable[[RuleContext], Iterable[Action]]
+    kind: str = ALERT
+    settings: tuple[str, ...] = ()      # the school.toml settings it reads, as "table.key"
+    what: str = ""
+    obligations: Obligations | None = None
+    pack_alerts: AlertCount | str | None = None
+    pack_note: str | None = None
+    milestones: tuple[Milestone, ...] = ()
+
+    def alerts_in(self, ctx: RuleContext, span: Span) -> int:
+        """How many alerts the pack counts for the term (span), with ctx at its end date."""
+        if self.pack_alerts == AT_END:
+            return sum(1 for _ in self.check(ctx))
+        return self.pack_alerts(ctx, span)
 
 
 CATALOGUE: dict[str, Rule] = {}
 
 
-def rule(id: str, section: str, owner: str, key: str, summary: str):
+def rule(id: str, section: str, owner: str, key: str, summary: str, *, kind: str, what: str,
+         settings: tuple[str, ...] = (), obligations: Obligations | None = None,
+         pack_alerts: AlertCount | str | None = None, pack_note: str | None = None,
+         milestones: tuple[Milestone, ...] = ()):
+    """Register a rule. For a deadline rule the function words the action of one open obligation,
+    `fn(ctx, obligation, status) -> Action`, and the rule's check lists them (obligations.open_actions);
+    for an alert rule it is the check itself, `fn(ctx) -> Actions`."""
+    if kind not in KINDS:
+        raise ValueError(f"{id}: kind must be one of {KINDS}, not {kind!r}")
+    if kind == DEADLINE and obligations is None:
+        raise ValueError(f"{id}: a deadline rule declares its obligations")
+    unknown = set(settings) - KNOWN_SETTINGS
+    if unknown:
+        raise ValueError(f"{id}: unknown settings {sorted(unknown)}")
+
     def register(fn):
-        CATALOGUE[id] = Rule(id, section, owner, key, summary, fn)
+        check = partial(open_actions, obligations=obligations, notice=fn) if kind == DEADLINE else fn
+        CATALOGUE[id] = Rule(id, section, owner, key, summary, check, kind, tuple(settings), what, obligations,
+                             pack_alerts, pack_note, tuple(replace(m, rule=id) for m in milestones))
         return fn
     return register
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from . import RuleContext, action, rule
+from . import WINDOW, RuleContext, action, rule
+from .obligations import ALERT, DEADLINE, Obligation, Span
 from ..calendar import academic_year_start
 from ..sessions import is_active
 from ..upn import upn_problem
@@ -77,34 +78,57 @@ def provided_for(ctx: RuleContext, upn: str, sixth: dt.date) -> bool:
                for p in ctx.live_placements)
 
 
-@rule("sixth-day", "10.1–10.3", "Governing board", "upn",
-      "A pupil's run of consecutive suspension school days totals more than five (owner: Governing board), or a "
-      "permanent exclusion (owner: Local authority), and no placement for that UPN starts on or before the 6th "
-      "school day of the run and is active that day; due that 6th school day.")
-def sixth_day(ctx: RuleContext):
+def runs_owed(ctx: RuleContext, span: Span):
+    """One obligation per exclusion run of the academic year with a sixth school day, due that day. Done on
+    time when a placement for the UPN starts on or before it and is active that day (a placement already in
+    the register counts, whenever it starts); late when one starts after it (on or before as-of), which
+    still leaves the sixth day without provision in the weekly list."""
     year = academic_year_start(ctx.as_of)
     for run in exclusion_runs(ctx):
         sixth = run.sixth_day
-        if sixth is None or academic_year_start(sixth) != year or provided_for(ctx, run.upn, sixth):
+        if sixth is None or academic_year_start(sixth) != year:
             continue
-        status = ctx.status(sixth)
-        if status is None:
-            continue
-        if run.kind == "Permanent exclusion":
-            owner, what = "Local authority", (f"permanently excluded from {run.days[0]:%d/%m/%Y}: the local authority "
-                                              "must arrange full-time education")
+        if provided_for(ctx, run.upn, sixth):
+            done = sixth
         else:
-            owner, what = None, (f"suspended for {len(run.days)} consecutive school days from {run.days[0]:%d/%m/%Y}: "
-                                 "the governing board must arrange full-time education")
-        who, upn = _who(run.upn)
-        yield action("sixth-day", status, sixth,
-                     f"{who[0].upper()}{who[1:]} is {what} from the sixth school day, {sixth:%d/%m/%Y}. "
-                     "Arrange it and add the placement to placements.xlsx, starting no later than that day.",
-                     owner=owner, upn=upn)
+            done = min((p["start_date"] for p in ctx.live_placements
+                        if (p.get("upn") or "").upper() == run.upn and sixth < p["start_date"] <= ctx.as_of), default=None)
+        yield Obligation(run.upn, sixth, done, late_closes=False, about=run)
+
+
+@rule("sixth-day", "10.1–10.3", "Governing board", "upn",
+      "A pupil's run of consecutive suspension school days totals more than five (owner: Governing board), or a "
+      "permanent exclusion (owner: Local authority), and no placement for that UPN starts on or before the 6th "
+      "school day of the run and is active that day; due that 6th school day.",
+      kind=DEADLINE, what="Full-time provision from the sixth day of exclusion", settings=(WINDOW,),
+      obligations=runs_owed)
+def sixth_day(ctx: RuleContext, ob: Obligation, status: str):
+    run, sixth = ob.about, ob.due
+    if run.kind == "Permanent exclusion":
+        owner, what = "Local authority", (f"permanently excluded from {run.days[0]:%d/%m/%Y}: the local authority "
+                                          "must arrange full-time education")
+    else:
+        owner, what = None, (f"suspended for {len(run.days)} consecutive school days from {run.days[0]:%d/%m/%Y}: "
+                             "the governing board must arrange full-time education")
+    who, upn = _who(run.upn)
+    return action("sixth-day", status, sixth,
+                  f"{who[0].upper()}{who[1:]} is {what} from the sixth school day, {sixth:%d/%m/%Y}. "
+                  "Arrange it and add the placement to placements.xlsx, starting no later than that day.",
+                  owner=owner, upn=upn)
+
+
+def work_owed(ctx: RuleContext, span: Span):
+    """For the governor pack: each Exclusions row whose First day falls in the span up to as-of; done (on
+    time) when Work set is Y."""
+    for row in ctx.registers.exclusions:
+        if span.first <= row["first_day"] <= ctx.as_of:
+            yield Obligation((row.get("upn") or "").upper(), row["first_day"],
+                             row["first_day"] if row.get("work_set") == "Y" else None)
 
 
 @rule("work-set", "10.5", "Headteacher", "upn",
-      "An exclusion row of the academic year whose Work set is not Y: an alert to set and mark work.")
+      "An exclusion row of the academic year whose Work set is not Y: an alert to set and mark work.",
+      kind=ALERT, what="Work set for the first days of an exclusion", obligations=work_owed)
 def work_set(ctx: RuleContext):
     year = academic_year_start(ctx.as_of)
     for row in ctx.registers.exclusions:

@@ -22,6 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from . import RuleContext, action, rule
+from .obligations import ALERT
 from .. import codes
 from ..read.cells import is_blank, text
 from ..findings import quotable
@@ -126,7 +127,8 @@ def what_to_do(m: Mismatch, provider: str) -> str:
       "The school's register export (register/*.csv) and the provider's return disagree in category (attended, "
       "absent, not possible) on a session of the reporting week, or the school marks attended a session the "
       "provider did not report: one alert per placement listing the sessions; a safeguarding risk when the school "
-      "has the pupil attending (B or K) and the provider does not.")
+      "has the pupil attending (B or K) and the provider does not.",
+      kind=ALERT, what="School register and provider returns agree")
 def register_mismatch(ctx: RuleContext):
     mismatches, _ = ctx.reconciliation
     by_placement: dict[str, list[Mismatch]] = {}
