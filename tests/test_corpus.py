@@ -910,7 +910,7 @@ STOPS = {
                                   ("school.toml", "target_percent", "0 to 100", "960")),
     "toml-target-below-0": Stop(spoil(toml("target_percent = 96.0", "target_percent = -4")),
                                 ("school.toml", "target_percent", "-4")),
-    "toml-term-ends-before-it-starts": Stop(spoil(toml("end = 2027-03-26", "end = 2026-03-26")),
+    "toml-term-ends-before-it-starts": Stop(spoil(toml("end = 2027-03-25", "end = 2026-03-26")),
                                             ("school.toml", "'Spring 2027' ends (2026-03-26) before it starts")),
     "toml-terms-with-single-brackets": Stop(spoil(lambda f: (f / "school.toml").write_text(
         SCHOOL_TOML.split("[[terms]]")[0] + '[terms]\nname = "Autumn 2026"\nstart = 2026-09-03\nend = 2026-12-18\n',

@@ -2,7 +2,7 @@
 
 Factory school.toml (tests/factories.py):
   Autumn 2026  Thu 03/09/2026 - Fri 18/12/2026, half term Mon 26/10 - Fri 30/10, INSET Fri 13/11
-  Spring 2027  Tue 05/01/2027 - Fri 26/03/2027, half term 15/02 - 19/02
+  Spring 2027  Tue 05/01/2027 - Thu 25/03/2027, half term 15/02 - 19/02
   Summer 2027  Mon 12/04/2027 - Wed 21/07/2027, half term 31/05 - 04/06; bank holiday Mon 03/05/2027
 
   overdue : not done and due < as-of
