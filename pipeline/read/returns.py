@@ -305,7 +305,7 @@ _SESSION_KEYS = tuple(((i, s), schema.ATTENDANCE.column(f"{day} {s}").key)
                       for i, day in enumerate(schema.WEEKDAYS) for s in ("AM", "PM"))
 # Every Attendance column is of a kind whose cells are taken as text: reading its rows makes no finding
 # on a cell, so they are read from the grid as read_table would keep them, without parsing each cell
-# (a weekly run reads every return of the year; tests/test_sessions_speed_equivalence.py holds this
+# (a weekly run reads every return of the year; tests/test_sessions_equivalence.py holds this
 # against read_table).
 _PLAIN_ATTENDANCE = all(c.kind in (schema.ID, schema.UPN, schema.TEXT, schema.CODE) for c in schema.ATTENDANCE.columns)
 
