@@ -22,8 +22,8 @@ from .milestones import placement_milestones, provider_checks_table
 from .model import Facts
 from .provider_week import RETURNS_FOLDER, plan_returns
 from .read.cache import returns_cache
-from .read.register_export import read_register
-from .read.registers import read_registers
+from .read.register_export import RegisterMarks, read_register
+from .read.registers import Registers, read_registers
 from .read.returns import read_returns
 from .read.secrets import load_passwords
 from .register_import import split_rows
@@ -61,16 +61,24 @@ def compute_facts(data_dir: Path, week: dt.date | None = None, as_of: dt.date | 
     if as_of < monday:
         raise RunError(f"--as-of {as_of:%d/%m/%Y} is before the reporting week begins ({monday:%d/%m/%Y}). "
                        "Give an --as-of on or after the Monday of the week.")
-    count_to = min(as_of, friday)
     findings = Findings()
     registers = read_registers(data_dir, findings)
     with returns_cache(settings, data_dir, out_dir, use_cache, notes.append if notes is not None else None) as cache:
         returns = read_returns(data_dir, registers, findings, tuple(load_passwords(settings, data_dir).values()), cache,
                                calendar)
+    register = read_register(data_dir, findings)      # the school's own MIS export, optional (contract §6)
+    return work_out(settings, calendar, monday, as_of, registers, returns, register, findings, data_dir)
+
+
+def work_out(settings, calendar: SchoolCalendar, monday: dt.date, as_of: dt.date, registers: Registers,
+             returns: list, register: RegisterMarks, findings: Findings, data_dir: Path | None = None) -> Facts:
+    """The Facts of the week from inputs already read: sessions, figures, actions, letters, next week's returns,
+    the register import and the reconciliation. `findings` holds what reading found and gets the rest.
+    `data_dir` is where a school's own letter template may be (none: the standard letter)."""
+    count_to = min(as_of, monday + dt.timedelta(days=4))
     year_start = calendar.year_start(count_to)
     sessions = build_sessions(registers.placements, calendar, returns, year_start, monday, count_to, findings)
     pupils = pupil_figures(sessions, monday, year_start, count_to, settings.target_percent)
-    register = read_register(data_dir, findings)      # the school's own MIS export, optional (contract §6)
     ctx = RuleContext(settings, calendar, monday, as_of, registers, sessions, pupils,
                       missing_returns(sessions, monday), returns, register_marks=register)
     actions = run_rules(ctx)

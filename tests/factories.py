@@ -38,7 +38,10 @@ def write_grid(path: Path, sheets: dict[str, list[list]], created: dt.datetime |
 # --- a school folder, built from dicts keyed by the contract's header texts -------------------
 
 from pipeline import schema  # noqa: E402
+from pipeline.templates import TERMS_2026_27  # noqa: E402
 
+# The factory school: its terms are the 2026-27 dates the templates and the demo use (one declaration, in
+# pipeline.templates), plus one INSET day. Spring ends Thu 25/03/2027, the day before Good Friday.
 SCHOOL_TOML = """\
 [school]
 name = "Test Infant School"
@@ -47,24 +50,7 @@ target_percent = 96.0
 [calendar]
 closures = [2026-11-13]
 
-[[terms]]
-name = "Autumn 2026"
-start = 2026-09-03
-end = 2026-12-18
-half_term = [2026-10-26, 2026-10-30]
-
-[[terms]]
-name = "Spring 2027"
-start = 2027-01-05
-end = 2027-03-26
-half_term = [2027-02-15, 2027-02-19]
-
-[[terms]]
-name = "Summer 2027"
-start = 2027-04-12
-end = 2027-07-21
-half_term = [2027-05-31, 2027-06-04]
-"""
+""" + TERMS_2026_27
 
 ALL_CHECKS = {h: dt.date(2026, 6, 1) for h in schema.PROVIDER_CHECKS}
 
@@ -98,19 +84,26 @@ def rows_of(sheet: schema.Sheet, records: list[dict], title_rows: int = 0) -> li
     return grid + [headers] + [[r.get(h) for h in headers] for r in records]
 
 
+def register_sheets(placements: list[dict], providers: list[dict] | None = None, reviews: list[dict] | None = None,
+                    exclusions: list[dict] | None = None) -> dict[str, dict[str, list[list]]]:
+    """{file name: {sheet name: rows}} of the two registers (a sheet given as None is left out)."""
+    sheets = {"Placements": rows_of(schema.PLACEMENTS, placements)}
+    if reviews is not None:
+        sheets["Reviews"] = rows_of(schema.REVIEWS, reviews)
+    if exclusions is not None:
+        sheets["Exclusions"] = rows_of(schema.EXCLUSIONS, exclusions)
+    return {"providers.xlsx": {"Providers": rows_of(schema.PROVIDERS, providers or [provider()])},
+            "placements.xlsx": sheets}
+
+
 def write_school(folder: Path, placements: list[dict], providers: list[dict] | None = None,
                  reviews: list[dict] | None = None, exclusions: list[dict] | None = None,
                  toml: str = SCHOOL_TOML) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "school.toml").write_text(toml, encoding="utf-8")
-    write_grid(folder / "providers.xlsx", {"Providers": rows_of(schema.PROVIDERS, providers or [provider()])})
-    sheets = {"Placements": rows_of(schema.PLACEMENTS, placements)}
-    if reviews is not None:
-        sheets["Reviews"] = rows_of(schema.REVIEWS, reviews)
-    if exclusions is not None:
-        sheets["Exclusions"] = rows_of(schema.EXCLUSIONS, exclusions)
-    write_grid(folder / "placements.xlsx", sheets)
+    for name, sheets in register_sheets(placements, providers, reviews, exclusions).items():
+        write_grid(folder / name, sheets)
     (folder / "returns").mkdir(exist_ok=True)
     return folder
 
@@ -120,6 +113,11 @@ def write_return(path: Path, provider_id, week, rows: list[tuple], incidents: li
     """rows: (placement_id, [10 session values Mon AM .. Fri PM]); labels in A1:B2, header on row 4.
 
     So the session of row k (0-based), session s (0 = Mon AM) is at column D+s, Excel row 5+k."""
+    return write_grid(path, return_sheets(provider_id, week, rows, incidents), created)
+
+
+def return_sheets(provider_id, week, rows: list[tuple], incidents: list[dict] | None = None) -> dict[str, list[list]]:
+    """{sheet name: rows} of the return write_return writes."""
     grid = [["Provider ID", provider_id], ["Week commencing", week], [],
             [c.header for c in schema.ATTENDANCE.columns]]
     for pid, marks in rows:
@@ -127,7 +125,7 @@ def write_return(path: Path, provider_id, week, rows: list[tuple], incidents: li
     sheets = {"Attendance": grid}
     if incidents is not None:
         sheets["Incidents"] = rows_of(schema.INCIDENTS, incidents)
-    return write_grid(path, sheets, created)
+    return sheets
 
 
 def full_week(code="B") -> list:

@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline import schema
 from pipeline.core import compute_facts
 from tests.factories import SCHOOL_TOML, provider, rows_of, write_grid, write_return, write_school
+from tests.memory_school import MemorySchool, summary_in_memory
 
 D = dt.date
 SEP_03 = D(2026, 9, 3)           # first day of Autumn 2026, the academic year's first term
@@ -58,7 +59,10 @@ def toml_with(target: float | None = None, extra_terms: str = "") -> str:
     return text
 
 
-def summary_for(folder: Path, week: dt.date, as_of: dt.date | None = None) -> dict:
+def summary_for(folder: Path | MemorySchool, week: dt.date, as_of: dt.date | None = None) -> dict:
+    """summary.json of the week: the whole run for a school folder, read in memory for a MemorySchool."""
+    if isinstance(folder, MemorySchool):
+        return summary_in_memory(folder, week, as_of)
     return compute_facts(folder, week, as_of).summary
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pipeline.core import compute_facts
 from pipeline.upn import make_upn
 from tests.factories import SCHOOL_TOML, provider, write_school
+from tests.figure_factories import summary_for
+from tests.memory_school import MemorySchool, memory_school
 
 
 # --- exclusions (contract §3 Exclusions sheet, §10 sixth-day and work-set) ------------------------
@@ -28,19 +29,22 @@ def permanent_exclusion(upn: str, first_day: dt.date, work_set: str | None = "Y"
             "Work set": work_set}
 
 
-def exclusion_school(folder: Path, exclusions: list[dict], placements: list[dict] | None = None,
-                     toml: str = SCHOOL_TOML) -> Path:
-    """A school folder with the given Exclusions rows; by default one unrelated placement (the factory's
-    UPN) so the Placements sheet is not empty."""
+def exclusion_school(folder: Path | None, exclusions: list[dict], placements: list[dict] | None = None,
+                     toml: str = SCHOOL_TOML) -> Path | MemorySchool:
+    """A school folder with the given Exclusions rows (held in memory when `folder` is None); by default one
+    unrelated placement (the factory's UPN) so the Placements sheet is not empty."""
     from tests.factories import placement
     placements = [placement()] if placements is None else placements
     providers = [provider(p) for p in sorted({row["Provider ID"] for row in placements})] or [provider()]
+    if folder is None:
+        return memory_school(placements, providers, exclusions=exclusions, toml=toml)
     return write_school(folder, placements, providers, exclusions=exclusions, toml=toml)
 
 
-def rule_actions(folder: Path, rule: str, week: dt.date, as_of: dt.date | None = None) -> list[dict]:
-    """The actions of one rule in the weekly run's summary.json, in their sorted order."""
-    return [a for a in compute_facts(folder, week, as_of).summary["actions"] if a["rule"] == rule]
+def rule_actions(folder: Path | MemorySchool, rule: str, week: dt.date, as_of: dt.date | None = None) -> list[dict]:
+    """The actions of one rule in the weekly run's summary.json, in their sorted order (a MemorySchool is
+    read in memory)."""
+    return [a for a in summary_for(folder, week, as_of)["actions"] if a["rule"] == rule]
 
 
 # --- reviews and providers (contract §3 Reviews sheet, §4, §10 review and provider rules) ---------
@@ -56,7 +60,7 @@ def toml_with_rules(**settings) -> str:
     return SCHOOL_TOML + "\n[rules]\n" + "\n".join(lines) + "\n"
 
 
-def actions_as_of(folder: Path, rule: str, as_of: dt.date) -> list[dict]:
+def actions_as_of(folder: Path | MemorySchool, rule: str, as_of: dt.date) -> list[dict]:
     """rule_actions for the reporting week that contains as-of (its Monday)."""
     return rule_actions(folder, rule, as_of - dt.timedelta(days=as_of.weekday()), as_of)
 

@@ -11,18 +11,22 @@ England bank holidays that fall inside these terms: Good Friday 2027-03-26
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import tomllib
 
 import pytest
 
 from pipeline.calendar import SchoolCalendar, academic_year_start, monday_of
 from pipeline.settings import Term, parse_settings
+from tests.factories import SCHOOL_TOML
 
 D = dt.date.fromisoformat
 
-AUTUMN = Term("Autumn 2026", D("2026-09-03"), D("2026-12-18"), (D("2026-10-26"), D("2026-10-30")))
-SPRING = Term("Spring 2027", D("2027-01-05"), D("2027-03-26"), (D("2027-02-15"), D("2027-02-19")))
-SUMMER = Term("Summer 2027", D("2027-04-12"), D("2027-07-21"), (D("2027-05-31"), D("2027-06-04")))
+# The factory school's terms (pipeline.templates.TERMS_2026_27), except that Spring runs on to Good Friday
+# (the templates end it the Thursday before), so that a term's last day is a bank holiday here.
+AUTUMN, _SPRING, SUMMER = parse_settings(tomllib.loads(SCHOOL_TOML)).terms
+SPRING = dataclasses.replace(_SPRING, end=D("2027-03-26"))
 INSET = D("2026-11-13")
 
 

@@ -18,7 +18,6 @@ import datetime as dt
 import os
 import random
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -145,7 +144,6 @@ class Case:
     effect: Callable = both_pupils               # (result, folder): asserts what must follow for the figures
     says: dict = field(default_factory=dict)     # rule -> words its (first) finding's message must contain
     week: dt.date = WEEK
-    seconds: float | None = None                 # a time limit for the run, where size is the point
 
 
 # --- files that cannot be read ------------------------------------------------------------------------
@@ -771,10 +769,10 @@ CASES = {
 
     # broken files and folders
     "excel-lock-files": Case(lock_files, [], p001_counts(ALL_ATTENDED)),
-    "placements-100k-row-junk-sheet": Case(placements_junk_sheet, [], seconds=10),
-    "placements-100k-blank-ish-rows": Case(placements_blankish_rows, [], seconds=20),
-    "placements-formula-filled-down-100k-rows": Case(placements_formula_filled_down, FILLED_DOWN, capped_findings,
-                                                     seconds=20),
+    # (how long these three take, benchmarks/races.py prints)
+    "placements-100k-row-junk-sheet": Case(placements_junk_sheet, []),
+    "placements-100k-blank-ish-rows": Case(placements_blankish_rows, []),
+    "placements-formula-filled-down-100k-rows": Case(placements_formula_filled_down, FILLED_DOWN, capped_findings),
 }
 
 
@@ -788,11 +786,7 @@ def _params(cases: dict) -> list:
 def test_broken_input_gives_exactly_these_findings(tmp_path, case: Case):
     folder = tmp_path / "school"
     case.build(folder)
-
-    started = time.perf_counter()
     result = compute_facts(folder, week=case.week)
-    elapsed = time.perf_counter() - started
-
     assert where(result) == case.findings
     for f in result.summary["findings"]:
         assert f["severity"] == ("warning" if f["rule"] in WARNINGS else "error"), f
@@ -802,8 +796,6 @@ def test_broken_input_gives_exactly_these_findings(tmp_path, case: Case):
         for word in words:
             assert word in message, (rule, word, message)
     case.effect(result, folder)
-    if case.seconds is not None:
-        assert elapsed < case.seconds, f"took {elapsed:.1f} s"
 
 
 # --- required input that cannot be used: exit 2 and one plain line ---------------------------------
@@ -910,7 +902,7 @@ STOPS = {
                                   ("school.toml", "target_percent", "0 to 100", "960")),
     "toml-target-below-0": Stop(spoil(toml("target_percent = 96.0", "target_percent = -4")),
                                 ("school.toml", "target_percent", "-4")),
-    "toml-term-ends-before-it-starts": Stop(spoil(toml("end = 2027-03-26", "end = 2026-03-26")),
+    "toml-term-ends-before-it-starts": Stop(spoil(toml("end = 2027-03-25", "end = 2026-03-26")),
                                             ("school.toml", "'Spring 2027' ends (2026-03-26) before it starts")),
     "toml-terms-with-single-brackets": Stop(spoil(lambda f: (f / "school.toml").write_text(
         SCHOOL_TOML.split("[[terms]]")[0] + '[terms]\nname = "Autumn 2026"\nstart = 2026-09-03\nend = 2026-12-18\n',

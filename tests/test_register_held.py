@@ -158,7 +158,7 @@ def test_x_becomes_an_error_on_the_day_compulsory_school_age_starts(tmp_path):
     the Tuesday and an error from the Wednesday (a spring term running into April here; Monday 29 March
     is Easter Monday, a bank holiday)."""
     week = dt.date(2027, 3, 29)
-    toml = SCHOOL_TOML.replace("end = 2027-03-26", "end = 2027-04-02").replace("start = 2027-04-12", "start = 2027-04-19")
+    toml = SCHOOL_TOML.replace("end = 2027-03-25", "end = 2027-04-02").replace("start = 2027-04-12", "start = 2027-04-19")
     data = write_school(tmp_path / "data", [placement("P001", start=week, UPN=UPN["P001"], Date_of_birth=dt.date(2022, 3, 31))],
                         toml=toml)
     write_return(data / RET, "PRV1", week, [("P001", ["-", "-"] + ["x"] * 8)])

@@ -2,7 +2,7 @@
 
 Factory school.toml (tests/factories.py):
   Autumn 2026  Thu 03/09/2026 - Fri 18/12/2026, half term Mon 26/10 - Fri 30/10, INSET Fri 13/11
-  Spring 2027  Tue 05/01/2027 - Fri 26/03/2027, half term 15/02 - 19/02
+  Spring 2027  Tue 05/01/2027 - Thu 25/03/2027, half term 15/02 - 19/02
   Summer 2027  Mon 12/04/2027 - Wed 21/07/2027, half term 31/05 - 04/06; bank holiday Mon 03/05/2027
 
   overdue : not done and due < as-of
@@ -27,7 +27,9 @@ import datetime as dt
 import pytest
 
 from tests.factories import placement
-from tests.figure_factories import D, NOV_23, NOV_27, school, summary_for
+from tests.figure_factories import D, NOV_23, NOV_27, summary_for
+from tests.figure_factories import school as school_folder
+from tests.memory_school import school
 
 START_RULES = ("parent-letter", "parents-agreement", "intervention-plan", "dual-registration",
                "attainment-data", "send-details")
@@ -72,15 +74,15 @@ def plan_status(folder, week, as_of=None) -> list[tuple]:
     (D(2026, 12, 11), [("2026-12-11", "due")]),       # exactly the 10th school day after as-of
     (D(2026, 12, 14), []),                            # the 11th: not listed
 ])
-def test_status_around_as_of_and_the_window_end(tmp_path, start, listed):
-    folder = school(tmp_path, [only("Intervention plan agreed", start)])
+def test_status_around_as_of_and_the_window_end(start, listed):
+    folder = school([only("Intervention plan agreed", start)])
     assert plan_status(folder, NOV_23) == listed
 
 
-def test_window_end_is_counted_in_school_days_not_calendar_days(tmp_path):
+def test_window_end_is_counted_in_school_days_not_calendar_days():
     # Sat 12/12 and Sun 13/12 lie between the 10th and 11th school day: a placement starting on the
     # Saturday is outside the window (later than Fri 11/12).
-    folder = school(tmp_path, [only("Intervention plan agreed", D(2026, 12, 12))])
+    folder = school([only("Intervention plan agreed", D(2026, 12, 12))])
     assert plan_status(folder, NOV_23) == []
 
 
@@ -97,8 +99,8 @@ def test_window_end_is_counted_in_school_days_not_calendar_days(tmp_path):
     # Fri 07/05 are 6-9, Mon 10/05 is 10 (counting the bank holiday would end it on Fri 07/05).
     (D(2027, 4, 19), D(2027, 4, 23), D(2027, 5, 10), D(2027, 5, 11), D(2027, 5, 7)),
 ])
-def test_window_counts_only_school_days(tmp_path, week, as_of, tenth, eleventh, naive_tenth):
-    folder = school(tmp_path, [
+def test_window_counts_only_school_days(week, as_of, tenth, eleventh, naive_tenth):
+    folder = school([
         only("Intervention plan agreed", tenth, "P010"),
         only("Intervention plan agreed", eleventh, "P011"),
     ])
@@ -108,10 +110,10 @@ def test_window_counts_only_school_days(tmp_path, week, as_of, tenth, eleventh, 
     assert tenth > naive_tenth
 
 
-def test_window_across_half_term_lists_the_whole_first_week_back(tmp_path):
+def test_window_across_half_term_lists_the_whole_first_week_back():
     # as-of Fri 16/10/2026: placements starting Mon 02/11 .. Fri 06/11 are all inside the window.
     starts = [D(2026, 11, d) for d in range(2, 7)]
-    folder = school(tmp_path, [only("Intervention plan agreed", s, f"P{s.day:03d}") for s in starts])
+    folder = school([only("Intervention plan agreed", s, f"P{s.day:03d}") for s in starts])
     summary = summary_for(folder, D(2026, 10, 12), D(2026, 10, 16))
     assert [due for _, _, due, status in start_actions(summary) if status == "due"] == [s.isoformat() for s in starts]
 
@@ -124,8 +126,8 @@ def test_window_across_half_term_lists_the_whole_first_week_back(tmp_path):
     (NOV_27, True),              # ends on as-of: still active that day
     (D(2026, 12, 4), True),      # ends later
 ])
-def test_start_rules_skip_a_placement_that_ended_before_as_of(tmp_path, actual_end, listed):
-    folder = school(tmp_path, [nothing_done(D(2026, 11, 16), **{"Actual end date": actual_end})])
+def test_start_rules_skip_a_placement_that_ended_before_as_of(actual_end, listed):
+    folder = school([nothing_done(D(2026, 11, 16), **{"Actual end date": actual_end})])
     actions = start_actions(summary_for(folder, NOV_23))
     assert len(actions) == (6 if listed else 0)
     assert all(status == "overdue" for *_, status in actions)
@@ -134,7 +136,7 @@ def test_start_rules_skip_a_placement_that_ended_before_as_of(tmp_path, actual_e
 def test_placement_starting_within_the_window_gets_its_start_duties_as_due(tmp_path):
     # Start Wed 02/12/2026 (3rd school day after as-of): everything due, parent letter two calendar days
     # earlier (Mon 30/11), every other duty on the start date.
-    folder = school(tmp_path, [nothing_done(D(2026, 12, 2))])
+    folder = school_folder(tmp_path, [nothing_done(D(2026, 12, 2))])
     assert start_actions(summary_for(folder, NOV_23)) == [
         ("attainment-data", "P001", "2026-12-02", "due"),
         ("dual-registration", "P001", "2026-12-02", "due"),
@@ -145,27 +147,27 @@ def test_placement_starting_within_the_window_gets_its_start_duties_as_due(tmp_p
     ]
 
 
-def test_placement_starting_on_the_last_day_of_the_window_gets_its_start_duties(tmp_path):
+def test_placement_starting_on_the_last_day_of_the_window_gets_its_start_duties():
     # Start Fri 11/12/2026, the 10th school day: parent letter due Wed 09/12, the rest Fri 11/12.
-    folder = school(tmp_path, [nothing_done(D(2026, 12, 11))])
+    folder = school([nothing_done(D(2026, 12, 11))])
     actions = start_actions(summary_for(folder, NOV_23))
     assert len(actions) == 6 and {status for *_, status in actions} == {"due"}
     assert ("parent-letter", "P001", "2026-12-09", "due") in actions
 
 
 @pytest.mark.parametrize("start", [D(2026, 12, 14), D(2026, 12, 16), D(2027, 1, 5)])
-def test_placement_starting_after_the_window_gets_no_start_duties(tmp_path, start):
+def test_placement_starting_after_the_window_gets_no_start_duties(start):
     # Start Mon 14/12 is the 11th school day after as-of: not covered, even though its parent-letter
     # date (Sat 12/12) would be only a day after the window.
-    folder = school(tmp_path, [nothing_done(start)])
+    folder = school([nothing_done(start)])
     assert start_actions(summary_for(folder, NOV_23)) == []
 
 
-def test_parent_letter_date_in_the_window_does_not_bring_in_a_placement_starting_after_it(tmp_path):
+def test_parent_letter_date_in_the_window_does_not_bring_in_a_placement_starting_after_it():
     # as-of Thu 26/11 (after the week's Monday): window ends Thu 10/12. A placement starting Fri 11/12
     # has its parent letter due Wed 09/12, inside the window, but the placement itself starts after the
     # window, so no start rule covers it (contract §10: "starting within the window").
-    folder = school(tmp_path, [nothing_done(D(2026, 12, 11))])
+    folder = school([nothing_done(D(2026, 12, 11))])
     assert start_actions(summary_for(folder, NOV_23, D(2026, 11, 26))) == []
 
 
@@ -184,23 +186,23 @@ def test_parent_letter_date_in_the_window_does_not_bring_in_a_placement_starting
     (D(2026, 12, 1), [("intervention-plan", "P001", "2026-11-30", "overdue"),
                       ("parent-letter", "P001", "2026-11-28", "overdue")]),
 ])
-def test_as_of_after_the_weeks_friday_changes_statuses(tmp_path, as_of, expected):
-    folder = school(tmp_path, [only(None, D(2026, 11, 30), **{"Parent letter sent": None,
+def test_as_of_after_the_weeks_friday_changes_statuses(as_of, expected):
+    folder = school([only(None, D(2026, 11, 30), **{"Parent letter sent": None,
                                                               "Intervention plan agreed": None})])
     summary = summary_for(folder, NOV_23, as_of)
     assert summary["as_of"] == (as_of or NOV_27).isoformat()
     assert start_actions(summary) == expected
 
 
-def test_as_of_after_the_weeks_friday_moves_the_window(tmp_path):
+def test_as_of_after_the_weeks_friday_moves_the_window():
     # Start Mon 14/12: the 11th school day after Fri 27/11 (not listed), the 10th after Mon 30/11 (listed).
-    folder = school(tmp_path, [only("Intervention plan agreed", D(2026, 12, 14))])
+    folder = school([only("Intervention plan agreed", D(2026, 12, 14))])
     assert plan_status(folder, NOV_23) == []
     assert plan_status(folder, NOV_23, D(2026, 11, 30)) == [("2026-12-14", "due")]
 
 
-def test_actions_are_sorted_overdue_then_due_then_alert(tmp_path):
-    folder = school(tmp_path, [
+def test_actions_are_sorted_overdue_then_due_then_alert():
+    folder = school([
         only("Intervention plan agreed", D(2026, 12, 2), "P001"),                      # due
         only("Attainment data sent", D(2026, 11, 16), "P002"),                         # overdue
         only(None, D(2026, 9, 7), "P003", **{"Planned end date": D(2026, 11, 20)}),    # alert

@@ -10,7 +10,9 @@ from pipeline import rules
 from pipeline.model import Action
 from pipeline.rules import CATALOGUE, Rule
 from tests.factories import full_week, placement, provider
-from tests.figure_factories import D, NOV_16, NOV_23, NOV_27, rules_of, school, summary_for, toml_with, week_marks
+from tests.figure_factories import D, NOV_16, NOV_23, NOV_27, rules_of, summary_for, toml_with, week_marks
+from tests.figure_factories import school as school_folder
+from tests.memory_school import school
 
 NOV_09 = D(2026, 11, 9)
 
@@ -21,13 +23,13 @@ def missing(summary: dict) -> list[tuple]:
 
 # --- missing-return ------------------------------------------------------------------------------
 
-def test_missing_return_is_one_action_per_provider_week(tmp_path):
+def test_missing_return_is_one_action_per_provider_week():
     # P001 at PRV1 full days from Mon 09/11; only the week of 16/11 is returned. Reporting week 23/11,
     # as-of Fri 27/11:
     #   week 09/11 -> due Mon 16/11 < 27/11: overdue
     #   week 23/11 -> due Mon 30/11, within 10 school days of 27/11: due
     # P002 at PRV2 from 23/11, nothing returned -> its own action for week 23/11.
-    folder = school(tmp_path, [placement("P001", start=NOV_09), placement("P002", "PRV2", start=NOV_23)],
+    folder = school([placement("P001", start=NOV_09), placement("P002", "PRV2", start=NOV_23)],
                     returns=[("PRV1", NOV_16, [("P001", full_week("B"))])])
     summary = summary_for(folder, NOV_23)
     assert missing(summary) == [("PRV1", "2026-11-16", "overdue"), ("PRV1", "2026-11-30", "due"),
@@ -46,8 +48,8 @@ def test_missing_return_is_one_action_per_provider_week(tmp_path):
     (D(2026, 11, 30), "due"),    # due on as-of itself is not yet overdue
     (D(2026, 12, 1), "overdue"),  # due before as-of
 ])
-def test_missing_return_status_follows_as_of(tmp_path, as_of, status):
-    folder = school(tmp_path, [placement("P001", start=NOV_23)])
+def test_missing_return_status_follows_as_of(as_of, status):
+    folder = school([placement("P001", start=NOV_23)])
     assert missing(summary_for(folder, NOV_23, as_of)) == [("PRV1", "2026-11-30", status)]
 
 
@@ -62,39 +64,39 @@ def test_missing_return_status_follows_as_of(tmp_path, as_of, status):
     # ... but a 5-school-day window ends Mon 30/11 and lists it.
     (5, NOV_23, NOV_23, [("PRV1", "2026-11-30", "due")]),
 ])
-def test_missing_return_is_listed_only_within_the_due_window(tmp_path, window, start, as_of, listed):
+def test_missing_return_is_listed_only_within_the_due_window(window, start, as_of, listed):
     toml = toml_with() + f"\n[rules]\ndue_window_school_days = {window}\n"
-    folder = school(tmp_path, [placement("P001", start=start)], toml=toml)
+    folder = school([placement("P001", start=start)], toml=toml)
     summary = summary_for(folder, start, as_of)
     assert missing(summary) == listed
     assert summary["missing_returns"] == [{"provider_id": "PRV1", "week_commencing": start.isoformat()}]
 
 
-def test_no_missing_return_once_a_return_is_accepted(tmp_path):
-    folder = school(tmp_path, [placement("P001", start=NOV_23)], returns=[("PRV1", NOV_23, [("P001", full_week("B"))])])
+def test_no_missing_return_once_a_return_is_accepted():
+    folder = school([placement("P001", start=NOV_23)], returns=[("PRV1", NOV_23, [("P001", full_week("B"))])])
     summary = summary_for(folder, NOV_23)
     assert rules_of(summary, "missing-return") == [] and summary["missing_returns"] == []
 
 
 def test_a_rejected_return_does_not_count_as_returned(tmp_path):
-    folder = school(tmp_path, [placement("P001", start=NOV_23)])
+    folder = school_folder(tmp_path, [placement("P001", start=NOV_23)])
     (folder / "returns" / "PRV1_week.xlsx").write_text("not a workbook", encoding="utf-8")
     summary = summary_for(folder, NOV_23)
     assert missing(summary) == [("PRV1", "2026-11-30", "due")]
     assert [f["file"] for f in summary["findings"] if f["severity"] == "error"] == ["returns/PRV1_week.xlsx"]
 
 
-def test_no_missing_return_for_a_half_term_week(tmp_path):
+def test_no_missing_return_for_a_half_term_week():
     # Full days from Mon 19/10 with returns for 19/10 and 02/11; the half-term week 26/10 owes nothing.
-    folder = school(tmp_path, [placement("P001", start=D(2026, 10, 19))], returns=[
+    folder = school([placement("P001", start=D(2026, 10, 19))], returns=[
         ("PRV1", D(2026, 10, 19), [("P001", full_week("B"))]), ("PRV1", D(2026, 11, 2), [("P001", full_week("B"))])])
     summary = summary_for(folder, D(2026, 11, 2))
     assert rules_of(summary, "missing-return") == []
 
 
-def test_no_missing_return_for_a_week_of_only_closures(tmp_path):
+def test_no_missing_return_for_a_week_of_only_closures():
     # A Friday-only pupil from Fri 06/11: Fri 13/11 is the INSET closure, so the week of 09/11 owes nothing.
-    folder = school(tmp_path, [placement("P001", start=D(2026, 11, 6), days=None, Fri="Full day")], returns=[
+    folder = school([placement("P001", start=D(2026, 11, 6), days=None, Fri="Full day")], returns=[
         ("PRV1", D(2026, 11, 2), [("P001", week_marks(Fri="B B"))]), ("PRV1", NOV_16, [("P001", week_marks(Fri="B B"))])])
     assert rules_of(summary_for(folder, NOV_16), "missing-return") == []
 
@@ -103,29 +105,29 @@ def test_no_missing_return_for_a_week_of_only_closures(tmp_path):
     (D(2026, 11, 20), False),    # ended the Friday before: PRV2 has no pupil this week
     (D(2026, 11, 24), True),     # ended on the Tuesday: Mon-Tue were still expected
 ])
-def test_missing_return_after_a_provider_s_placements_ended(tmp_path, actual_end, owes):
+def test_missing_return_after_a_provider_s_placements_ended(actual_end, owes):
     # P002 at PRV2 from Mon 16/11, returned for that week; nothing returned for the week of 23/11.
-    folder = school(tmp_path, [placement("P001", start=NOV_23),
+    folder = school([placement("P001", start=NOV_23),
                                placement("P002", "PRV2", start=NOV_16, Actual_end_date=actual_end)],
                     returns=[("PRV1", NOV_23, [("P001", full_week("B"))]),
                              ("PRV2", NOV_16, [("P002", full_week("B"))])])
     assert missing(summary_for(folder, NOV_23)) == ([("PRV2", "2026-11-30", "due")] if owes else [])
 
 
-def test_no_missing_return_for_a_placement_the_parents_refused(tmp_path):
-    folder = school(tmp_path, [placement("P001", start=NOV_23, Parents_refused=D(2026, 11, 1))])
+def test_no_missing_return_for_a_placement_the_parents_refused():
+    folder = school([placement("P001", start=NOV_23, Parents_refused=D(2026, 11, 1))])
     assert rules_of(summary_for(folder, NOV_23), "missing-return") == []
 
 
-def test_no_missing_return_for_a_later_week(tmp_path):
+def test_no_missing_return_for_a_later_week():
     # Returns of weeks after the reporting week are never owed yet: reporting week 16/11 lists only 16/11.
-    folder = school(tmp_path, [placement("P001", start=NOV_16)])
+    folder = school([placement("P001", start=NOV_16)])
     assert missing(summary_for(folder, NOV_16)) == [("PRV1", "2026-11-23", "due")]
 
 
 # --- below-target ---------------------------------------------------------------------------------
 
-def test_below_target_alerts_only_active_placements_under_target(tmp_path):
+def test_below_target_alerts_only_active_placements_under_target():
     # Target 90. Full days from Mon 23/11, as-of Fri 27/11:
     #   P001  8 B 2 N          80 %  active                         -> alert
     #   P002  9 B 1 N          90 %  at target                      -> quiet
@@ -136,7 +138,7 @@ def test_below_target_alerts_only_active_placements_under_target(tmp_path):
     placements = [placement("P001", start=NOV_23), placement("P002", start=NOV_23), placement("P003", start=NOV_23),
                   placement("P004", start=NOV_23, Actual_end_date=D(2026, 11, 24)),
                   placement("P005", start=NOV_23, Actual_end_date=NOV_27), placement("P006", "PRV2", start=NOV_23)]
-    folder = school(tmp_path, placements, toml=toml_with(target=90.0), returns=[("PRV1", NOV_23, [
+    folder = school(placements, toml=toml_with(target=90.0), returns=[("PRV1", NOV_23, [
         ("P001", ["N", "N"] + ["B"] * 8), ("P002", ["N"] + ["B"] * 9), ("P003", full_week("B")),
         ("P004", week_marks(Mon="B B", Tue="N N")), ("P005", week_marks("N", Mon="B B", Tue="B B", Wed="B -", Thu="- -"))])])
     summary = summary_for(folder, NOV_23)
@@ -150,10 +152,10 @@ def test_below_target_alerts_only_active_placements_under_target(tmp_path):
         "P001": True, "P002": False, "P003": False, "P004": True, "P005": True, "P006": False}
 
 
-def test_below_target_uses_the_year_to_date_not_the_week(tmp_path):
+def test_below_target_uses_the_year_to_date_not_the_week():
     # Week of 16/11 all B (10), week of 23/11 8 B 2 N: the week is 80 %, the year 18 / 20 = 90 %:
     # at a 90 target there is no alert.
-    folder = school(tmp_path, [placement("P001", start=NOV_16)], toml=toml_with(target=90.0), returns=[
+    folder = school([placement("P001", start=NOV_16)], toml=toml_with(target=90.0), returns=[
         ("PRV1", NOV_16, [("P001", full_week("B"))]), ("PRV1", NOV_23, [("P001", ["N", "N"] + ["B"] * 8)])])
     assert rules_of(summary_for(folder, NOV_23), "below-target") == []
 
@@ -168,7 +170,7 @@ def test_actions_from_the_pipeline_are_sorted_overdue_due_alert(tmp_path):
     #   P004 (PRV3): 16/11 returned all B = 100 % -> no alert
     placements = [placement("P003", "PRV2", start=NOV_16), placement("P004", "PRV3", start=NOV_16),
                   placement("P001", "PRV1", start=NOV_16)]
-    folder = school(tmp_path, placements, returns=[
+    folder = school_folder(tmp_path, placements, returns=[
         ("PRV2", NOV_23, [("P003", ["N"] + ["B"] * 9)]), ("PRV1", NOV_23, [("P001", ["N"] + ["B"] * 9)]),
         ("PRV3", NOV_16, [("P004", full_week("B"))])])
     summary = summary_for(folder, NOV_23)

@@ -16,6 +16,7 @@ import pytest
 
 from pipeline.schema import PROVIDER_CHECKS
 from tests.factories import placement, provider, write_school
+from tests.memory_school import memory_school
 from tests.rule_factories import actions_as_of, key_due_status, toml_with_rules
 
 D = dt.date
@@ -27,14 +28,16 @@ def over(header: str, value) -> dict:
     return {header.replace(" ", "_"): value}
 
 
-def checks(tmp_path, providers, placements=None, as_of=AS_OF, toml=None) -> list[dict]:
-    folder = write_school(tmp_path / "school", placements or [placement()], providers,
-                          **({"toml": toml} if toml else {}))
+def checks(providers, placements=None, as_of=AS_OF, toml=None, folder=None) -> list[dict]:
+    """The provider-checks actions, for a school held in memory (or written to `folder`)."""
+    args = (placements or [placement()], providers)
+    kwargs = {"toml": toml} if toml else {}
+    folder = memory_school(*args, **kwargs) if folder is None else write_school(folder / "school", *args, **kwargs)
     return actions_as_of(folder, "provider-checks", as_of)
 
 
-def test_provider_with_every_check_current_is_quiet(tmp_path):
-    assert checks(tmp_path, [provider()]) == []
+def test_provider_with_every_check_current_is_quiet():
+    assert checks([provider()]) == []
 
 
 @pytest.mark.parametrize("header", PROVIDER_CHECKS)
@@ -42,8 +45,8 @@ def test_provider_with_every_check_current_is_quiet(tmp_path):
     (D(2025, 11, 27), []),                                       # exactly 12 months old: still current
     (D(2025, 11, 26), [("PRV1", "2026-11-26", "overdue")]),      # a day more: expired, due its date + 12 months
 ])
-def test_each_check_expires_after_12_months(tmp_path, header, checked, expected):
-    actions = checks(tmp_path, [provider(**over(header, checked))])
+def test_each_check_expires_after_12_months(header, checked, expected):
+    actions = checks([provider(**over(header, checked))])
     assert key_due_status(actions) == expected
     if expected:
         assert header in actions[0]["message"] and "26/11/2025" in actions[0]["message"]
@@ -51,16 +54,16 @@ def test_each_check_expires_after_12_months(tmp_path, header, checked, expected)
 
 @pytest.mark.parametrize("header", PROVIDER_CHECKS)
 def test_each_blank_check_is_due_at_the_placement_start(tmp_path, header):
-    actions = checks(tmp_path, [provider(**over(header, None))])
+    actions = checks([provider(**over(header, None))], folder=tmp_path)
     assert key_due_status(actions) == [("PRV1", "2026-09-07", "overdue")]
     assert header in actions[0]["message"]
     assert all(other not in actions[0]["message"] for other in PROVIDER_CHECKS if other != header)
 
 
 @pytest.mark.parametrize("checked", [D(2026, 11, 28), D(2026, 12, 1)])
-def test_check_dated_after_as_of_counts_as_blank(tmp_path, checked):
+def test_check_dated_after_as_of_counts_as_blank(checked):
     # a blank check is due at the earliest start (07/09), not at some expiry date
-    actions = checks(tmp_path, [provider(Staff_checks_confirmed=checked)])
+    actions = checks([provider(Staff_checks_confirmed=checked)])
     assert key_due_status(actions) == [("PRV1", "2026-09-07", "overdue")]
     assert "Staff checks confirmed" in actions[0]["message"]
 
@@ -72,17 +75,17 @@ def test_check_dated_after_as_of_counts_as_blank(tmp_path, checked):
     ("Status", "Closed", "Closed"),
     ("Status", None, "Status"),
 ])
-def test_registered_and_status_are_due_at_the_placement_start(tmp_path, field, value, text):
-    actions = checks(tmp_path, [provider(**{field: value})])
+def test_registered_and_status_are_due_at_the_placement_start(field, value, text):
+    actions = checks([provider(**{field: value})])
     assert key_due_status(actions) == [("PRV1", "2026-09-07", "overdue")]
     assert text in actions[0]["message"]
 
 
-def test_one_action_lists_each_failing_item(tmp_path):
+def test_one_action_lists_each_failing_item():
     # Approved 01/11/2025 expired (due 01/11/2026); Staff checks blank, Registered N, Status Suspended
     # (due the start, 07/09/2026). Two placements at PRV1: still one action. Due = the earliest, 07/09.
     prv = provider(Approved=D(2025, 11, 1), Staff_checks_confirmed=None, Registered="N", Status="Suspended")
-    actions = checks(tmp_path, [prv], [placement("P001"), placement("P002", start=D(2026, 10, 5))])
+    actions = checks([prv], [placement("P001"), placement("P002", start=D(2026, 10, 5))])
     assert key_due_status(actions) == [("PRV1", "2026-09-07", "overdue")]
     a = actions[0]
     assert {k: a[k] for k in ("rule", "section", "owner", "placement_id", "provider_id", "upn")} == {
@@ -95,11 +98,11 @@ def test_one_action_lists_each_failing_item(tmp_path):
         assert current not in a["message"], current
 
 
-def test_one_action_per_provider(tmp_path):
+def test_one_action_per_provider():
     providers = [provider("PRV1", Approved=None), provider("PRV2", Status="Closed"), provider("PRV3")]
     placements = [placement("P001", "PRV1"), placement("P002", "PRV2", start=D(2026, 9, 14)),
                   placement("P003", "PRV3")]
-    assert key_due_status(checks(tmp_path, providers, placements)) == [
+    assert key_due_status(checks(providers, placements)) == [
         ("PRV1", "2026-09-07", "overdue"), ("PRV2", "2026-09-14", "overdue")]
 
 
@@ -125,8 +128,8 @@ DUE_PLACEMENTS = [placement("P000", start=D(2026, 9, 7), Actual_end_date=D(2026,
     ({"Safeguarding_policy_checked": D(2025, 11, 20), "Status": "Suspended"}, [placement()],
      [("PRV1", "2026-09-07", "overdue")]),
 ])
-def test_due_is_the_earliest_failing_date(tmp_path, provider_over, placements, expected):
-    assert key_due_status(checks(tmp_path, [provider(**provider_over)], placements)) == expected
+def test_due_is_the_earliest_failing_date(provider_over, placements, expected):
+    assert key_due_status(checks([provider(**provider_over)], placements)) == expected
 
 
 @pytest.mark.parametrize("prv2_placement, expected", [
@@ -138,11 +141,11 @@ def test_due_is_the_earliest_failing_date(tmp_path, provider_over, placements, e
     (placement("P002", "PRV2", start=D(2026, 9, 7), Actual_end_date=AS_OF), [("PRV2", "2025-01-01", "overdue")]),
     (placement("P002", "PRV2", start=D(2026, 12, 11)), [("PRV2", "2025-01-01", "overdue")]),
 ])
-def test_provider_without_an_active_or_starting_placement_is_quiet(tmp_path, prv2_placement, expected):
+def test_provider_without_an_active_or_starting_placement_is_quiet(prv2_placement, expected):
     old = {h.replace(" ", "_"): D(2024, 1, 1) for h in PROVIDER_CHECKS}
     providers = [provider("PRV1"), provider("PRV2", Registered="N", Status="Closed", **old),
                  provider("PRV3", Status="Closed", **old)]                # PRV3 has no placement at all
-    assert key_due_status(checks(tmp_path, providers, [placement("P001"), prv2_placement])) == expected
+    assert key_due_status(checks(providers, [placement("P001"), prv2_placement])) == expected
 
 
 @pytest.mark.parametrize("months, checked, expected", [
@@ -155,7 +158,7 @@ def test_provider_without_an_active_or_starting_placement_is_quiet(tmp_path, prv
     (24, D(2025, 11, 26), []),
     (24, D(2024, 11, 26), [("PRV1", "2026-11-26", "overdue")]),
 ])
-def test_check_period_comes_from_the_settings(tmp_path, months, checked, expected):
+def test_check_period_comes_from_the_settings(months, checked, expected):
     toml = toml_with_rules(provider_check_months=months) if months else None
-    actions = checks(tmp_path, [provider(Child_protection_policy_acknowledged=checked)], toml=toml)
+    actions = checks([provider(Child_protection_policy_acknowledged=checked)], toml=toml)
     assert key_due_status(actions) == expected

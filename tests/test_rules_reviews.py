@@ -20,6 +20,7 @@ import datetime as dt
 import pytest
 
 from tests.factories import placement, write_school
+from tests.memory_school import memory_school
 from tests.rule_factories import actions_as_of, key_due_status, review_event, toml_with_rules
 
 D = dt.date
@@ -30,9 +31,9 @@ FORMAL = "Formal progress review"
 NS, SAT = "Not satisfactory", "Satisfactory"
 
 
-def run(tmp_path, rule, as_of, placements=None, reviews=(), toml=None):
-    folder = write_school(tmp_path / "school", placements or [placement()], reviews=list(reviews),
-                          **({"toml": toml} if toml else {}))
+def run(rule, as_of, placements=None, reviews=(), toml=None):
+    folder = memory_school(placements or [placement()], reviews=list(reviews),
+                           **({"toml": toml} if toml else {}))
     return key_due_status(actions_as_of(folder, rule, as_of))
 
 
@@ -52,8 +53,8 @@ def run(tmp_path, rule, as_of, placements=None, reviews=(), toml=None):
     # is far beyond the window (ends Wed 20/01), so Spring is not listed.
     (D(2027, 1, 6), [("P001", "2026-12-18", "overdue")]),
 ])
-def test_agreement_review_is_due_on_the_terms_last_school_day(tmp_path, as_of, expected):
-    assert run(tmp_path, "agreement-review", as_of) == expected
+def test_agreement_review_is_due_on_the_terms_last_school_day(as_of, expected):
+    assert run("agreement-review", as_of) == expected
 
 
 @pytest.mark.parametrize("window, expected", [
@@ -62,9 +63,9 @@ def test_agreement_review_is_due_on_the_terms_last_school_day(tmp_path, as_of, e
     (None, []),
     (15, [("P001", "2026-12-18", "due")]),
 ])
-def test_agreement_review_window_comes_from_the_settings(tmp_path, window, expected):
+def test_agreement_review_window_comes_from_the_settings(window, expected):
     toml = toml_with_rules(due_window_school_days=window) if window else None
-    assert run(tmp_path, "agreement-review", D(2026, 11, 27), toml=toml) == expected
+    assert run("agreement-review", D(2026, 11, 27), toml=toml) == expected
 
 
 def test_agreement_review_action_fields(tmp_path):
@@ -84,15 +85,15 @@ def test_agreement_review_action_fields(tmp_path):
     (D(2026, 12, 1), REPORT, [("P001", "2026-12-18", "due")]),       # another type of event
     (D(2026, 12, 1), FORMAL, [("P001", "2026-12-18", "due")]),
 ])
-def test_agreement_review_is_done_by_an_agreement_review_inside_the_term(tmp_path, review_date, type_, expected):
+def test_agreement_review_is_done_by_an_agreement_review_inside_the_term(review_date, type_, expected):
     reviews = [review_event("P001", review_date, type_)]
-    assert run(tmp_path, "agreement-review", D(2026, 12, 11), reviews=reviews) == expected
+    assert run("agreement-review", D(2026, 12, 11), reviews=reviews) == expected
 
 
-def test_agreement_review_of_another_placement_does_not_count(tmp_path):
+def test_agreement_review_of_another_placement_does_not_count():
     placements = [placement("P001"), placement("P002")]
     reviews = [review_event("P002", D(2026, 12, 1), AGREEMENT)]
-    assert run(tmp_path, "agreement-review", D(2026, 12, 11), placements, reviews) == [
+    assert run("agreement-review", D(2026, 12, 11), placements, reviews) == [
         ("P001", "2026-12-18", "due")]
 
 
@@ -102,14 +103,14 @@ def test_agreement_review_of_another_placement_does_not_count(tmp_path):
     (D(2027, 1, 4), [("P001", "2027-03-25", "due")]),     # Christmas holiday, the day before Spring starts
     (D(2027, 1, 5), []),                                   # Spring's first day
 ])
-def test_agreement_review_in_the_previous_term_does_not_count(tmp_path, spring_review, expected):
+def test_agreement_review_in_the_previous_term_does_not_count(spring_review, expected):
     # as-of Fri 19/03/2027: window = 22-25/03 (4), Fri 26/03 is Good Friday, Easter holiday,
     # Mon 12/04-Fri 16/04 (9), Mon 19/04 (10). Spring's last school day Thu 25/03 is within it
     # (and is the due date, not the term's end date 26/03). Autumn is done by a review on 10/12.
     reviews = [review_event("P001", D(2026, 12, 10), AGREEMENT)]
     if spring_review:
         reviews.append(review_event("P001", spring_review, AGREEMENT))
-    assert run(tmp_path, "agreement-review", D(2027, 3, 19), reviews=reviews) == expected
+    assert run("agreement-review", D(2027, 3, 19), reviews=reviews) == expected
 
 
 @pytest.mark.parametrize("start, as_of, expected", [
@@ -124,8 +125,8 @@ def test_agreement_review_in_the_previous_term_does_not_count(tmp_path, spring_r
     (D(2027, 2, 25), D(2027, 3, 19), [("P001", "2027-03-25", "due")]),
     (D(2027, 2, 26), D(2027, 3, 19), []),
 ])
-def test_agreement_review_needs_20_school_days_before_the_last_day(tmp_path, start, as_of, expected):
-    assert run(tmp_path, "agreement-review", as_of, [placement(start=start)]) == expected
+def test_agreement_review_needs_20_school_days_before_the_last_day(start, as_of, expected):
+    assert run("agreement-review", as_of, [placement(start=start)]) == expected
 
 
 @pytest.mark.parametrize("over, as_of, expected", [
@@ -135,8 +136,8 @@ def test_agreement_review_needs_20_school_days_before_the_last_day(tmp_path, sta
     ({"Actual_end_date": D(2026, 12, 18)}, D(2027, 1, 6), [("P001", "2026-12-18", "overdue")]),
     ({"Parents_refused": D(2026, 9, 1), "Parents_agreed": None}, D(2026, 12, 11), []),  # never runs
 ])
-def test_agreement_review_needs_the_placement_active_on_the_last_day(tmp_path, over, as_of, expected):
-    assert run(tmp_path, "agreement-review", as_of, [placement(**over)]) == expected
+def test_agreement_review_needs_the_placement_active_on_the_last_day(over, as_of, expected):
+    assert run("agreement-review", as_of, [placement(**over)]) == expected
 
 
 @pytest.mark.parametrize("cadence, expected", [
@@ -148,9 +149,9 @@ def test_agreement_review_needs_the_placement_active_on_the_last_day(tmp_path, o
     # Term cadence: Autumn's last school day 18/12 is far beyond the window.
     ("term", []),
 ])
-def test_agreement_review_half_term_cadence_splits_each_term_at_its_break(tmp_path, cadence, expected):
+def test_agreement_review_half_term_cadence_splits_each_term_at_its_break(cadence, expected):
     toml = toml_with_rules(review_cadence=cadence)
-    assert run(tmp_path, "agreement-review", D(2026, 10, 16), toml=toml) == expected
+    assert run("agreement-review", D(2026, 10, 16), toml=toml) == expected
 
 
 @pytest.mark.parametrize("cadence, reviews, expected", [
@@ -160,10 +161,10 @@ def test_agreement_review_half_term_cadence_splits_each_term_at_its_break(tmp_pa
     ("half-term", [], [("P001", "2026-10-23", "overdue"), ("P001", "2026-12-18", "due")]),
     ("half-term", [D(2026, 10, 20), D(2026, 11, 2)], []),                       # one in each half
 ])
-def test_agreement_review_half_term_cadence_needs_one_review_per_half(tmp_path, cadence, reviews, expected):
+def test_agreement_review_half_term_cadence_needs_one_review_per_half(cadence, reviews, expected):
     toml = toml_with_rules(review_cadence=cadence)
     rows = [review_event("P001", d, AGREEMENT) for d in reviews]
-    assert run(tmp_path, "agreement-review", D(2026, 12, 11), reviews=rows, toml=toml) == expected
+    assert run("agreement-review", D(2026, 12, 11), reviews=rows, toml=toml) == expected
 
 
 @pytest.mark.parametrize("start, expected", [
@@ -173,9 +174,9 @@ def test_agreement_review_half_term_cadence_needs_one_review_per_half(tmp_path, 
     (D(2027, 4, 29), [("P001", "2027-05-28", "due")]),
     (D(2027, 4, 30), []),
 ])
-def test_agreement_review_half_term_cut_off_skips_the_bank_holiday(tmp_path, start, expected):
+def test_agreement_review_half_term_cut_off_skips_the_bank_holiday(start, expected):
     toml = toml_with_rules(review_cadence="half-term")
-    assert run(tmp_path, "agreement-review", D(2027, 5, 21), [placement(start=start)], toml=toml) == expected
+    assert run("agreement-review", D(2027, 5, 21), [placement(start=start)], toml=toml) == expected
 
 
 # --- provider-report ----------------------------------------------------------------------------
@@ -188,10 +189,9 @@ def test_agreement_review_half_term_cut_off_skips_the_bank_holiday(tmp_path, sta
     ((D(2026, 12, 14), REPORT), [("P001", "2026-12-18", "due")], [("P001", "2026-12-18", "due")]),  # after as-of
     ((D(2026, 7, 15), REPORT), [("P001", "2026-12-18", "due")], [("P001", "2026-12-18", "due")]),   # last year
 ])
-def test_provider_report_needs_a_provider_termly_report_in_the_term(tmp_path, review, report_expected,
-                                                                    agreement_expected):
+def test_provider_report_needs_a_provider_termly_report_in_the_term(review, report_expected, agreement_expected):
     # as-of Fri 11/12: Autumn's last school day Fri 18/12 is within the window (ends Mon 11/01).
-    folder = write_school(tmp_path, [placement()], reviews=[review_event("P001", *review)] if review else [])
+    folder = memory_school([placement()], reviews=[review_event("P001", *review)] if review else [])
     assert key_due_status(actions_as_of(folder, "provider-report", D(2026, 12, 11))) == report_expected
     assert key_due_status(actions_as_of(folder, "agreement-review", D(2026, 12, 11))) == agreement_expected
 
@@ -201,12 +201,12 @@ def test_provider_report_needs_a_provider_termly_report_in_the_term(tmp_path, re
     (D(2026, 12, 4), [("P001", "2026-12-18", "due")]),        # window ends Fri 18/12
     (D(2027, 1, 6), [("P001", "2026-12-18", "overdue")]),
 ])
-def test_provider_report_status_by_as_of(tmp_path, as_of, expected):
-    assert run(tmp_path, "provider-report", as_of) == expected
+def test_provider_report_status_by_as_of(as_of, expected):
+    assert run("provider-report", as_of) == expected
 
 
-def test_provider_report_action_fields(tmp_path):
-    folder = write_school(tmp_path, [placement()], reviews=[])
+def test_provider_report_action_fields():
+    folder = memory_school([placement()], reviews=[])
     [a] = actions_as_of(folder, "provider-report", D(2026, 12, 11))
     assert {k: a[k] for k in ("section", "owner", "placement_id", "provider_id", "upn")} == {
         "section": "14.3", "owner": "AP lead", "placement_id": "P001", "provider_id": "PRV1", "upn": None}
@@ -221,10 +221,9 @@ def test_provider_report_action_fields(tmp_path):
     (D(2026, 12, 11), [(D(2026, 10, 20), REPORT), (D(2026, 10, 20), AGREEMENT)],
      [], [("P001", "2026-12-18", "due")]),
 ])
-def test_provider_report_is_termly_even_with_half_term_cadence(tmp_path, as_of, reviews, report_expected,
-                                                               agreement_expected):
-    folder = write_school(tmp_path, [placement()], reviews=[review_event("P001", d, t) for d, t in reviews],
-                          toml=toml_with_rules(review_cadence="half-term"))
+def test_provider_report_is_termly_even_with_half_term_cadence(as_of, reviews, report_expected, agreement_expected):
+    folder = memory_school([placement()], reviews=[review_event("P001", d, t) for d, t in reviews],
+                           toml=toml_with_rules(review_cadence="half-term"))
     assert key_due_status(actions_as_of(folder, "provider-report", as_of)) == report_expected
     assert key_due_status(actions_as_of(folder, "agreement-review", as_of)) == agreement_expected
 
@@ -234,8 +233,8 @@ def test_provider_report_is_termly_even_with_half_term_cadence(tmp_path, as_of, 
     ({"start": D(2026, 11, 23)}, []),                                 # the next school day
     ({"Actual_end_date": D(2026, 12, 17)}, []),                       # not active on Fri 18/12
 ])
-def test_provider_report_has_the_same_cut_off_and_activity_test(tmp_path, over, expected):
-    assert run(tmp_path, "provider-report", D(2026, 12, 11), [placement(**over)]) == expected
+def test_provider_report_has_the_same_cut_off_and_activity_test(over, expected):
+    assert run("provider-report", D(2026, 12, 11), [placement(**over)]) == expected
 
 
 # --- lead-visit ---------------------------------------------------------------------------------
@@ -254,12 +253,12 @@ VISITS = [review_event("P001", D(2026, 10, 12), VISIT), review_event("P001", D(2
     (D(2026, 12, 1), [("P001", "2026-12-01", "due")]),
     (D(2026, 12, 2), [("P001", "2026-12-01", "overdue")]),
 ])
-def test_lead_visit_is_due_30_school_days_after_the_latest_visit(tmp_path, as_of, expected):
-    assert run(tmp_path, "lead-visit", as_of, reviews=VISITS) == expected
+def test_lead_visit_is_due_30_school_days_after_the_latest_visit(as_of, expected):
+    assert run("lead-visit", as_of, reviews=VISITS) == expected
 
 
-def test_lead_visit_action_fields(tmp_path):
-    folder = write_school(tmp_path, [placement()], reviews=VISITS)
+def test_lead_visit_action_fields():
+    folder = memory_school([placement()], reviews=VISITS)
     [a] = actions_as_of(folder, "lead-visit", D(2026, 11, 17))
     assert {k: a[k] for k in ("section", "owner", "placement_id", "provider_id", "upn")} == {
         "section": "14.4", "owner": "AP lead", "placement_id": "P001", "provider_id": "PRV1", "upn": None}
@@ -274,9 +273,9 @@ def test_lead_visit_action_fields(tmp_path):
     # window (ends Wed 02/12): not listed.
     (D(2026, 11, 18), []),
 ])
-def test_lead_visit_dated_after_as_of_does_not_count(tmp_path, as_of, expected):
+def test_lead_visit_dated_after_as_of_does_not_count(as_of, expected):
     reviews = VISITS + [review_event("P001", D(2026, 11, 18), VISIT)]
-    assert run(tmp_path, "lead-visit", as_of, reviews=reviews) == expected
+    assert run("lead-visit", as_of, reviews=reviews) == expected
 
 
 @pytest.mark.parametrize("as_of, reviews, expected", [
@@ -289,9 +288,9 @@ def test_lead_visit_dated_after_as_of_does_not_count(tmp_path, as_of, expected):
                        review_event("P001", D(2026, 10, 12), FORMAL, SAT),
                        review_event("P002", D(2026, 10, 12), VISIT)], [("P001", "2026-10-19", "overdue")]),
 ])
-def test_lead_visit_counts_from_the_start_date_without_a_visit(tmp_path, as_of, reviews, expected):
+def test_lead_visit_counts_from_the_start_date_without_a_visit(as_of, reviews, expected):
     placements = [placement("P001"), placement("P002", start=D(2026, 10, 5))]
-    assert [x for x in run(tmp_path, "lead-visit", as_of, placements, reviews) if x[0] == "P001"] == expected
+    assert [x for x in run("lead-visit", as_of, placements, reviews) if x[0] == "P001"] == expected
 
 
 @pytest.mark.parametrize("interval, visit, as_of, expected", [
@@ -305,9 +304,9 @@ def test_lead_visit_counts_from_the_start_date_without_a_visit(tmp_path, as_of, 
     # as-of Fri 06/11 -> overdue.
     (5, D(2026, 10, 21), D(2026, 11, 6), [("P001", "2026-11-04", "overdue")]),
 ])
-def test_lead_visit_interval_comes_from_the_settings(tmp_path, interval, visit, as_of, expected):
+def test_lead_visit_interval_comes_from_the_settings(interval, visit, as_of, expected):
     toml = toml_with_rules(visit_interval_school_days=interval) if interval else None
-    assert run(tmp_path, "lead-visit", as_of, reviews=[review_event("P001", visit, VISIT)], toml=toml) == expected
+    assert run("lead-visit", as_of, reviews=[review_event("P001", visit, VISIT)], toml=toml) == expected
 
 
 @pytest.mark.parametrize("over, expected", [
@@ -318,8 +317,8 @@ def test_lead_visit_interval_comes_from_the_settings(tmp_path, interval, visit, 
     ({"start": D(2026, 10, 19)}, []),                                          # starts after as-of
     ({"Parents_refused": D(2026, 9, 1), "Parents_agreed": None}, []),          # never runs
 ])
-def test_lead_visit_only_for_a_placement_active_on_as_of(tmp_path, over, expected):
-    assert run(tmp_path, "lead-visit", D(2026, 10, 16), [placement(**over)]) == expected
+def test_lead_visit_only_for_a_placement_active_on_as_of(over, expected):
+    assert run("lead-visit", D(2026, 10, 16), [placement(**over)]) == expected
 
 
 # --- formal-reviews -----------------------------------------------------------------------------
@@ -355,15 +354,15 @@ def formal(day: int, month: int, outcome: str | None) -> dict:
     pytest.param([formal(2, 11, NS), formal(20, 11, NS), review_event("P001", D(2026, 12, 1), AGREEMENT, NS)],
                  False, id="agreement-review-not-counted"),
 ])
-def test_formal_reviews_alert_after_three_not_satisfactory(tmp_path, rows, alert):
-    folder = write_school(tmp_path, [placement()], reviews=rows)
+def test_formal_reviews_alert_after_three_not_satisfactory(rows, alert):
+    folder = memory_school([placement()], reviews=rows)
     actions = actions_as_of(folder, "formal-reviews", D(2026, 12, 11))
     assert key_due_status(actions) == ([("P001", None, "alert")] if alert else [])
 
 
-def test_formal_reviews_alert_fields(tmp_path):
+def test_formal_reviews_alert_fields():
     rows = [formal(1, 10, NS), formal(2, 11, NS), formal(20, 11, NS)]
-    folder = write_school(tmp_path, [placement("P001"), placement("P002")], reviews=rows)
+    folder = memory_school([placement("P001"), placement("P002")], reviews=rows)
     [a] = actions_as_of(folder, "formal-reviews", D(2026, 12, 11))
     assert {k: a[k] for k in ("section", "owner", "status", "due", "placement_id", "provider_id", "upn")} == {
         "section": "14.7", "owner": "Headteacher", "status": "alert", "due": None,

@@ -13,7 +13,9 @@ import json
 import pytest
 
 from tests.factories import placement
-from tests.figure_factories import D, NOV_23, NOV_27, school, summary_for
+from tests.figure_factories import D, NOV_23, NOV_27, summary_for
+from tests.figure_factories import school as school_folder
+from tests.memory_school import school
 
 NOV_16 = D(2026, 11, 16)   # a Monday: a placement started the week before the reporting week
 DEC_02 = D(2026, 12, 2)    # a Wednesday inside the due window
@@ -58,10 +60,10 @@ def brief(actions: list[dict]) -> list[tuple]:
 # --- each rule fires ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("rule", START_RULES)
-def test_start_rule_fires_overdue_for_an_active_placement(tmp_path, rule):
+def test_start_rule_fires_overdue_for_an_active_placement(rule):
     # P001 started Mon 16/11, before as-of Fri 27/11; every duty is done on 09/11 except this rule's.
     section, owner, column, offset = START_RULES[rule]
-    folder = school(tmp_path, [row("P001", NOV_16, **{**all_done(WEEK_BEFORE), column: None})])
+    folder = school([row("P001", NOV_16, **{**all_done(WEEK_BEFORE), column: None})])
     actions = start_actions(summary_for(folder, NOV_23))
     assert actions == [{
         "rule": rule, "section": section, "placement_id": "P001", "provider_id": "PRV1", "upn": None,
@@ -71,24 +73,24 @@ def test_start_rule_fires_overdue_for_an_active_placement(tmp_path, rule):
 
 
 @pytest.mark.parametrize("rule", START_RULES)
-def test_start_rule_fires_due_for_a_placement_starting_in_the_window(tmp_path, rule):
+def test_start_rule_fires_due_for_a_placement_starting_in_the_window(rule):
     # P001 starts Wed 02/12, within the window (ends Fri 11/12); the other duties were done on 20/11.
     section, owner, column, offset = START_RULES[rule]
-    folder = school(tmp_path, [row("P001", DEC_02, **{**all_done(D(2026, 11, 20)), column: None})])
+    folder = school([row("P001", DEC_02, **{**all_done(D(2026, 11, 20)), column: None})])
     actions = start_actions(summary_for(folder, NOV_23))
     assert brief(actions) == [(rule, "P001", (DEC_02 + dt.timedelta(days=offset)).isoformat(), "due")]
     assert (actions[0]["section"], actions[0]["owner"], actions[0]["provider_id"]) == (section, owner, "PRV1")
 
 
-def test_parent_letter_is_due_two_calendar_days_before_the_start(tmp_path):
+def test_parent_letter_is_due_two_calendar_days_before_the_start():
     # Start Mon 30/11 -> due Sat 28/11 (two calendar days), not Thu 26/11 (two school days, which
     # would already be overdue at as-of Fri 27/11).
-    folder = school(tmp_path, [row("P001", D(2026, 11, 30), **{**all_done(NOV_27), "Parent letter sent": None})])
+    folder = school([row("P001", D(2026, 11, 30), **{**all_done(NOV_27), "Parent letter sent": None})])
     assert brief(start_actions(summary_for(folder, NOV_23))) == [("parent-letter", "P001", "2026-11-28", "due")]
 
 
 def test_every_start_rule_fires_for_one_placement_with_nothing_done(tmp_path):
-    folder = school(tmp_path, [row("P001", NOV_16, SEND="Y", **{c: None for c in COLUMNS})])
+    folder = school_folder(tmp_path, [row("P001", NOV_16, SEND="Y", **{c: None for c in COLUMNS})])
     assert brief(start_actions(summary_for(folder, NOV_23))) == [
         ("attainment-data", "P001", "2026-11-16", "overdue"),
         ("dual-registration", "P001", "2026-11-16", "overdue"),
@@ -99,9 +101,9 @@ def test_every_start_rule_fires_for_one_placement_with_nothing_done(tmp_path):
     ]
 
 
-def test_start_rules_are_per_placement(tmp_path):
+def test_start_rules_are_per_placement():
     # Two placements at two providers, each missing a different duty: each action names its own key.
-    folder = school(tmp_path, [
+    folder = school([
         row("P001", NOV_16, **{**all_done(WEEK_BEFORE), "Intervention plan agreed": None}),
         row("P002", NOV_16, **{**all_done(WEEK_BEFORE), "Provider ID": "PRV2", "Attainment data sent": None}),
     ])
@@ -119,17 +121,17 @@ def test_start_rules_are_per_placement(tmp_path):
     (D(2026, 11, 28), True),      # dated the day after as-of: not done yet
     (D(2026, 12, 4), True),       # a future date typed in advance: not done yet
 ])
-def test_a_date_counts_as_done_only_on_or_before_as_of(tmp_path, rule, recorded, listed):
+def test_a_date_counts_as_done_only_on_or_before_as_of(rule, recorded, listed):
     column = START_RULES[rule][2]
-    folder = school(tmp_path, [row("P001", NOV_16, **{**all_done(WEEK_BEFORE), column: recorded})])
+    folder = school([row("P001", NOV_16, **{**all_done(WEEK_BEFORE), column: recorded})])
     assert [a["rule"] for a in start_actions(summary_for(folder, NOV_23))] == ([rule] if listed else [])
 
 
 @pytest.mark.parametrize("rule", START_RULES)
-def test_a_later_as_of_turns_a_future_date_into_done(tmp_path, rule):
+def test_a_later_as_of_turns_a_future_date_into_done(rule):
     # Recorded on Mon 30/11: not done at as-of Fri 27/11, done at as-of Mon 30/11.
     column = START_RULES[rule][2]
-    folder = school(tmp_path, [row("P001", NOV_16, **{**all_done(WEEK_BEFORE), column: D(2026, 11, 30)})])
+    folder = school([row("P001", NOV_16, **{**all_done(WEEK_BEFORE), column: D(2026, 11, 30)})])
     assert [a["rule"] for a in start_actions(summary_for(folder, NOV_23, NOV_27))] == [rule]
     assert start_actions(summary_for(folder, NOV_23, D(2026, 11, 30))) == []
 
@@ -137,8 +139,8 @@ def test_a_later_as_of_turns_a_future_date_into_done(tmp_path, rule):
 # --- who each rule applies to ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("arranged_by, listed", [("School", True), ("Local authority", False)])
-def test_parent_letter_only_for_placements_arranged_by_the_school(tmp_path, arranged_by, listed):
-    folder = school(tmp_path, [row("P001", NOV_16, **{**all_done(WEEK_BEFORE), "Parent letter sent": None,
+def test_parent_letter_only_for_placements_arranged_by_the_school(arranged_by, listed):
+    folder = school([row("P001", NOV_16, **{**all_done(WEEK_BEFORE), "Parent letter sent": None,
                                                       "Arranged by": arranged_by})])
     assert [a["rule"] for a in start_actions(summary_for(folder, NOV_23))] == (["parent-letter"] if listed else [])
 
@@ -153,17 +155,17 @@ def test_parent_letter_only_for_placements_arranged_by_the_school(tmp_path, arra
     ("N", "N", False),
     (None, None, False),
 ])
-def test_send_details_only_when_send_or_ehc_plan_is_y(tmp_path, send, ehc, listed):
+def test_send_details_only_when_send_or_ehc_plan_is_y(send, ehc, listed):
     cells = {**all_done(WEEK_BEFORE), "SEND": send, "EHC plan": ehc, "SEND details sent": None}
-    folder = school(tmp_path, [row("P001", NOV_16, **cells)])
+    folder = school([row("P001", NOV_16, **cells)])
     assert [a["rule"] for a in start_actions(summary_for(folder, NOV_23))] == (["send-details"] if listed else [])
 
 
 @pytest.mark.parametrize("refused", [WEEK_BEFORE, NOV_27])
-def test_parents_refused_silences_parents_agreement_and_every_other_action(tmp_path, refused):
+def test_parents_refused_silences_parents_agreement_and_every_other_action(refused):
     # Nothing is done and the parents refused: the placement never runs, so it has no actions at all
     # (contract §3), not even parents-agreement. A second, normal placement keeps the run honest.
-    folder = school(tmp_path, [
+    folder = school([
         row("P001", NOV_16, SEND="Y", **{c: None for c in COLUMNS}, **{"Parents refused": refused,
                                                                       "Planned end date": D(2026, 11, 20)}),
         row("P002", NOV_16, **{**all_done(WEEK_BEFORE), "Parents agreed": None}),
@@ -173,8 +175,8 @@ def test_parents_refused_silences_parents_agreement_and_every_other_action(tmp_p
     assert brief(start_actions(summary)) == [("parents-agreement", "P002", "2026-11-16", "overdue")]
 
 
-def test_a_refused_placement_starting_in_the_window_has_no_actions(tmp_path):
-    folder = school(tmp_path, [row("P001", DEC_02, SEND="Y", **{c: None for c in COLUMNS},
+def test_a_refused_placement_starting_in_the_window_has_no_actions():
+    folder = school([row("P001", DEC_02, SEND="Y", **{c: None for c in COLUMNS},
                                    **{"Parents refused": D(2026, 11, 20)})])
     assert summary_for(folder, NOV_23)["actions"] == []
 
@@ -182,9 +184,9 @@ def test_a_refused_placement_starting_in_the_window_has_no_actions(tmp_path):
 # --- messages -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("rule", START_RULES)
-def test_start_rule_message_names_the_placement_and_says_what_to_do(tmp_path, rule):
+def test_start_rule_message_names_the_placement_and_says_what_to_do(rule):
     column = START_RULES[rule][2]
-    folder = school(tmp_path, [row("P001", NOV_16, **{**all_done(WEEK_BEFORE), column: None})])
+    folder = school([row("P001", NOV_16, **{**all_done(WEEK_BEFORE), column: None})])
     [action] = start_actions(summary_for(folder, NOV_23))
     message = action["message"]
     assert "P001" in message
@@ -192,9 +194,9 @@ def test_start_rule_message_names_the_placement_and_says_what_to_do(tmp_path, ru
     assert f"enter the date in {column}" in message  # what to record once done
 
 
-def test_start_rule_messages_carry_no_pupil_names(tmp_path):
+def test_start_rule_messages_carry_no_pupil_names():
     names = {"Forename": "Zebedee", "Surname": "Quackenbush"}
-    folder = school(tmp_path, [
+    folder = school([
         row("P001", NOV_16, SEND="Y", **{c: None for c in COLUMNS}, **names),
         row("P002", DEC_02, SEND="Y", **{c: None for c in COLUMNS}),   # the factory's own names
     ])

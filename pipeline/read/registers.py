@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .. import schema
 from ..errors import RunError
@@ -16,7 +17,7 @@ from ..findings import Findings
 from ..identifiers import EXAMPLE, fold_key, identifier_problem, shown
 from ..upn import upn_problem
 from .table import HEADER_SEARCH_ROWS, Row, find_header, missing_headers, read_table, required_blank
-from .workbook import Book, Unreadable, open_workbook
+from .workbook import Book, StoredBook, Unreadable, open_workbook
 
 LEFT_OUT = "this placement is left out of every figure until it is fixed."
 SESSIONS_OF = {"Full day": ("AM", "PM"), "AM": ("AM",), "PM": ("PM",)}
@@ -85,8 +86,16 @@ def _grid(book: Book, name: str, sheet: str):
 
 
 def read_registers(data_dir: Path, findings: Findings) -> Registers:
+    data_dir = Path(data_dir)
+    return registers_from(lambda name: _open_required(data_dir / name, name), findings)
+
+
+def registers_from(open_book: Callable[[str], Book | StoredBook], findings: Findings) -> Registers:
+    """The registers read from the two workbooks that `open_book(file name)` opens ('providers.xlsx', then
+    'placements.xlsx', only once providers.xlsx is read, so its problem is the one a run stops on). The run
+    opens the files of the school folder; tests give workbooks held in memory (a StoredBook of grids)."""
     own = Findings()
-    regs = _read_registers(Path(data_dir), own)
+    regs = _read_registers(open_book, own)
     findings.extend(capped(own))
     return regs
 
@@ -113,10 +122,10 @@ def capped(found: list, limit: int = MAX_FINDINGS_PER_SHEET) -> Findings:
     return findings
 
 
-def _read_registers(data_dir: Path, findings: Findings) -> Registers:
+def _read_registers(open_book: Callable[[str], Book | StoredBook], findings: Findings) -> Registers:
     regs = Registers()
-    regs.providers = read_providers(data_dir / "providers.xlsx", findings, regs.ambiguous_providers)
-    book = _open_required(data_dir / "placements.xlsx", "placements.xlsx")
+    regs.providers = providers_from_book(open_book("providers.xlsx"), findings, regs.ambiguous_providers)
+    book = open_book("placements.xlsx")
     sheet_name, table = _required_sheet(book, "placements.xlsx", schema.PLACEMENTS, findings)
     regs.placements = _placements(table.rows, sheet_name, regs.providers, findings, regs.ambiguous_providers)
     for spec, reader, target in ((schema.REVIEWS, _reviews, "reviews"), (schema.EXCLUSIONS, _exclusions, "exclusions")):
@@ -130,10 +139,10 @@ def _read_registers(data_dir: Path, findings: Findings) -> Registers:
     return regs
 
 
-def read_providers(path: Path, findings: Findings, ambiguous: dict | None = None) -> dict:
-    """Provider ID -> its row. `ambiguous`, when given, receives fold_key -> [the IDs as typed, the kept one
-    first] for each ID typed a second time in other capitals or spaces (that later row is left out)."""
-    book = _open_required(path, "providers.xlsx")
+def providers_from_book(book: Book | StoredBook, findings: Findings, ambiguous: dict | None = None) -> dict:
+    """Provider ID -> its row of providers.xlsx. `ambiguous`, when given, receives fold_key -> [the IDs as
+    typed, the kept one first] for each ID typed a second time in other capitals or spaces (that later row
+    is left out)."""
     sheet_name, table = _required_sheet(book, "providers.xlsx", schema.PROVIDERS, findings)
     providers, seen = {}, {}
     for row in table.rows:

@@ -58,12 +58,22 @@ def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=
     it is finished (saved, and closed) once every file has been read."""
     from ..progress import progress
 
-    candidates, own_findings = [], {}
-    files, by_fold = return_files(data_dir), _by_fold(regs)
-    for path in progress(files, "Reading returns"):
+    read, by_fold = [], _by_fold(regs)
+    for path in progress(return_files(data_dir), "Reading returns"):
         rel = path.relative_to(data_dir).as_posix()
         own = Findings()
-        ret = read_return(path, rel, regs, own, passwords, cache, by_fold)
+        read.append((return_from_book(open_return(path, passwords, cache), path, rel, regs, own, by_fold), rel, own))
+    if cache is not None:
+        cache.finish()       # every file was read: entries of files gone or changed are dropped
+    return accept_returns(read, findings, calendar)
+
+
+def accept_returns(read: list[tuple[Return | None, str, Findings]], findings: Findings, calendar=None) -> list[Return]:
+    """The returns accepted from what was read of each file, in file order: (the Return or None, its path
+    relative to the data folder, its own findings). The run reads the files of returns/; tests give
+    workbooks held in memory."""
+    candidates, own_findings = [], {}
+    for ret, rel, own in read:
         if ret is None:
             findings.extend(own)
         elif calendar is not None and not calendar.week_has_school_day(ret.week):
@@ -74,8 +84,6 @@ def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=
         else:
             candidates.append(ret)
             own_findings[rel] = own
-    if cache is not None:
-        cache.finish()       # every file was read: entries of files gone or changed are dropped
     accepted = _one_per_provider_week(candidates, findings)
     for ret in accepted:  # a return left out for a later one is left out whole: only its warning is kept
         findings.extend(own_findings[ret.file])
@@ -134,8 +142,8 @@ def open_return(path: Path, passwords=(), cache=None) -> Book | StoredBook | Unr
 
 
 def _snapshot(book: Book) -> tuple[list[str], dict, dt.datetime | None, dict]:
-    """What read_return uses from a workbook: sheet names, the grids of its sheets, the saved time and
-    their formula cells. A grid that cannot be read is None (read_return then treats the sheet as unreadable)."""
+    """What return_from_book uses from a workbook: sheet names, the grids of its sheets, the saved time and
+    their formula cells. A grid that cannot be read is None (return_from_book then treats the sheet as unreadable)."""
     grids, formulas = {}, {}
     for name in (schema.ATTENDANCE.name, schema.INCIDENTS.name, META_SHEET):
         actual = book.find_sheet(name)
@@ -149,9 +157,9 @@ def _snapshot(book: Book) -> tuple[list[str], dict, dt.datetime | None, dict]:
     return book.sheet_names, grids, book.modified(), formulas
 
 
-def read_return(path: Path, rel: str, regs: Registers, findings: Findings, passwords=(), cache=None,
-                by_fold: dict | None = None) -> Return | None:
-    book = open_return(path, passwords, cache)
+def return_from_book(book: Book | StoredBook | Unreadable, path: Path, rel: str, regs: Registers, findings: Findings,
+                     by_fold: dict | None = None) -> Return | None:
+    """The return in `book` (opened from `path`, `rel` from the data folder), or None when it is left out."""
     if isinstance(book, Unreadable):
         _reject(findings, rel, book.rule, book.message)
         return None
@@ -294,7 +302,7 @@ _SESSION_KEYS = tuple(((i, s), schema.ATTENDANCE.column(f"{day} {s}").key)
                       for i, day in enumerate(schema.WEEKDAYS) for s in ("AM", "PM"))
 # Every Attendance column is of a kind whose cells are taken as text: reading its rows makes no finding
 # on a cell, so they are read from the grid as read_table would keep them, without parsing each cell
-# (a weekly run reads every return of the year; tests/test_sessions_speed_equivalence.py holds this
+# (a weekly run reads every return of the year; tests/test_sessions_equivalence.py holds this
 # against read_table).
 _PLAIN_ATTENDANCE = all(c.kind in (schema.ID, schema.UPN, schema.TEXT, schema.CODE) for c in schema.ATTENDANCE.columns)
 
