@@ -5,7 +5,8 @@ import datetime as dt
 import re
 from dataclasses import replace
 
-from pipeline.render.html_report import render_html_report, uk_date, write_html_report
+from pipeline.render.html_report import render_html_report, write_html_report
+from pipeline.render.pages import uk_date
 from tests.test_xlsx_report import EVIL_NAME, _action, make_result
 
 SECTIONS = ("What needs doing", "Actions", "Attendance", "Placements", "Providers", "Missing returns", "Findings")

@@ -13,7 +13,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from ..output import write_text
-from ..render.html_report import _ENV
+from ..render.pages import ENV
 from .disclosure import is_marker, privacy_text
 from .model import Chart, GovernorPack, Section, Table
 from .svg import cell_kind, chart_svg, column_kind, is_number, percent_text, value_text
@@ -105,7 +105,7 @@ def context(pack: GovernorPack) -> dict:
 
 
 def render_pack_html(pack: GovernorPack) -> str:
-    return _ENV.get_template("governor_pack.html.j2").render(**context(pack))
+    return ENV.get_template("governor_pack.html.j2").render(**context(pack))
 
 
 def write_pack_html(pack: GovernorPack, path) -> None:

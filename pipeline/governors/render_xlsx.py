@@ -18,7 +18,7 @@ from pathlib import Path
 import xlsxwriter
 
 from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime
-from ..render.html_report import uk_date
+from ..render.pages import uk_date
 from .disclosure import privacy_text
 from .model import Chart, GovernorPack, Section, Table
 from .render_html import is_count_like, is_total_row, money_pence, numeric_columns, rag_key

@@ -5,7 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 from ..errors import RunError
-from ..render.html_report import uk_date
+from ..render.pages import uk_date
 from .context import load_term, term_slug
 from .model import GovernorPack
 from .render_html import write_pack_html

@@ -5,43 +5,17 @@ e-mailed, opened on a phone and printed. Deterministic: no wall-clock time.
 """
 from __future__ import annotations
 
-import datetime as dt
 from itertools import groupby
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader
-
-from ..labels import abbreviated_date
 from ..milestones import MILESTONE_HEADERS
 from ..model import Facts
 from ..output import write_text
 from ..schema import PROVIDER_CHECKS
-from .wording import first_step, plural, report_actions, summary_counts
-from .xlsx_report import reconciliation_note, safeguarding_first
+from .pages import ENV
+from .wording import first_step, reconciliation_note, report_actions, safeguarding_first, summary_counts
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-
-
-def uk_date(d: dt.date | None, weekday: bool = False) -> str:
-    """'23 Nov 2026' (or 'Monday 23 Nov 2026'); '' for no date. Independent of the locale."""
-    if not d:
-        return ""
-    return abbreviated_date(d, weekday)
-
-
-def short_date(d: dt.date | None) -> str:
-    """'07/09/2026', as the registers write dates; '' for no date."""
-    return "" if not d else f"{d:%d/%m/%Y}"
-
-
-def percent(value) -> str:
-    return "n/a" if value is None else f"{value:.1f}%"
-
-
-_ENV = Environment(loader=PackageLoader("pipeline.render", "templates"), autoescape=True,
-                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-_ENV.filters.update(uk_date=uk_date, short_date=short_date, percent=percent)
-_ENV.globals.update(plural=plural)
 
 
 def _context(result: Facts) -> dict:
@@ -63,7 +37,7 @@ def _context(result: Facts) -> dict:
 
 
 def render_html_report(result: Facts) -> str:
-    return _ENV.get_template("weekly_report.html.j2").render(**_context(result))
+    return ENV.get_template("weekly_report.html.j2").render(**_context(result))
 
 
 def write_html_report(result: Facts, path) -> None:

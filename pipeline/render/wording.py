@@ -95,3 +95,24 @@ def report_actions(result: Facts) -> list[ReportAction]:
     order (summary.json's) is untouched."""
     rows = [ReportAction(a, days_overdue(a, result.as_of), action_subject(result, a)) for a in result.actions]
     return sorted(rows, key=lambda r: (owner_rank(r.owner), STATUS_ORDER.get(r.status, 9), r.due or dt.date.max))
+
+
+# --- the reconciliation: the school's register export against the providers' returns ---------------
+
+NO_REGISTER_EXPORT = "No register export in register/: reconciliation not done."
+REGISTER_AGREES = "The school's register and the providers' returns agree."
+
+
+def reconciliation_note(result: Facts) -> str:
+    """What the reconciliation found when there is no disagreement to list, in plain English."""
+    if not result.register_files:
+        return NO_REGISTER_EXPORT
+    if not result.register_compared:
+        return (f"The register export ({', '.join(result.register_files)}) has no marks for the pupils in provision "
+                "in this week's sessions: nothing to compare.")
+    return f"{REGISTER_AGREES} {plural(result.register_compared, 'session')} compared."
+
+
+def safeguarding_first(result: Facts) -> list[dict]:
+    """The reconciliation rows, safeguarding risks first (otherwise in the order given: by date and session)."""
+    return sorted(result.reconciliation, key=lambda r: r["risk"] != "Safeguarding risk")

@@ -15,7 +15,7 @@ from ..milestones import MILESTONE_HEADERS
 from ..model import Facts
 from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime
 from ..schema import PROVIDER_CHECKS
-from .wording import first_step, plural, report_actions, summary_counts
+from .wording import first_step, reconciliation_note, report_actions, safeguarding_first, summary_counts
 
 FIGURES = ("possible", "attended", "authorised", "unauthorised", "not_reported", "percent")
 FIGURE_LABELS = ("possible", "attended", "authorised", "unauthorised", "not reported", "%")
@@ -34,8 +34,6 @@ MISSING_HEADERS = ["Provider ID", "Provider", "Week commencing"]
 FINDING_HEADERS = ["Severity", "File", "Sheet", "Cell", "Rule", "Value", "Message"]
 RECONCILIATION_HEADERS = ["Risk", "Placement ID", "Pupil", "Provider", "Date", "Session", "School code",
                           "Provider code", "What to do"]
-NO_REGISTER_EXPORT = "No register export in register/: reconciliation not done."
-REGISTER_AGREES = "The school's register and the providers' returns agree."
 WIDE = {"What to do": 70, "Message": 70, "Value": 30, "File": 35, "Overall": 50,
         **{h: 18 for h in MILESTONE_HEADERS}}                        # wrapped text columns
 # colour of a cell by its state (the words are always in the cell too): milestones, provider checks, actions
@@ -254,21 +252,6 @@ def _missing_sheet(wb, f, result: Facts) -> None:
             for m in result.missing_returns]
     _table_sheet(wb, f, result, "Missing returns", MISSING_HEADERS, rows, {2: "date"},
                  "No missing returns this week.")
-
-
-def reconciliation_note(result: Facts) -> str:
-    """What the reconciliation found when there is no disagreement to list, in plain English."""
-    if not result.register_files:
-        return NO_REGISTER_EXPORT
-    if not result.register_compared:
-        return (f"The register export ({', '.join(result.register_files)}) has no marks for the pupils in provision "
-                "in this week's sessions: nothing to compare.")
-    return f"{REGISTER_AGREES} {plural(result.register_compared, 'session')} compared."
-
-
-def safeguarding_first(result: Facts) -> list[dict]:
-    """The reconciliation rows, safeguarding risks first (otherwise in the order given: by date and session)."""
-    return sorted(result.reconciliation, key=lambda r: r["risk"] != "Safeguarding risk")
 
 
 def _reconciliation_sheet(wb, f, result: Facts) -> None:
