@@ -126,3 +126,19 @@ def test_a_rerun_removes_only_stale_returns_of_the_pipelines_own_form(tmp_path):
     remove_stale(tmp_path, STALE_PATTERN.format(suffix=".xlsx"), [tmp_path / "PRV1_2026-11-30.xlsx"])
     assert sorted(p.name for p in tmp_path.iterdir()) == [".PRV3_2026-11-30.xlsx", "PRV1_2026-11-30.xlsx", "notes.xlsx"]
     remove_stale(tmp_path / "missing", "*.xlsx", [])              # no folder yet: nothing to do
+
+
+WRITERS = ("pipeline.render.html_report", "pipeline.render.xlsx_report", "pipeline.render.provider_return",
+           "pipeline.governors.render_html", "pipeline.governors.render_xlsx", "pipeline.letters",
+           "pipeline.annotate", "pipeline.register_import")
+
+
+def test_report_writers_share_wording_and_pages_but_never_import_one_another():
+    leaning = {}
+    for path in sorted(PIPELINE.rglob("*.py")):
+        module = module_name(path)
+        if module in WRITERS:
+            others = sorted(name for name in imports_of(path) if within(name, tuple(w for w in WRITERS if w != module)))
+            if others:
+                leaning[module] = others
+    assert leaning == {}

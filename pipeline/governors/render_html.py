@@ -14,45 +14,12 @@ from markupsafe import Markup
 
 from ..output import write_text
 from ..render.pages import ENV
-from .disclosure import is_marker, privacy_text
+from .disclosure import privacy_text
 from .model import Chart, GovernorPack, Section, Table
-from .svg import cell_kind, chart_svg, column_kind, is_number, percent_text, value_text
+from .svg import cell_kind, chart_svg, column_kind, percent_text, value_text
+from .table_cells import RAG_WORDS, is_total_row, money_pence, numeric_columns, rag_key
 
-RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green"}
 NARROW = 400                                 # viewBox width of a chart's phone layout
-TOTAL = "total"
-_SMALL = re.compile(r"^<\s*\d+$")            # a suppressed count such as '<3'
-
-
-def rag_key(value) -> str | None:
-    """'red', 'amber' or 'green' for a RAG word in any case; None for anything else."""
-    key = str(value or "").strip().casefold()
-    return key if key in RAG_WORDS else None
-
-
-def is_count_like(value) -> bool:
-    """A number, or what disclosure control shows in its place ('<3', 'hidden', 'suppressed ...')."""
-    return is_number(value) or bool(_SMALL.match(str(value).strip())) or is_marker(value)
-
-
-def numeric_columns(table: Table) -> list[bool]:
-    """A column reads as numbers (right-aligned) when it is a % or £ column, or every filled cell is a number
-    or a '<N'."""
-    out = []
-    for c, header in enumerate(table.columns):
-        values = [row[c] for row in table.rows if c < len(row) and row[c] not in (None, "")]
-        out.append(bool(values) and (column_kind(header) != "number" or all(is_count_like(v) for v in values)))
-    return out
-
-
-def money_pence(table: Table) -> list[bool]:
-    """Per column: show pence, because some amount in it has them (so a column of money lines up)."""
-    return [any(c < len(r) and is_number(r[c]) and not float(r[c]).is_integer() for r in table.rows)
-            for c in range(len(table.columns))]
-
-
-def is_total_row(row: list) -> bool:
-    return bool(row) and str(row[0] or "").strip().casefold() == TOTAL
 
 
 def _anchors(sections: list[Section]) -> list[str]:

@@ -21,7 +21,7 @@ from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime
 from ..render.pages import uk_date
 from .disclosure import privacy_text
 from .model import Chart, GovernorPack, Section, Table
-from .render_html import is_count_like, is_total_row, money_pence, numeric_columns, rag_key
+from .table_cells import is_count_like, is_total_row, money_pence, numeric_columns, rag_key
 from .svg import PALETTE, TARGET_COLOUR, cell_kind, column_kind, is_number, value_text, y_scale
 
 SUMMARY, CHART_DATA = "Summary", "Chart data"
