@@ -53,6 +53,7 @@ from .findings import Findings
 from .labels import DAY_NAMES
 from .model import Action
 from .output import output_path, remove_stale, write_text
+from .rules import rule_for_column
 
 LETTERS_FOLDER = "letters"
 DEFAULT_TEMPLATE = "parent_letter.html.j2"
@@ -183,10 +184,11 @@ def safe_filename(placement_id: str) -> str:
 # --- which placements, and their facts ------------------------------------------------------------
 
 def letters_due(ctx, actions: list[Action]) -> list[dict]:
-    """The placements the `parent-letter` rule lists as due or overdue and that have no Parent letter
-    sent date, sorted by Placement ID."""
+    """The placements the parents'-letter rule (the one done by Parent letter sent) lists as due or overdue and
+    that have no Parent letter sent date, sorted by Placement ID."""
+    letter_rule = rule_for_column("parent_letter_sent").id
     ids = {a.placement_id for a in actions
-           if a.rule == "parent-letter" and a.status in ("due", "overdue") and a.placement_id}
+           if a.rule == letter_rule and a.status in ("due", "overdue") and a.placement_id}
     out = []
     for pid in sorted(ids):
         p = ctx.registers.placement(pid)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.rules import CATALOGUE
+from pipeline.rules import CATALOGUE, KNOWN_SETTINGS
 from pipeline.settings import SETTINGS
 from tools import docs
 
@@ -41,13 +41,15 @@ def test_rule_settings_are_real_settings_and_rules():
     for setting in docs.RULE_SETTINGS:
         if setting.name.startswith("`[rules]"):
             assert setting.name in keys, setting.name
-        for rule_id in setting.rules:
-            assert rule_id in CATALOGUE or rule_id in (docs.DATED, docs.SCHOOL_DAYS), rule_id
+        assert setting.key == docs.SCHOOL_DAYS or setting.key in KNOWN_SETTINGS, setting.key
     rules_settings = {f"`[{s.table}] {s.key}`" for s in SETTINGS if s.table == "rules"}
     assert rules_settings <= {s.name for s in docs.RULE_SETTINGS}, "a [rules] setting is missing from RULE_SETTINGS"
     assert docs.settings_for("lead-visit") == ["`[rules] due_window_school_days`", "`[rules] visit_interval_school_days`",
                                                "`[[terms]]` and `[calendar] closures`"]
     assert docs.settings_for("work-set") == []
+    assert docs.settings_for("below-target") == ["`[school] target_percent`", "`[[terms]]` and `[calendar] closures`"]
+    assert [r.id for r in CATALOGUE.values() if r.counts_school_days and r.kind == "alert"] == ["below-target"]
+    assert all(docs.WINDOW in r.settings for r in CATALOGUE.values() if r.kind == "deadline")
 
 
 @pytest.mark.parametrize("rule", CATALOGUE.values(), ids=lambda r: r.id)

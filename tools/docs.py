@@ -13,7 +13,8 @@ from pathlib import Path
 
 from pipeline import codes, schema
 from pipeline.output import write_text
-from pipeline.rules import CATALOGUE
+from pipeline.rules import CATALOGUE, WINDOW
+from pipeline.rules.obligations import ALERT
 from pipeline.settings import SETTINGS
 from pipeline.templates import header_row, toml_value
 
@@ -88,20 +89,29 @@ def _rules_link() -> list[str]:
 # --- docs/rules.md: the rule catalogue --------------------------------------------------------
 
 # Rules that only ever raise an alert (no due date), so the due window does not apply to them.
-ALERT_RULES = frozenset(r.id for r in CATALOGUE.values() if r.kind == "alert")
+ALERT_RULES = frozenset(r.id for r in CATALOGUE.values() if r.kind == ALERT)
 KEY_WORDS = {"placement": "placement", "provider": "provider", "upn": "pupil (UPN)"}
-DATED = "every rule with a due date"
-SCHOOL_DAYS = "every rule that counts school days"
-COUNTS_SCHOOL_DAYS = ("agreement-review", "provider-report", "lead-visit", "sixth-day", "missing-return", "below-target")
+SCHOOL_DAYS = "calendar"          # RuleSetting.key of the calendar: changes every rule that counts school days
 
 
 @dataclass(frozen=True)
 class RuleSetting:
-    """A setting of school.toml and the rules it changes (rule ids, DATED or SCHOOL_DAYS)."""
+    """A setting of school.toml, as rules declare it ("table.key", or SCHOOL_DAYS), and what it changes."""
     name: str
     default: str
-    rules: tuple[str, ...]
+    key: str
     effect: str
+
+    def changes(self, rule) -> bool:
+        return rule.counts_school_days if self.key == SCHOOL_DAYS else self.key in rule.settings
+
+    def rules_text(self) -> str:
+        """The rules it changes, for the page: a phrase for the settings every rule of a kind reads."""
+        if self.key == SCHOOL_DAYS:
+            return "every rule that counts school days"
+        if self.key == WINDOW:
+            return "every rule with a due date"
+        return ", ".join(_code(r.id) for r in CATALOGUE.values() if self.changes(r))
 
 
 def _default(table: str, key: str) -> str:
@@ -110,19 +120,19 @@ def _default(table: str, key: str) -> str:
 
 
 RULE_SETTINGS: tuple[RuleSetting, ...] = (
-    RuleSetting("`[rules] due_window_school_days`", _default("rules", "due_window_school_days"), (DATED,),
+    RuleSetting("`[rules] due_window_school_days`", _default("rules", "due_window_school_days"), "rules.due_window_school_days",
                 "How far ahead `due` looks, in school days after as-of. It also sets which starting placements the "
                 "six start rules and provider-checks cover, and which terms agreement-review and provider-report look at."),
-    RuleSetting("`[rules] visit_interval_school_days`", _default("rules", "visit_interval_school_days"), ("lead-visit",),
+    RuleSetting("`[rules] visit_interval_school_days`", _default("rules", "visit_interval_school_days"), "rules.visit_interval_school_days",
                 "The school days allowed between AP lead visits (§14.4)."),
-    RuleSetting("`[rules] provider_check_months`", _default("rules", "provider_check_months"), ("provider-checks",),
+    RuleSetting("`[rules] provider_check_months`", _default("rules", "provider_check_months"), "rules.provider_check_months",
                 "How many months a provider check stays current (§5.3); the report's Providers sheet uses it too."),
-    RuleSetting("`[rules] review_cadence`", _default("rules", "review_cadence"), ("agreement-review",),
+    RuleSetting("`[rules] review_cadence`", _default("rules", "review_cadence"), "rules.review_cadence",
                 '`"term"` (the policy, §8.4) or `"half-term"` (DfE 2025 guidance): how often the agreement is reviewed. '
                 "provider-report is always termly."),
-    RuleSetting("`[school] target_percent`", "`96.0`", ("below-target",),
+    RuleSetting("`[school] target_percent`", "`96.0`", "school.target_percent",
                 "The school's attendance target (§15.5)."),
-    RuleSetting("`[[terms]]` and `[calendar] closures`", "none", (SCHOOL_DAYS, DATED),
+    RuleSetting("`[[terms]]` and `[calendar] closures`", "none", SCHOOL_DAYS,
                 "School days are the weekdays of the terms outside half-terms, closures and England bank holidays: "
                 "the due window, review periods, the visit interval, the sixth day and the weeks a return is expected "
                 "all count them."),
@@ -130,13 +140,8 @@ RULE_SETTINGS: tuple[RuleSetting, ...] = (
 
 
 def settings_for(rule_id: str) -> list[str]:
-    """The settings that change one rule, as named in RULE_SETTINGS."""
-    found = []
-    for s in RULE_SETTINGS:
-        if (rule_id in s.rules or (DATED in s.rules and rule_id not in ALERT_RULES)
-                or (SCHOOL_DAYS in s.rules and rule_id in COUNTS_SCHOOL_DAYS)):
-            found.append(s.name)
-    return found
+    """The settings that change one rule: those it declares, and the calendar if it counts school days."""
+    return [s.name for s in RULE_SETTINGS if s.changes(CATALOGUE[rule_id])]
 
 
 def rules_markdown() -> str:
@@ -173,12 +178,12 @@ def rules_markdown() -> str:
               "## The rules", ""]
     lines += _table(("rule", "policy §", "owner", "one per", "kind", "when it fires", "settings that change it"), (
         (_code(r.id), r.section, r.owner, KEY_WORDS.get(r.key, r.key),
-         "alert" if r.id in ALERT_RULES else "overdue or due", r.summary, ", ".join(settings_for(r.id)))
+         "alert" if r.kind == ALERT else "overdue or due", r.summary, ", ".join(settings_for(r.id)))
         for r in rules))
     lines += ["## Settings that change the rules", "",
               "Set in the school's `school.toml` (see [reference.md](reference.md) for every setting).", ""]
     lines += _table(("setting", "default", "rules it changes", "what it changes"), (
-        (s.name, s.default, ", ".join(_code(x) if x in CATALOGUE else x for x in s.rules), s.effect)
+        (s.name, s.default, s.rules_text(), s.effect)
         for s in RULE_SETTINGS))
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -4,13 +4,14 @@ number that a table hides."""
 from __future__ import annotations
 
 from ..rounding import money
+from ..rules import rule_for_column
 from .context import TermContext
 from .disclosure import HIDDEN, Ledger, Protection
 from .figures_attendance import OVERALL, term_figures
 from .figures_base import active_in_term, provider_ids
 from .figures_cost import UNKNOWN_KEY, budget_figures, cost_figures
 
-LETTER_RULE = "parent-letter"
+LETTER_RULE = rule_for_column("parent_letter_sent").id      # the duty the summary sentence reports
 
 
 def _n(pr: Protection, key: str, noun: str = "") -> str:

@@ -118,6 +118,7 @@ class Rule:
     pack_alerts: AlertCount | str | None = None
     pack_note: str | None = None
     milestones: tuple[Milestone, ...] = ()
+    counts_school_days: bool = False    # its dates or figures depend on which days are school days (the calendar)
 
     def alerts_in(self, ctx: RuleContext, span: Span) -> int:
         """How many alerts the pack counts for the term (span), with ctx at its end date."""
@@ -132,10 +133,11 @@ CATALOGUE: dict[str, Rule] = {}
 def rule(id: str, section: str, owner: str, key: str, summary: str, *, kind: str, what: str,
          settings: tuple[str, ...] = (), obligations: Obligations | None = None,
          pack_alerts: AlertCount | str | None = None, pack_note: str | None = None,
-         milestones: tuple[Milestone, ...] = ()):
+         milestones: tuple[Milestone, ...] = (), counts_school_days: bool | None = None):
     """Register a rule. For a deadline rule the function words the action of one open obligation,
     `fn(ctx, obligation, status) -> Action`, and the rule's check lists them (obligations.open_actions);
-    for an alert rule it is the check itself, `fn(ctx) -> Actions`."""
+    for an alert rule it is the check itself, `fn(ctx) -> Actions`. A deadline rule counts school days (its
+    due window does); an alert rule says so with `counts_school_days=True`."""
     if kind not in KINDS:
         raise ValueError(f"{id}: kind must be one of {KINDS}, not {kind!r}")
     if kind == DEADLINE and obligations is None:
@@ -147,7 +149,8 @@ def rule(id: str, section: str, owner: str, key: str, summary: str, *, kind: str
     def register(fn):
         check = partial(open_actions, obligations=obligations, notice=fn) if kind == DEADLINE else fn
         CATALOGUE[id] = Rule(id, section, owner, key, summary, check, kind, tuple(settings), what, obligations,
-                             pack_alerts, pack_note, tuple(replace(m, rule=id) for m in milestones))
+                             pack_alerts, pack_note, tuple(replace(m, rule=id) for m in milestones),
+                             kind == DEADLINE if counts_school_days is None else counts_school_days)
         return fn
     return register
 
@@ -156,6 +159,15 @@ def action(r: str, status: str, due: dt.date | None, message: str, owner: str | 
     spec = CATALOGUE[r]
     return Action(rule=r, section=spec.section, owner=owner or spec.owner, status=status, due=due,
                   message=message, **key)
+
+
+def rule_for_column(column: str) -> Rule:
+    """The rule whose duty is done by a date in this placements.xlsx column (its milestone's column): how the
+    letters and the governor pack find the parents'-letter rule without naming it."""
+    found = [r for r in CATALOGUE.values() if any(m.column == column for m in r.milestones)]
+    if len(found) != 1:
+        raise LookupError(f"{len(found)} rules track the column {column!r}")
+    return found[0]
 
 
 def run_rules(ctx: RuleContext) -> list[Action]:

@@ -45,7 +45,7 @@ def missing_return(ctx: RuleContext, ob: Obligation, status: str):
 @rule("below-target", "15.5", "Attendance lead", "placement",
       "A pupil in provision is below the school's attendance target for the year to date.",
       kind=ALERT, what="Pupils below the attendance target", settings=("school.target_percent",),
-      pack_alerts=AT_END, pack_note="pupils in provision below target at {end}")
+      pack_alerts=AT_END, pack_note="pupils in provision below target at {end}", counts_school_days=True)
 def below_target(ctx: RuleContext):
     target = ctx.settings.target_percent
     for pupil in ctx.pupils:
