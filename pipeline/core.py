@@ -28,7 +28,7 @@ from .read.returns import read_returns
 from .read.secrets import load_passwords
 from .register_import import split_rows
 from .rules import RuleContext, run_rules
-from .rules.register_rules import report_rows
+from .rules.register_rules import Mismatch
 from .sessions import build_sessions
 from .settings import load_settings
 
@@ -96,7 +96,7 @@ def work_out(settings, calendar: SchoolCalendar, monday: dt.date, as_of: dt.date
         provider_names={pid: p.get("name") or pid for pid, p in registers.providers.items()},
         placements=placement_milestones(ctx, actions), providers=provider_checks_table(ctx),
         returns_to_send=plans, letters=letters, register_import=to_import,
-        reconciliation=report_rows(ctx, mismatches), register_files=list(register.files),
+        mismatches=tuple(sorted(mismatches, key=Mismatch.sort_key)), register_files=list(register.files),
         register_compared=compared, register_held=held, rules=ctx)
 
 

@@ -88,7 +88,7 @@ class Facts:
     placements: list[dict] = field(default_factory=list)   # milestones.placement_milestones: one row per placement
     providers: list[dict] = field(default_factory=list)    # milestones.provider_checks_table: one row per provider
     returns_to_send: list = field(default_factory=list)    # provider_week.PlannedReturn: next school week's returns
-    reconciliation: list[dict] = field(default_factory=list)  # rules.register_rules.report_rows: school register vs returns
+    mismatches: tuple = ()        # rules.register_rules.Mismatch: sessions the school's register and a return disagree on
     register_files: list[str] = field(default_factory=list)   # the register/*.csv read; empty: no reconciliation done
     register_compared: int = 0                                 # reporting-week sessions the school's export had a mark for
     letters: list = field(default_factory=list)            # letters.Letter: letters to parents to print (policy §12)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.core import compute_facts
+from pipeline.render.wording import safeguarding_first
 from tools import demo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,7 +99,7 @@ def test_the_register_export_has_exactly_the_two_documented_disagreements(genera
         ("P002", "PRV1", "Attendance lead", "alert"), ("P006", "PRV3", "Attendance lead", "alert")]
     assert alerts[0]["message"].startswith("Safeguarding risk:")
     assert "Safeguarding" not in alerts[1]["message"]
-    assert [(r["risk"], r["placement_id"], r["date"], r["session"]) for r in result.reconciliation] == [
+    assert [(r["risk"], r["placement_id"], r["date"], r["session"]) for r in safeguarding_first(result)] == [
         ("Safeguarding risk", "P002", demo.REGISTER_SAFEGUARDING[1], "PM"),
         ("Disagreement", "P006", demo.REGISTER_DISAGREEMENT[1], "AM")]
     assert result.register_files == [demo.REGISTER_EXPORT]

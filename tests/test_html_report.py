@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from pipeline.render.html_report import render_html_report, write_html_report
 from pipeline.render.pages import uk_date
+from pipeline.rules.register_rules import Mismatch
 from tests.test_xlsx_report import EVIL_NAME, _action, make_result
 
 SECTIONS = ("What needs doing", "Actions", "Attendance", "Placements", "Providers", "Missing returns", "Findings")
@@ -195,8 +196,9 @@ def test_a_safeguarding_risk_in_the_reconciliation_is_the_first_thing_to_do():
     from pipeline.render.wording import first_step
 
     calm = make_result()
-    risky = replace(make_result(), reconciliation=[{"risk": "Safeguarding risk", "placement_id": "P001"},
-                                                   {"risk": "Disagreement", "placement_id": "P002"}])
+    mismatch = Mismatch("P001", "PRV1", dt.date(2026, 11, 23), "AM", "B", "register/mis.csv", 2, "not reported",
+                        "not_reported", True)
+    risky = replace(make_result(), mismatches=(mismatch, replace(mismatch, placement_id="P002", safeguarding=False)))
     assert "safeguarding" not in first_step(calm).lower()
     step = first_step(risky)
     assert step.startswith("First check the 1 session ") and "safeguarding risk" in step

@@ -10,12 +10,13 @@ import openpyxl
 import pytest
 
 from pipeline import codes
+from pipeline.core import compute_facts
 from pipeline.findings import Findings
 from pipeline.read.register_export import read_register
 from pipeline.render.html_report import render_html_report
+from pipeline.render.wording import safeguarding_first
 from pipeline.render.xlsx_report import write_xlsx_report
 from pipeline.rules import CATALOGUE
-from pipeline.core import compute_facts
 from pipeline.upn import make_upn
 from tests.factories import placement, provider, write_return, write_school
 
@@ -190,7 +191,7 @@ def test_summary_keeps_the_contract_order(reconciled):
 
 def test_reconciliation_rows_safeguarding_first(reconciled):
     rows = [(r["risk"], r["placement_id"], r["date"], r["session"], r["school_code"], r["provider_code"])
-            for r in reconciled.reconciliation]
+            for r in safeguarding_first(reconciled)]
     assert rows == [
         ("Safeguarding risk", "P001", MON, "AM", "B", "N"),
         ("Safeguarding risk", "P002", MON, "AM", "K", "not reported"),
@@ -198,10 +199,10 @@ def test_reconciliation_rows_safeguarding_first(reconciled):
         ("Disagreement", "P001", MON, "PM", "N", "B"),
         ("Disagreement", "P001", TUE, "AM", "X", "B"),
     ]
-    first = reconciled.reconciliation[0]
+    first = safeguarding_first(reconciled)[0]
     assert first["pupil"] == "Test Pupil P001" and first["provider"] == "Provider PRV1"
     assert first["what_to_do"].startswith("Safeguarding risk:")
-    assert reconciled.reconciliation[-1]["what_to_do"].startswith("Ask Provider PRV1 which mark is right")
+    assert safeguarding_first(reconciled)[-1]["what_to_do"].startswith("Ask Provider PRV1 which mark is right")
     assert reconciled.register_files == ["register/mis_export.csv"]
     assert reconciled.register_compared == 9      # P001: 7 sessions with a school mark; P002: Mon AM and PM
 
@@ -259,7 +260,7 @@ def test_agreement_is_quiet(tmp_path):
     ])
     result = compute_facts(folder, WEEK)
     assert [a for a in result.summary["actions"] if a["rule"] == "register-mismatch"] == []
-    assert result.reconciliation == [] and result.register_compared == 5
+    assert safeguarding_first(result) == [] and result.register_compared == 5
     html = render_html_report(result)
     assert "The school&#39;s register and the providers&#39; returns agree. 5 sessions compared." in html
     write_xlsx_report(result, tmp_path / "r.xlsx")
@@ -271,7 +272,7 @@ def test_agreement_is_quiet(tmp_path):
 def test_no_export_says_reconciliation_not_done(tmp_path):
     result = compute_facts(school(tmp_path), WEEK)
     assert [a for a in result.summary["actions"] if a["rule"] == "register-mismatch"] == []
-    assert result.reconciliation == [] and result.register_files == []
+    assert safeguarding_first(result) == [] and result.register_files == []
     assert "No register export in register/: reconciliation not done." in render_html_report(result)
     write_xlsx_report(result, tmp_path / "r.xlsx")
     ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Reconciliation"]
@@ -283,7 +284,7 @@ def test_an_export_of_another_week_compares_nothing(tmp_path):
     folder = school(tmp_path)
     write_csv(folder, "mis_export.csv", ["UPN,Date,Session,Code", f"{UPN1},16/11/2026,AM,B"])
     result = compute_facts(folder, WEEK)
-    assert result.reconciliation == [] and result.register_compared == 0
+    assert safeguarding_first(result) == [] and result.register_compared == 0
     assert "has no marks for the pupils in provision in this week" in render_html_report(result)
 
 
@@ -291,7 +292,7 @@ def test_sessions_after_as_of_are_not_compared(tmp_path):
     folder = school(tmp_path)
     write_csv(folder, "mis_export.csv", EXPORT)
     result = compute_facts(folder, WEEK, as_of=TUE)
-    assert [(r["placement_id"], r["date"], r["session"]) for r in result.reconciliation] == [
+    assert [(r["placement_id"], r["date"], r["session"]) for r in safeguarding_first(result)] == [
         ("P001", MON, "AM"), ("P002", MON, "AM"), ("P001", MON, "PM"), ("P001", TUE, "AM")]
 
 
@@ -302,7 +303,7 @@ def test_an_unreadable_export_does_not_stop_the_run(tmp_path):
     result = compute_facts(folder, WEEK)
     found = [(f["file"], f["rule"]) for f in result.summary["findings"]]
     assert ("register/mis_export.csv", "register-unreadable") in found
-    assert result.register_files == [] and result.reconciliation == []
+    assert result.register_files == [] and safeguarding_first(result) == []
     assert "No register export in register/: reconciliation not done." in render_html_report(result)
 
 
@@ -314,4 +315,4 @@ def test_a_whole_week_not_reported_and_marked_b_is_one_alert(tmp_path):
     result = compute_facts(folder, WEEK)
     [alert] = [a for a in result.summary["actions"] if a["rule"] == "register-mismatch"]
     assert alert["placement_id"] == "P001" and alert["message"].count("provider not reported") == 10
-    assert len(result.reconciliation) == 10 and {r["risk"] for r in result.reconciliation} == {"Safeguarding risk"}
+    assert len(safeguarding_first(result)) == 10 and {r["risk"] for r in safeguarding_first(result)} == {"Safeguarding risk"}

@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..model import Action, Facts
+from ..rules.register_rules import Mismatch, what_to_do
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
@@ -27,7 +28,7 @@ def summary_counts(result: Facts) -> dict[str, int]:
 def first_step(result: Facts) -> str:
     """One plain-English sentence: what the attendance lead should do first."""
     c = summary_counts(result)
-    risks = sum(1 for row in result.reconciliation if row.get("risk") == "Safeguarding risk")
+    risks = sum(1 for m in result.mismatches if m.safeguarding)
     if risks:
         return (f"First check the {plural(risks, 'session')} where the school's register has a pupil at "
                 "provision but the provider does not (see Reconciliation): a safeguarding risk until "
@@ -114,5 +115,13 @@ def reconciliation_note(result: Facts) -> str:
 
 
 def safeguarding_first(result: Facts) -> list[dict]:
-    """The reconciliation rows, safeguarding risks first (otherwise in the order given: by date and session)."""
-    return sorted(result.reconciliation, key=lambda r: r["risk"] != "Safeguarding risk")
+    """The reports' reconciliation table: one row per session, safeguarding risks first, then by date, session
+    and placement. For the attendance lead's own reports only (it carries the pupil's name)."""
+    rows = []
+    for m in sorted(result.mismatches, key=Mismatch.sort_key):
+        provider = result.provider_names.get(m.provider_id) or m.provider_id
+        rows.append({"risk": m.risk, "placement_id": m.placement_id, "pupil": result.pupil_names.get(m.placement_id, ""),
+                     "provider_id": m.provider_id, "provider": provider, "date": m.date, "session": m.session,
+                     "school_code": m.school_code, "provider_code": m.provider_code,
+                     "what_to_do": what_to_do(m, provider), "school_file": m.school_file, "school_line": m.school_line})
+    return rows

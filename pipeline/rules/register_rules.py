@@ -26,7 +26,6 @@ from .obligations import ALERT
 from .. import codes
 from ..read.cells import is_blank, text
 from ..findings import quotable
-from ..labels import provider_name
 
 OFF_SITE = frozenset({"B", "K"})          # the school's codes for a pupil attending off-site provision
 GROUP = {codes.ATTENDED: "attended", codes.AUTHORISED: "absent", codes.UNAUTHORISED: "absent",
@@ -157,22 +156,6 @@ def register_mismatch(ctx: RuleContext):
 def _listed(items: list[Mismatch]) -> str:
     texts = [m.describe() for m in items]
     return texts[0] if len(texts) == 1 else ", ".join(texts[:-1]) + " and " + texts[-1]
-
-
-def report_rows(ctx: RuleContext, mismatches: list[Mismatch]) -> list[dict]:
-    """The reports' reconciliation table: one row per session, safeguarding risks first.
-
-    For the attendance lead's own reports only (it carries the pupil's name), never summary.json."""
-    rows = []
-    for m in sorted(mismatches, key=Mismatch.sort_key):
-        p = ctx.registers.placement(m.placement_id) or {}
-        provider = provider_name(ctx.registers.providers, m.provider_id)
-        rows.append({"risk": m.risk, "placement_id": m.placement_id,
-                     "pupil": " ".join(x for x in (p.get("forename"), p.get("surname")) if x),
-                     "provider_id": m.provider_id, "provider": provider, "date": m.date, "session": m.session,
-                     "school_code": m.school_code, "provider_code": m.provider_code,
-                     "what_to_do": what_to_do(m, provider), "school_file": m.school_file, "school_line": m.school_line})
-    return rows
 
 
 def _shown_code(typed: str) -> str:
