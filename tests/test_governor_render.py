@@ -11,10 +11,10 @@ from html.parser import HTMLParser
 import openpyxl
 import pytest
 
-from pipeline.governors.model import Chart, GovernorPack, Section, Table
+from pipeline.governors.model import MONEY, NUMBER, PERCENT, Chart, GovernorPack, Section, Table
 from pipeline.governors.render_html import render_pack_html, write_pack_html
 from pipeline.governors.render_xlsx import sheet_names, write_pack_xlsx
-from pipeline.governors.svg import (cell_kind, chart_svg, column_kind, fits, value_text, wrap, y_scale)
+from pipeline.governors.svg import chart_svg, fits, value_text, wrap, y_scale
 
 D = dt.date
 
@@ -24,11 +24,12 @@ def sample_pack(**changes) -> GovernorPack:
         ["PRV1", "Riverside <b>Learning</b>", 4, 1234.5],
         ["PRV2", "=SUM(A1:A2)", "<3", 800],
         ["Total", "", 6, 2034.5],
-    ], note="Counts below 3 are shown as <3.")
+    ], note="Counts below 3 are shown as <3.", units={"Cost this term (£)": MONEY})
     budget = Table("AP budget", ["Measure", "Value"], [["Spent so far (£)", 19770], ["Budget used (%)", 109.8],
-                                                      ["Providers used", 4]])
+                                                      ["Providers used", 4]], row_units={0: MONEY, 1: PERCENT})
     destinations = Table("Destinations", ["Destination", "Placements"], [], note="No placement ended in the term.")
-    attendance = Table("Attendance by provider", ["Provider", "Attendance %"], [["Riverside", 93.25], ["Oak & Co", 100.0]])
+    attendance = Table("Attendance by provider", ["Provider", "Attendance %"], [["Riverside", 93.25], ["Oak & Co", 100.0]],
+                       units={"Attendance %": PERCENT})
     compliance = Table("Compliance by rule", ["Rule", "On time", "Late", "RAG"], [
         ["parent-letter", 7, 0, "Green"], ["lead-visit", 5, 1, "amber"], ["work-set", 2, 0, "Red"],
         ["incident", None, None, None]], rag_column="RAG")
@@ -409,19 +410,15 @@ def test_svg_many_long_bar_labels_are_all_shown():
 
 # --- how values read ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("header, kind", [("Attendance %", "percent"), ("Percentage on time", "percent"),
-                                          ("Cost this term (£)", "money"), ("Total cost", "money"),
-                                          ("Costs", "money"), ("Cost as % of budget", "percent"),
-                                          ("Placements", "number"), ("Costume", "number")])
-def test_column_kind(header, kind):
-    assert column_kind(header) == kind
-
-
-def test_cell_kind_from_the_row_label():
-    assert cell_kind("Value", ["Spent (£)", 1], 1) == "money"
-    assert cell_kind("Value", ["Budget used (%)", 1], 1) == "percent"
-    assert cell_kind("Value", ["Below the 96% target", 1], 1) == "number"     # a % in the words is not a unit
-    assert cell_kind("Measure", ["Spent (£)", 1], 0) == "number"
+def test_a_cell_reads_as_the_figures_declared_it_never_from_its_header():
+    table = Table("AP budget", ["Measure", "Value", "Cost this term (£)"],
+                  [["Spent (£)", 1, 2], ["Budget used (%)", 1, 2], ["Below the 96% target", 1, 2]],
+                  units={"Cost this term (£)": MONEY}, row_units={0: MONEY, 1: PERCENT})
+    assert [table.column_kind(c) for c in range(3)] == [NUMBER, NUMBER, MONEY]
+    assert [table.cell_kind(r, 1) for r in range(3)] == [MONEY, PERCENT, NUMBER]
+    assert [table.cell_kind(r, 0) for r in range(3)] == [NUMBER] * 3        # the label column is words
+    assert [table.cell_kind(r, 2) for r in range(3)] == [MONEY] * 3         # a declared column wins over its row
+    assert Table("Costs", ["Total cost", "Attendance %"], []).column_kind(0) == NUMBER   # undeclared: a number
 
 
 @pytest.mark.parametrize("value, kind, text", [(83.25, "percent", "83.3%"), (83.24, "percent", "83.2%"),

@@ -280,13 +280,15 @@ def apply_table(table: Table, pr: Protection) -> Table:
         cls = pr.group(key)
         if cls:
             rows[r] = [_group_cell(v, table.columns[c], cls, pr.limit) if c else v for c, v in enumerate(rows[r])]
-    return Table(table.title, table.columns, rows, table.note, table.rag_column)
+    return Table(table.title, table.columns, rows, table.note, table.rag_column, units=table.units,
+                 row_units=table.row_units)
 
 
 def apply_chart(chart: Chart, pr: Protection) -> Chart:
     gone = [bool(pr.group(k)) for k in chart.groups] + [False] * len(chart.categories)
     series = [(name, [SUPPRESSED if gone[i] else v for i, v in enumerate(values)]) for name, values in chart.series]
-    return Chart(chart.title, chart.kind, chart.categories, series, chart.y_title, chart.target, chart.percent)
+    return Chart(chart.title, chart.kind, chart.categories, series, chart.y_title, chart.target, chart.percent,
+                 chart.money)
 
 
 def apply_section(section: Section, pr: Protection) -> Section:

@@ -9,11 +9,12 @@ from ..model import Figures
 from .context import TermContext
 from .disclosure import Ledger
 from .figures_base import TOTAL, pupil_count, week_label
-from .model import Chart, Section, Table
+from .model import PERCENT, Chart, Section, Table
 
 FIGURE_COLUMNS = ["Possible sessions", "Attended", "Authorised absence", "Unauthorised absence", "Not reported",
                   "Attendance %"]
 ALL = "All placements"
+UNITS = {"Attendance %": PERCENT}
 
 
 def _figures_of(part: pd.DataFrame) -> Figures:
@@ -73,7 +74,7 @@ def attendance_section(tc: TermContext) -> Section:
     ids = list(fig["providers"])
     rows = [_row([pid, provider_name(tc.registers.providers, pid)], f) for pid, f in fig["providers"].items()]
     rows.append(_row([TOTAL, ALL], fig["overall"]))
-    by_provider = Table("Attendance by provider", ["Provider ID", "Provider"] + FIGURE_COLUMNS, rows,
+    by_provider = Table("Attendance by provider", ["Provider ID", "Provider"] + FIGURE_COLUMNS, rows, units=UNITS,
                         note="Attendance % = attended ÷ possible sessions; sessions not reported by a provider are "
                              "left out of the percentage and shown on their own.",
                         groups={**{r: provider_group(pid) for r, pid in enumerate(ids)}, len(ids): OVERALL})

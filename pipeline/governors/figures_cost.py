@@ -15,7 +15,7 @@ from ..sessions import expected_sessions
 from .context import TermContext
 from .disclosure import Ledger
 from .figures_base import TOTAL
-from .model import Section, Table
+from .model import MONEY, PERCENT, Section, Table
 
 NO_BUDGET = "no budget set"
 NOT_RECORDED = "Cost not recorded"
@@ -77,7 +77,7 @@ def cost_section(tc: TermContext) -> Section:
                      None, unknown["year_sessions"], None])
     by_provider = Table("Cost by provider", ["Provider ID", "Provider", "Placements", "Sessions booked this term",
                                              "Cost this term (£)", "Sessions booked this year", "Cost this year (£)"],
-                        rows, note="Cost = booked sessions ÷ 2 × Cost per day; every expected session is booked "
+                        rows, units={"Cost this term (£)": MONEY, "Cost this year (£)": MONEY}, note="Cost = booked sessions ÷ 2 × Cost per day; every expected session is booked "
                                    "whatever the register code. Placements with no Cost per day are on the "
                                    f"'{NOT_RECORDED}' line, not in the total. A provider with fewer "
                                    "placements than the pack's small-number limit has its figures suppressed.")
@@ -115,4 +115,4 @@ def _budget_table(fig: dict) -> Table:
             ["Remaining (£)", None if b["remaining"] is None else money(b["remaining"])],
             ["Budget used (%)", b["percent_used"]]]
     note = "Set [budget] ap_budget in school.toml to compare spending with the budget." if b["budget"] is None else ""
-    return Table("AP budget", ["Measure", "Value"], rows, note=note)
+    return Table("AP budget", ["Measure", "Value"], rows, note=note, row_units={0: MONEY, 1: MONEY, 2: MONEY, 3: PERCENT})

@@ -11,6 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 
+PERCENT, MONEY, NUMBER = "percent", "money", "number"     # how a figure reads (and is formatted)
+
+
 @dataclass
 class Table:
     title: str
@@ -20,6 +23,18 @@ class Table:
     rag_column: str | None = None          # a column whose values are 'Red', 'Amber' or 'Green'
     keys: dict = field(default_factory=dict)    # (row, column) -> key of a count cell (disclosure.py)
     groups: dict = field(default_factory=dict)  # row -> key of the pupil group its figures are about
+    units: dict = field(default_factory=dict)   # header -> PERCENT or MONEY; a column not named holds numbers
+    row_units: dict = field(default_factory=dict)  # row -> PERCENT or MONEY: the unit of a Measure/Value row's value
+
+    def column_kind(self, c: int) -> str:
+        """How column c's values read: PERCENT, MONEY or NUMBER, as the figures declared it."""
+        return self.units.get(self.columns[c], NUMBER)
+
+    def cell_kind(self, r: int, c: int) -> str:
+        """How one cell reads: its column's kind; in a plain-number column after the first, the unit its row
+        declares (e.g. 'Budget used (%)' in a Measure/Value table)."""
+        kind = self.column_kind(c)
+        return self.row_units.get(r, kind) if kind == NUMBER and c > 0 else kind
 
 
 @dataclass
@@ -31,6 +46,7 @@ class Chart:
     y_title: str = ""
     target: float | None = None            # drawn as a horizontal line, e.g. the attendance target
     percent: bool = False                  # values are percentages (axis 0-100)
+    money: bool = False                    # values are pounds
     groups: list = field(default_factory=list)  # per category: key of its pupil group (disclosure.py), or None
 
 

@@ -16,7 +16,7 @@ from ..output import write_text
 from ..render.pages import ENV
 from .disclosure import privacy_text
 from .model import Chart, GovernorPack, Section, Table
-from .svg import cell_kind, chart_svg, column_kind, percent_text, value_text
+from .svg import chart_svg, percent_text, value_text
 from .table_cells import RAG_WORDS, is_total_row, money_pence, numeric_columns, rag_key
 
 NARROW = 400                                 # viewBox width of a chart's phone layout
@@ -36,16 +36,15 @@ def _anchors(sections: list[Section]) -> list[str]:
 
 def _table(table: Table) -> dict:
     numeric, pence = numeric_columns(table), money_pence(table)
-    kinds = [column_kind(h) for h in table.columns]
     rag = table.columns.index(table.rag_column) if table.rag_column in table.columns else None
     rows = []
-    for row in table.rows:
+    for r, row in enumerate(table.rows):
         cells = []
         for c, header in enumerate(table.columns):
             value = row[c] if c < len(row) else None
             key = rag_key(value) if c == rag else None
-            kind = cell_kind(header, row, c)
-            text = value_text(value, kind, pence[c] if kind == kinds[c] else None)
+            kind = table.cell_kind(r, c)
+            text = value_text(value, kind, pence[c] if kind == table.column_kind(c) else None)
             cells.append({"text": RAG_WORDS[key] if key else text, "rag": key,
                           "num": numeric[c], "label": header})
         rows.append({"cells": cells, "total": is_total_row(row)})

@@ -3,9 +3,9 @@
 Sheets: "Summary" (the school, term, period, target, the summary and a contents list),
 then one sheet per section named by its title, then a hidden "Chart data" sheet that the
 charts draw from. Each table is an Excel table under a title row with its note below;
-RAG cells carry their word on a red, amber or green fill; '<N' stays text. Column rule
-(svg.column_kind): a header that mentions % or "percent" is a percentage shown to one
-decimal; one that mentions £ or the word "cost" is money in pounds. Every text goes in
+RAG cells carry their word on a red, amber or green fill; '<N' stays text. A column (or a
+Measure/Value row) the figures declare a percentage is shown to one decimal, and one they
+declare money is in pounds (Table.units, Table.row_units). Every text goes in
 with write_string and the created time is pinned to the pack's as-of date, so a rerun
 is byte-identical. Draws any GovernorPack from its shape alone.
 """
@@ -22,7 +22,7 @@ from ..render.pages import uk_date
 from .disclosure import privacy_text
 from .model import Chart, GovernorPack, Section, Table
 from .table_cells import is_count_like, is_total_row, money_pence, numeric_columns, rag_key
-from .svg import PALETTE, TARGET_COLOUR, cell_kind, column_kind, is_number, value_text, y_scale
+from .svg import PALETTE, TARGET_COLOUR, is_number, value_text, y_scale
 
 SUMMARY, CHART_DATA = "Summary", "Chart data"
 TABLE_STYLE = "Table Style Medium 2"
@@ -267,9 +267,9 @@ class _Book:
             for c, header in enumerate(table.columns):
                 words = max((len(w) for w in str(header).split()), default=4)
                 need = max(words + 2, min(len(str(header)) + 2, 16))
-                for row in table.rows:
+                for r, row in enumerate(table.rows):
                     if c < len(row) and row[c] not in (None, ""):
-                        need = max(need, len(value_text(row[c], cell_kind(header, row, c))) + 3)
+                        need = max(need, len(value_text(row[c], table.cell_kind(r, c))) + 3)
                 while len(widths) <= c:
                     widths.append(MIN_WIDTH)
                 widths[c] = max(widths[c], min(need, MAX_WIDTH))
@@ -290,7 +290,6 @@ class _Book:
         columns = _unique_headers(table.columns)
         if not columns:
             return row
-        kinds = [column_kind(h) for h in columns]
         pence = money_pence(table)
         numeric = numeric_columns(table)
         rag = table.columns.index(table.rag_column) if table.rag_column in table.columns else None
@@ -306,14 +305,14 @@ class _Book:
             for c, h in enumerate(columns):
                 ws.write_string(row, c, h, head_right if numeric[c] else head)
             return row + 1
-        for r, values in enumerate(table.rows, start=row + 1):
+        for i, (r, values) in enumerate(enumerate(table.rows, start=row + 1)):
             bold = is_total_row(values)
             lines = 1
             for c in range(len(columns)):
                 value = values[c] if c < len(values) else None
                 key = rag_key(value) if c == rag else None
-                kind = cell_kind(columns[c], values, c)
-                pennies = pence[c] if kind == kinds[c] else is_number(value) and not float(value).is_integer()
+                kind = table.cell_kind(i, c)
+                pennies = pence[c] if kind == table.column_kind(c) else is_number(value) and not float(value).is_integer()
                 fmt = self.cell_format(kind, value, pennies, bold, key)
                 if value is None or value == "":
                     ws.write_blank(r, c, None, fmt)
@@ -386,7 +385,7 @@ class _Book:
         whole = all(float(v).is_integer() for v in numbers)
         if chart.percent:
             label_fmt, axis_fmt = '0.0"%"', '0"%"'
-        elif column_kind(chart.y_title) == "money":
+        elif chart.money:
             label_fmt = axis_fmt = '"£"#,##0'
         else:
             label_fmt, axis_fmt = ("#,##0", "#,##0") if whole else ("#,##0.0", "General")

@@ -14,7 +14,7 @@ import math
 import re
 
 from ..rounding import half_up
-from .model import Chart
+from .model import MONEY, NUMBER, PERCENT, Chart
 
 WIDTH, HEIGHT = 600, 360
 FONT = "Arial, Helvetica, sans-serif"
@@ -27,28 +27,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # --- how values read ------------------------------------------------------------------------------
-
-def column_kind(header: str) -> str:
-    """'percent' if the header mentions % or percent; 'money' if it mentions £ or the word cost(s);
-    otherwise 'number'. Percent wins (e.g. 'Cost as % of budget')."""
-    h = str(header or "").casefold()
-    if "%" in h or re.search(r"\bpercent(age)?s?\b", h):
-        return "percent"
-    if "£" in h or re.search(r"\bcosts?\b", h):
-        return "money"
-    return "number"
-
-
-def cell_kind(header: str, row: list, c: int) -> str:
-    """How a table cell reads: its column's kind; in a plain-number column after the first, a row whose
-    label ends with '(%)' or '(£)' (e.g. 'Budget used (%)' in a Measure/Value table) sets the unit."""
-    kind = column_kind(header)
-    if kind == "number" and c > 0 and row and isinstance(row[0], str):
-        unit = re.search(r"\((%|£)\)\s*$", row[0])
-        if unit:
-            return "percent" if unit.group(1) == "%" else "money"
-    return kind
-
 
 def is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
@@ -196,7 +174,7 @@ class _Drawing:
         self.c, self.w, self.h = chart, width, height
         self.id = re.sub(r"[^A-Za-z0-9_-]", "-", ident) or "chart"
         self.kind = "line" if chart.kind == "line" else "bar"
-        self.value_kind = "percent" if chart.percent else column_kind(chart.y_title)
+        self.value_kind = PERCENT if chart.percent else MONEY if chart.money else NUMBER
         self.n = len(chart.categories)
         self.series = [(str(name), list(values) + [None] * (self.n - len(values)))
                        for name, values in chart.series]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from .disclosure import is_marker
-from .model import Table
-from .svg import column_kind, is_number
+from .model import NUMBER, Table
+from .svg import is_number
 
 RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green"}
 TOTAL = "total"
@@ -28,9 +28,9 @@ def numeric_columns(table: Table) -> list[bool]:
     """A column reads as numbers (right-aligned) when it is a % or £ column, or every filled cell is a number
     or a '<N'."""
     out = []
-    for c, header in enumerate(table.columns):
+    for c in range(len(table.columns)):
         values = [row[c] for row in table.rows if c < len(row) and row[c] not in (None, "")]
-        out.append(bool(values) and (column_kind(header) != "number" or all(is_count_like(v) for v in values)))
+        out.append(bool(values) and (table.column_kind(c) != NUMBER or all(is_count_like(v) for v in values)))
     return out
 
 
