@@ -215,6 +215,13 @@ PROVIDERS_BOOK = Workbook("providers.xlsx", "Provider register", (PROVIDERS,), (
     "Kept by the DSL. One row per provider.",
     "Record the date of each check; a check older than the check period (12 months by default) is flagged.",
 ))
+# Where the pipeline writes a return's parts (contract §5), for the pre-filled return, the synthetic schools
+# and the tests alike: the labels in column A of rows 1-2 with their values in B, the table's header on row 4.
+PROVIDER_LABEL, WEEK_LABEL = (label.label for label in ATTENDANCE.labels)
+RETURN_LABEL_ROWS = {PROVIDER_LABEL: 0, WEEK_LABEL: 1}            # 0-based rows
+RETURN_HEADER_ROW = 3                                             # 0-based: Excel row 4
+FIRST_SESSION_COLUMN = [c.header for c in ATTENDANCE.columns].index(SESSIONS[0])   # 0-based: column D
+
 RETURN_BOOK = Workbook("attendance_return.xlsx", "Weekly attendance return", (ATTENDANCE, INCIDENTS), (
     "Filled by the provider each week and returned to the school.",
     "Put your Provider ID in B1 and the Monday of the week in B2.",

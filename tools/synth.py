@@ -130,12 +130,13 @@ def write_return(path: Path, provider_id: str, monday: dt.date, rows: list[list]
     wb.set_properties({"created": pinned_datetime(monday + dt.timedelta(days=7))})
     bold, date = wb.add_format({"bold": True}), wb.add_format({"num_format": "dd/mm/yyyy"})
     ws = wb.add_worksheet(schema.ATTENDANCE.name)
-    ws.write_string(0, 0, "Provider ID", bold)
-    ws.write_string(0, 1, provider_id)
-    ws.write_string(1, 0, "Week commencing", bold)
-    ws.write_datetime(1, 1, pinned_datetime(monday), date)
-    ws.write_row(3, 0, HEADERS, bold)
-    for r, row in enumerate(rows, start=4):
+    provider_row, week_row = (schema.RETURN_LABEL_ROWS[label] for label in (schema.PROVIDER_LABEL, schema.WEEK_LABEL))
+    ws.write_string(provider_row, 0, schema.PROVIDER_LABEL, bold)
+    ws.write_string(provider_row, 1, provider_id)
+    ws.write_string(week_row, 0, schema.WEEK_LABEL, bold)
+    ws.write_datetime(week_row, 1, pinned_datetime(monday), date)
+    ws.write_row(schema.RETURN_HEADER_ROW, 0, HEADERS, bold)
+    for r, row in enumerate(rows, start=schema.RETURN_HEADER_ROW + 1):
         for c, value in enumerate(row):
             if value:
                 ws.write_string(r, c, value)

@@ -21,8 +21,8 @@ from ..provider_week import ReturnPupil
 from ..schema import META_SHEET, TEMPLATE_VERSION
 from ..templates import LISTS, Formats, Lists, code_key_lines, validate, write_instructions, write_sheet
 
-HEADER_ROW = 3           # 0-based: the header is on Excel row 4
-FIRST_SESSION_COL = 3    # column D
+HEADER_ROW = schema.RETURN_HEADER_ROW
+FIRST_SESSION_COL = schema.FIRST_SESSION_COLUMN
 SESSION_KEYS = tuple((d, s) for d in range(5) for s in ("AM", "PM"))
 
 
@@ -98,11 +98,12 @@ def _looks(wb) -> dict:
 
 
 def _attendance_sheet(ws, provider_id, provider_name, monday, return_by, pupils, codes_range, look, fmt) -> None:
-    ws.write_string(0, 0, "Provider ID", look["label"])
-    ws.write_string(0, 1, provider_id, look["value"])
-    ws.write_string(0, 2, provider_name, look["hint"])
-    ws.write_string(1, 0, "Week commencing", look["label"])
-    ws.write_datetime(1, 1, dt.datetime(monday.year, monday.month, monday.day), look["date"])
+    provider_row, week_row = (schema.RETURN_LABEL_ROWS[label] for label in (schema.PROVIDER_LABEL, schema.WEEK_LABEL))
+    ws.write_string(provider_row, 0, schema.PROVIDER_LABEL, look["label"])
+    ws.write_string(provider_row, 1, provider_id, look["value"])
+    ws.write_string(provider_row, 2, provider_name, look["hint"])
+    ws.write_string(week_row, 0, schema.WEEK_LABEL, look["label"])
+    ws.write_datetime(week_row, 1, dt.datetime(monday.year, monday.month, monday.day), look["date"])
     ws.write_string(0, FIRST_SESSION_COL, "One code in each white cell; '-' means not expected. "
                     "The key is on the Instructions sheet.", look["hint"])
     ws.write_string(1, FIRST_SESSION_COL, f"Please return by {return_by:%A %d %B %Y}.", look["hint"])
