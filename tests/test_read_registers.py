@@ -66,7 +66,7 @@ def test_header_is_found_below_merged_title_rows_and_blank_rows_are_skipped(tmp_
     assert where(result) == [(FILE, SHEET, "B9", "bad-upn")]
     assert pupil_ids(result) == ["P001", "P002"]
     regs, _ = registers(tmp_path)
-    assert [(p["placement_id"], p["_row"]) for p in regs.placements] == [("P001", 6), ("P002", 9)]
+    assert [(p.placement_id, p.source.row) for p in regs.placements] == [("P001", 6), ("P002", 9)]
 
 
 @pytest.mark.parametrize("spell", [str.lower, str.upper, lambda h: f"  {h.replace(' ', '   ')} "],
@@ -317,4 +317,4 @@ def test_a_review_for_an_unknown_placement_or_with_an_unreadable_date_is_not_cou
 
     assert sorted((f.sheet, f.cell, f.rule) for f in findings) == [("Reviews", "A3", "unknown-placement"),
                                                                  ("Reviews", "B4", "bad-date")]
-    assert [(r["placement_id"], r["type"], r["_row"]) for r in regs.reviews] == [("P001", "AP lead visit", 2)]
+    assert [(r.placement_id, r.type, r.source.row) for r in regs.reviews] == [("P001", "AP lead visit", 2)]
