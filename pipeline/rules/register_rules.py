@@ -76,7 +76,7 @@ def reconcile(ctx: RuleContext) -> tuple[list[Mismatch], int]:
         if not (ctx.week <= s.date <= last):
             continue
         placement = ctx.registers.placement(s.placement_id)
-        mark = school.get((_upn_key(placement.get("upn") if placement else None), s.date, s.session))
+        mark = school.get((_upn_key(placement.upn if placement else None), s.date, s.session))
         if mark is None:
             continue
         compared += 1
@@ -168,7 +168,7 @@ def report_rows(ctx: RuleContext, mismatches: list[Mismatch]) -> list[dict]:
         p = ctx.registers.placement(m.placement_id) or {}
         provider = provider_name(ctx.registers.providers, m.provider_id)
         rows.append({"risk": m.risk, "placement_id": m.placement_id,
-                     "pupil": " ".join(x for x in (p.get("forename"), p.get("surname")) if x),
+                     "pupil": p.name,
                      "provider_id": m.provider_id, "provider": provider, "date": m.date, "session": m.session,
                      "school_code": m.school_code, "provider_code": m.provider_code,
                      "what_to_do": what_to_do(m, provider), "school_file": m.school_file, "school_line": m.school_line})
