@@ -23,7 +23,7 @@ from ..templates import LISTS, Formats, Lists, code_key_lines, validate, write_i
 
 HEADER_ROW = 3           # 0-based: the header is on Excel row 4
 FIRST_SESSION_COL = 3    # column D
-SESSION_KEYS = tuple((d, s) for d in range(5) for s in ("AM", "PM"))
+SESSION_KEYS = tuple((d, s) for d in range(5) for s in (schema.AM, schema.PM))
 
 
 def _instructions(provider_name: str, monday: dt.date, return_by: dt.date, school: str) -> list[tuple[str, tuple]]:
