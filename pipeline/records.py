@@ -38,19 +38,8 @@ def source_of(file: str, sheet: str, row) -> Source:
     return Source(file, sheet, row.number, dict(row.cells))
 
 
-class _Columns:
-    """The temporary bridge while consumers move from dicts to attributes: record['key'] and
-    record.get('key') read the attribute."""
-
-    def __getitem__(self, key):
-        return getattr(self, key)
-
-    def get(self, key, default=None):
-        return getattr(self, key, default)
-
-
 @dataclass(frozen=True, kw_only=True)
-class Placement(_Columns):
+class Placement:
     """A row of the Placements sheet of placements.xlsx that the run monitors (contract §3)."""
     placement_id: str
     upn: str | None
@@ -104,7 +93,7 @@ class Placement(_Columns):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Provider(_Columns):
+class Provider:
     """A row of providers.xlsx (contract §4)."""
     provider_id: str
     name: str | None
@@ -123,7 +112,7 @@ class Provider(_Columns):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReviewEvent(_Columns):
+class ReviewEvent:
     """A row of the Reviews sheet: a review, a visit or a provider's report on a placement."""
     placement_id: str                         # as the Placements sheet spells it
     date: dt.date
@@ -134,7 +123,7 @@ class ReviewEvent(_Columns):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Exclusion(_Columns):
+class Exclusion:
     """A row of the Exclusions sheet: a suspension or a permanent exclusion of a pupil."""
     upn: str
     type: str
@@ -145,7 +134,7 @@ class Exclusion(_Columns):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Incident(_Columns):
+class Incident:
     """A row of the Incidents sheet of an accepted return (contract §5)."""
     date: dt.date
     placement_id: str                         # as the Placements sheet spells it

@@ -22,6 +22,7 @@ from .workbook import Book, StoredBook, Unreadable, open_workbook
 
 LEFT_OUT = "this placement is left out of every figure until it is fixed."
 SESSIONS_OF = {schema.FULL_DAY: (schema.AM, schema.PM), schema.AM: (schema.AM,), schema.PM: (schema.PM,)}
+DAY_KEYS = tuple(schema.PLACEMENTS.column(day).key for day in schema.WEEKDAYS)   # the Mon..Fri columns
 # Findings listed per sheet of a register; the rest are counted in one finding. A real register has a
 # few dozen rows; thousands of findings mean leftovers (a formula filled down to row 100,000), and
 # listing each one would only slow the run and bury the findings that matter.
@@ -189,9 +190,8 @@ def _placements(rows: list[Row], sheet: str, providers: dict, findings: Findings
             continue
         seen.add(fold_key(pid))
         if _placement_ok(row, sheet, provider_ids, findings, ambiguous or {}):
-            days = [schema.PLACEMENTS.column(day).key for day in schema.WEEKDAYS]
             out.append(Placement(**dict(row.values, provider_id=provider_ids[fold_key(row["provider_id"])]),
-                                 pattern={i: SESSIONS_OF[row[day]] for i, day in enumerate(days) if row[day]},
+                                 pattern={i: SESSIONS_OF[row[day]] for i, day in enumerate(DAY_KEYS) if row[day]},
                                  source=source_of(file, sheet, row)))
     return out
 
@@ -246,8 +246,8 @@ def _placement_ok(row: Row, sheet: str, provider_ids: dict, findings: Findings, 
                            f"{header} {end:%d/%m/%Y} for placement {pid} is before its Start date {start:%d/%m/%Y}. "
                            f"Correct one of the two dates; {LEFT_OUT}")
             ok = False
-    if not any(row[schema.PLACEMENTS.column(d).key] for d in schema.WEEKDAYS):
-        findings.error(file, sheet, row.cell("mon"), "no-days", None,
+    if not any(row[day] for day in DAY_KEYS):
+        findings.error(file, sheet, row.cell(DAY_KEYS[0]), "no-days", None,
                        f"Placement {pid} has no day set in Mon to Fri, so no session is expected. Set Full day, AM or PM "
                        f"for the days the pupil attends; {LEFT_OUT}")
         ok = False

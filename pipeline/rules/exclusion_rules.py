@@ -138,7 +138,7 @@ def work_set(ctx: RuleContext):
             continue
         who, upn = _who((row.upn or "").upper())
         yield action("work-set", "alert", None,
-                     f"Work set is not Y for the {row.get('type', 'exclusion').lower()} of {who} "
+                     f"Work set is not Y for the {row.type.lower()} of {who} "
                      f"from {row.first_day:%d/%m/%Y} (placements.xlsx, Exclusions row {row.source.row}). Make sure "
                      "work is set and marked for the first five school days, then enter Y.",
                      upn=upn)
