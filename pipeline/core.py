@@ -91,9 +91,8 @@ def work_out(settings, calendar: SchoolCalendar, monday: dt.date, as_of: dt.date
         settings, monday, as_of, count_to, year_start,
         findings=tuple(sort_findings(cap_per_file(sort_findings(findings)))),
         actions=tuple(actions), pupils=tuple(pupils), missing_returns=tuple(ctx.missing_returns),
-        pupil_names={p["placement_id"]: " ".join(x for x in (p.get("forename"), p.get("surname")) if x)
-                     for p in registers.placements},
-        provider_names={pid: p.get("name") or pid for pid, p in registers.providers.items()},
+        pupil_names={p.placement_id: p.name for p in registers.placements},
+        provider_names={pid: p.name or pid for pid, p in registers.providers.items()},
         placements=placement_milestones(ctx, actions), providers=provider_checks_table(ctx),
         returns_to_send=plans, letters=letters, register_import=to_import,
         mismatches=tuple(sorted(mismatches, key=Mismatch.sort_key)), register_files=list(register.files),
@@ -105,8 +104,8 @@ def _check_addresses(plans, registers, findings: Findings) -> None:
     for plan in plans:
         if single_address(plan.contact_email):
             continue
-        provider = registers.providers.get(plan.provider_id, {})
-        cell = provider.get("_cells", {}).get("contact_email") or str(provider.get("_row", ""))
+        provider = registers.providers.get(plan.provider_id)
+        cell = provider.source.cell("contact_email") if provider is not None else ""
         findings.warning("providers.xlsx", "Providers", cell, "no-contact-email", plan.contact_email,
                          f"{plan.provider_id} has pupils expected next week but no single e-mail address in Contact "
                          f"email, so its return cannot be e-mailed. Enter one address; until then send "

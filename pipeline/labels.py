@@ -25,7 +25,8 @@ def abbreviated_date(day: dt.date, weekday: bool = False) -> str:
     return f"{DAY_NAMES[day.weekday()]} {text}" if weekday else text
 
 
-def provider_name(providers: dict[str, dict], provider_id: str) -> str:
+def provider_name(providers: dict, provider_id: str) -> str:
     """The provider's Name in providers.xlsx, or its Provider ID when the name is blank or the provider is
     not in the register: a line about a provider always names it somehow."""
-    return (providers.get(provider_id) or {}).get("name") or provider_id
+    provider = providers.get(provider_id)
+    return (provider.name if provider is not None else None) or provider_id

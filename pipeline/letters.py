@@ -53,7 +53,9 @@ from .findings import Findings
 from .labels import DAY_NAMES
 from .model import Action
 from .output import output_path, remove_stale, write_text
+from .records import Placement, Provider
 from .rules import rule_for_column
+from .schema import AM, PM, SCHOOL
 
 LETTERS_FOLDER = "letters"
 DEFAULT_TEMPLATE = "parent_letter.html.j2"
@@ -61,7 +63,7 @@ CUSTOM_TEMPLATE = "letter.html.j2"          # in the school folder
 LETTER_SUFFIX = "_letter.html"
 SIGNATORY = "Headteacher"
 
-SESSION_WORDS = {("AM", "PM"): "full day", ("AM",): "morning only", ("PM",): "afternoon only"}
+SESSION_WORDS = {(AM, PM): "full day", (AM,): "morning only", (PM,): "afternoon only"}
 
 # The purpose of the provision when the placement has no Objectives, by Reason (contract §3).
 PURPOSE_OF_REASON = {
@@ -170,7 +172,7 @@ def days_text(pattern: dict) -> str:
     if not days:
         return ""
     sessions = {tuple(pattern[d]) for d in days}
-    if days == [0, 1, 2, 3, 4] and sessions == {("AM", "PM")}:
+    if days == [0, 1, 2, 3, 4] and sessions == {(AM, PM)}:
         return "Monday to Friday, full days"
     return ", ".join(f"{DAY_NAMES[d]} ({SESSION_WORDS.get(tuple(pattern[d]), ' and '.join(pattern[d]))})" for d in days)
 
@@ -183,7 +185,7 @@ def safe_filename(placement_id: str) -> str:
 
 # --- which placements, and their facts ------------------------------------------------------------
 
-def letters_due(ctx, actions: list[Action]) -> list[dict]:
+def letters_due(ctx, actions: list[Action]) -> list[Placement]:
     """The placements the parents'-letter rule (the one done by Parent letter sent) lists as due or overdue and
     that have no Parent letter sent date, sorted by Placement ID."""
     letter_rule = rule_for_column("parent_letter_sent").id
@@ -192,13 +194,13 @@ def letters_due(ctx, actions: list[Action]) -> list[dict]:
     out = []
     for pid in sorted(ids):
         p = ctx.registers.placement(pid)
-        if p is not None and p.get("arranged_by") == "School" and p.get("parent_letter_sent") is None:
+        if p is not None and p.arranged_by == SCHOOL and p.parent_letter_sent is None:
             out.append(p)
     return out
 
 
-def _cell(record: dict, key: str) -> str:
-    return (record.get("_cells") or {}).get(key) or str(record.get("_row", ""))
+def _cell(record: Placement | Provider, key: str) -> str:
+    return record.source.cell(key)
 
 
 def _missing(value) -> bool:
@@ -211,46 +213,46 @@ def _missing(value) -> bool:
     return False
 
 
-def missing_facts(placement: dict, provider: dict, findings: Findings) -> bool:
+def missing_facts(placement: Placement, provider: Provider, findings: Findings) -> bool:
     """Add a `letter-missing-fact` finding for each fact the letter needs that is blank; True if any."""
-    pid = placement["placement_id"]
+    pid = placement.placement_id
     missing = False
     for file, sheet, record, facts in (("placements.xlsx", "Placements", placement, PLACEMENT_FACTS),
                                        ("providers.xlsx", "Providers", provider, PROVIDER_FACTS)):
         for key, header, meaning in facts:
-            if not _missing(record.get(key)):
+            if not _missing(getattr(record, key)):
                 continue
             missing = True
-            state = "not more than 0" if isinstance(record.get(key), (int, float)) else "blank"
+            state = "not more than 0" if isinstance(getattr(record, key), (int, float)) else "blank"
             cell = _cell(record, key)
-            has_cell = bool((record.get("_cells") or {}).get(key))
+            has_cell = record.source.has_cell(key)
             where = (f"Fill in {header} in cell {cell}" if has_cell
                      else f"Add a '{header}' column to the {sheet} sheet and fill it in for row {cell}")
-            whose = f" of provider {record.get('provider_id') or placement['provider_id']}" if record is provider else ""
-            findings.error(file, sheet, cell, "letter-missing-fact", record.get(key),
+            whose = f" of provider {record.provider_id or placement.provider_id}" if record is provider else ""
+            findings.error(file, sheet, cell, "letter-missing-fact", getattr(record, key),
                            f"The letter to the parents about placement {pid} needs the {header}{whose} ({meaning}), "
                            f"which is {state}. {where}; the letter for placement {pid} will be written once it is filled.")
     return missing
 
 
-def first_expected_day(calendar, placement: dict) -> dt.date | None:
+def first_expected_day(calendar, placement: Placement) -> dt.date | None:
     """The first school day on or after the Start date on which the pupil is expected by the Mon..Fri
     pattern, and not after the Actual or Planned end date; None if there is none in the terms."""
-    pattern = placement.get("pattern") or {}
-    start = placement.get("start_date")
+    pattern = placement.pattern
+    start = placement.start_date
     if not pattern or start is None or not calendar.days:
         return None
-    ends = [d for d in (placement.get("actual_end_date"), placement.get("planned_end_date")) if d is not None]
+    ends = [d for d in (placement.actual_end_date, placement.planned_end_date) if d is not None]
     last = min(ends) if ends else calendar.days[-1]
     return next((d for d in calendar.school_days(start, last) if d.weekday() in pattern), None)
 
 
-def no_first_day(placement: dict, calendar, findings: Findings) -> None:
+def no_first_day(placement: Placement, calendar, findings: Findings) -> None:
     """The error finding, on the Start date cell, for a placement on which no school day is expected."""
-    pid, start = placement["placement_id"], placement.get("start_date")
-    days = ", ".join(DAY_NAMES[d] for d in sorted(placement.get("pattern") or {})) or "no day"
-    ends = [(d, h) for d, h in ((placement.get("actual_end_date"), "Actual end date"),
-                                (placement.get("planned_end_date"), "Planned end date")) if d is not None]
+    pid, start = placement.placement_id, placement.start_date
+    days = ", ".join(DAY_NAMES[d] for d in sorted(placement.pattern)) or "no day"
+    ends = [(d, h) for d, h in ((placement.actual_end_date, "Actual end date"),
+                                (placement.planned_end_date, "Planned end date")) if d is not None]
     if ends:
         end, header = min(ends, key=lambda e: e[0])
         until = f"up to its {header}, {long_date(end)}"
@@ -265,11 +267,11 @@ def no_first_day(placement: dict, calendar, findings: Findings) -> None:
                    f"will be written once the pupil is expected on a school day.")
 
 
-def open_ended_warning(placement: dict, cadence: str, findings: Findings) -> None:
+def open_ended_warning(placement: Placement, cadence: str, findings: Findings) -> None:
     """The warning for a letter written with no Planned end date (it says there is no fixed end date)."""
-    pid = placement["placement_id"]
+    pid = placement.placement_id
     cell = _cell(placement, "planned_end_date")
-    has_cell = bool((placement.get("_cells") or {}).get("planned_end_date"))
+    has_cell = placement.source.has_cell("planned_end_date")
     where = (f"enter it in Planned end date, cell {cell}" if has_cell
              else f"add a 'Planned end date' column to the Placements sheet and fill it in for row {cell}")
     findings.warning("placements.xlsx", "Placements", cell, "letter-missing-fact", None,
@@ -284,51 +286,51 @@ def review_words(settings) -> str:
     return REVIEW_WORDS.get(str(cadence).strip().lower(), REVIEW_WORDS["term"])
 
 
-def reason_explanation(placement: dict) -> str:
+def reason_explanation(placement: Placement) -> str:
     """The Reason as a parent reads it: one or two plain sentences (REASON_EXPLANATIONS)."""
-    wording = REASON_EXPLANATIONS.get(placement.get("reason"), REASON_EXPLANATIONS["Other"])
-    forename = (placement.get("forename") or "").strip() or "your child"
+    wording = REASON_EXPLANATIONS.get(placement.reason, REASON_EXPLANATIONS["Other"])
+    forename = (placement.forename or "").strip() or "your child"
     return wording.replace("{forename}", forename)
 
 
-def _purpose(placement: dict) -> str:
-    objectives = (placement.get("objectives") or "").strip()
-    return objectives or PURPOSE_OF_REASON.get(placement.get("reason"), PURPOSE_OF_REASON["Other"])
+def _purpose(placement: Placement) -> str:
+    objectives = (placement.objectives or "").strip()
+    return objectives or PURPOSE_OF_REASON.get(placement.reason, PURPOSE_OF_REASON["Other"])
 
 
-def letter_context(ctx, placement: dict, provider: dict, first_day: dt.date | None = None) -> dict:
+def letter_context(ctx, placement: Placement, provider: Provider, first_day: dt.date | None = None) -> dict:
     """The variables a letter template can use (documented at the top of parent_letter.html.j2 and in
     docs/letters.md). `first_day` is the first expected school day (first_expected_day); the Start
     date when not given."""
     settings = ctx.settings
     contacts = contacts_of(settings)
-    forename, surname = (placement.get("forename") or "").strip(), (placement.get("surname") or "").strip()
-    end = placement.get("planned_end_date")
+    forename, surname = (placement.forename or "").strip(), (placement.surname or "").strip()
+    end = placement.planned_end_date
     return {
         "school_name": settings.school_name,
         "school_address": settings.address,
         "school_address_lines": address_lines(settings.address),
         "letter_date": long_date(ctx.as_of),
-        "placement_id": placement["placement_id"],
+        "placement_id": placement.placement_id,
         "pupil_name": f"{forename} {surname}".strip(),
         "forename": forename,
         "surname": surname,
         "purpose": _purpose(placement),
-        "objectives": (placement.get("objectives") or "").strip(),
-        "reason": placement.get("reason") or "",
+        "objectives": (placement.objectives or "").strip(),
+        "reason": placement.reason or "",
         "reason_explanation": reason_explanation(placement),
-        "start_date": long_date(placement["start_date"]),
-        "first_day": long_date(first_day or placement["start_date"]),
+        "start_date": long_date(placement.start_date),
+        "first_day": long_date(first_day or placement.start_date),
         "end_date": long_date(end),
         "open_ended": end is None,
         "review_cadence": review_words(settings),
-        "days": days_text(placement.get("pattern") or {}),
-        "start_time": clock_time(placement.get("start_time")),
-        "hours_per_day": duration(placement.get("hours_per_day")),
-        "provider_name": (provider.get("name") or "").strip(),
-        "provider_address": (provider.get("address") or "").strip(),
-        "provider_address_lines": address_lines(provider.get("address")),
-        "provider_contact": (placement.get("provider_contact") or "").strip(),
+        "days": days_text(placement.pattern),
+        "start_time": clock_time(placement.start_time),
+        "hours_per_day": duration(placement.hours_per_day),
+        "provider_name": (provider.name or "").strip(),
+        "provider_address": (provider.address or "").strip(),
+        "provider_address_lines": address_lines(provider.address),
+        "provider_contact": (placement.provider_contact or "").strip(),
         "school_phone": contacts.phone,
         "school_email": contacts.email,
         "school_contact_lines": contacts.office_lines(),
@@ -416,11 +418,11 @@ def letters_for(ctx, actions: list[Action], findings: Findings, data_dir: Path |
         findings.error("school.toml", None, None, "letter-missing-fact", None,
                        "[school] address is blank in school.toml, and the letters to parents are printed on the "
                        "school's letterhead. Add the school's address there; the letters for placements "
-                       f"{', '.join(p['placement_id'] for p in due)} will be written once it is filled.")
+                       f"{', '.join(p.placement_id for p in due)} will be written once it is filled.")
         return []
     complete = []
     for p in due:
-        provider = ctx.registers.providers.get(p["provider_id"], {})
+        provider = ctx.registers.providers[p.provider_id]
         missing = missing_facts(p, provider, findings)
         first = first_expected_day(ctx.calendar, p)
         if first is None:
@@ -438,10 +440,10 @@ def letters_for(ctx, actions: list[Action], findings: Findings, data_dir: Path |
                 raise                      # the package's own template is broken: a bug, not the school's
             _template_finding(findings, shown, exc)
             return []                      # never some letters and not others, never a half-filled one
-        letters.append(Letter(p["placement_id"], safe_filename(p["placement_id"]), html))
+        letters.append(Letter(p.placement_id, safe_filename(p.placement_id), html))
     cadence = review_words(ctx.settings)
     for p, _, _ in complete:               # only once every letter is written: each warning is about a letter
-        if p.get("planned_end_date") is None:
+        if p.planned_end_date is None:
             open_ended_warning(p, cadence, findings)
     return letters
 

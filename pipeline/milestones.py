@@ -25,7 +25,8 @@ from .rules import CATALOGUE, RuleContext, starting_or_active
 from .rules.obligations import Milestone
 from .rules.provider_rules import check_expiry
 from .rules.review_rules import events
-from .schema import PROVIDER_CHECKS
+from .records import Placement
+from .schema import ACTIVE, PROVIDER_CHECKS, PROVIDERS, YES
 
 # A provider check whose expiry falls within this many calendar days after as-of is amber, "expires soon":
 # about a month's notice to redo it before the provider-checks rule makes it overdue.
@@ -61,24 +62,24 @@ def _pending_text(action: Action) -> tuple[str, str]:
     return f"due {action.due:%d/%m/%Y}", DUE
 
 
-def _milestone(ctx: RuleContext, p: dict, m: Milestone, pending_by: dict) -> dict:
-    refused = p.get("parents_refused")
+def _milestone(ctx: RuleContext, p: Placement, m: Milestone, pending_by: dict) -> dict:
+    refused = p.parents_refused
     if m.refusal and refused:
         return _cell(f"parents refused {refused:%d/%m/%Y}", REFUSED, m)
     if not m.applies(p):
-        value = p.get(m.column) if m.column else None
+        value = getattr(p, m.column) if m.column else None
         if m.shown_if_not_applicable and ctx.done(value):
             return _cell(f"done {value:%d/%m/%Y}", DONE, m)        # e.g. a letter sent anyway
         return _cell("n/a", NOT_APPLICABLE, m)
-    pending = None if refused else pending_by.get((m.rule, p["placement_id"]))
+    pending = None if refused else pending_by.get((m.rule, p.placement_id))
     if m.event:                                                    # a recurring duty: the latest, and what is open
-        dated = events(ctx, p["placement_id"], m.event)
-        last = dated[-1]["date"] if dated else None
+        dated = events(ctx, p.placement_id, m.event)
+        last = dated[-1].date if dated else None
         if pending:
             text, state = _pending_text(pending)
             return _cell(text + (f"; last {last:%d/%m/%Y}" if last else ""), state, m)
         return _cell(f"done {last:%d/%m/%Y}", DONE, m) if last else _cell("", BLANK, m)
-    value = p.get(m.column)
+    value = getattr(p, m.column) if m.column else None
     if m.text:
         text = str(value or "").strip()
         if text:
@@ -94,18 +95,18 @@ def placement_milestones(ctx: RuleContext, actions: list[Action]) -> list[dict]:
     """One row per placement in the register (by Placement ID): its dates and each milestone's cell."""
     pending_by = open_actions(actions)
     rows = []
-    for p in sorted(ctx.registers.placements, key=lambda p: p["placement_id"]):
-        provider_id = p["provider_id"]
+    for p in sorted(ctx.registers.placements, key=lambda p: p.placement_id):
+        provider_id = p.provider_id
         rows.append({
-            "placement_id": p["placement_id"],
-            "pupil": " ".join(x for x in (p.get("forename"), p.get("surname")) if x),
-            "upn": p.get("upn"),
+            "placement_id": p.placement_id,
+            "pupil": p.name,
+            "upn": p.upn,
             "provider_id": provider_id,
             "provider": provider_name(ctx.registers.providers, provider_id),
-            "start_date": p["start_date"],
-            "planned_end_date": p.get("planned_end_date"),
-            "actual_end_date": p.get("actual_end_date"),
-            "parents_refused": p.get("parents_refused"),
+            "start_date": p.start_date,
+            "planned_end_date": p.planned_end_date,
+            "actual_end_date": p.actual_end_date,
+            "parents_refused": p.parents_refused,
             "milestones": [_milestone(ctx, p, m, pending_by) for m in MILESTONES],
         })
     return rows
@@ -133,17 +134,17 @@ def provider_checks_table(ctx: RuleContext) -> list[dict]:
     months = int(ctx.settings.get("rules", "provider_check_months"))
     in_use: dict[str, int] = {}
     for p in starting_or_active(ctx):
-        in_use[p["provider_id"]] = in_use.get(p["provider_id"], 0) + 1
+        in_use[p.provider_id] = in_use.get(p.provider_id, 0) + 1
     rows = []
     for provider_id, provider in sorted(ctx.registers.providers.items()):
-        checks = [_check(ctx, h, provider.get(h.lower().replace(" ", "_")), months) for h in PROVIDER_CHECKS]
-        registered = provider.get("registered") or ""
-        status = provider.get("status") or ""
+        checks = [_check(ctx, h, getattr(provider, PROVIDERS.column(h).key), months) for h in PROVIDER_CHECKS]
+        registered = provider.registered or ""
+        status = provider.status or ""
         red = [f"{c['check']} expired {c['expiry']:%d/%m/%Y}" if c["state"] == EXPIRED else f"{c['check']} missing"
                for c in checks if c["rag"] == RED]
-        if registered != "Y":
+        if registered != YES:
             red.append(f"Registered is {registered or 'blank'}")
-        if status != "Active":
+        if status != ACTIVE:
             red.append(f"Status is {status or 'blank'}")
         amber = [f"{c['check']} expires {c['expiry']:%d/%m/%Y}" for c in checks if c["rag"] == AMBER]
         if red:
@@ -154,9 +155,9 @@ def provider_checks_table(ctx: RuleContext) -> list[dict]:
             overall, words = GREEN, "Green: all checks current"
         rows.append({
             "provider_id": provider_id,
-            "name": provider.get("name") or provider_id,
-            "registered": registered, "registered_ok": registered == "Y",
-            "status": status, "status_ok": status == "Active",
+            "name": provider.name or provider_id,
+            "registered": registered, "registered_ok": registered == YES,
+            "status": status, "status_ok": status == ACTIVE,
             "placements": in_use.get(provider_id, 0),
             "checks": checks,
             "overall": overall, "overall_text": words,

@@ -59,13 +59,12 @@ def plan_returns(settings: Settings, calendar: SchoolCalendar, registers: Regist
     for pid, _, day, session in expected_sessions(registers.placements, calendar, monday, monday + dt.timedelta(days=4)):
         expected.setdefault(pid, set()).add((day.weekday(), session))
     plans: dict[str, PlannedReturn] = {}
-    for p in sorted(registers.placements, key=lambda p: p["placement_id"]):
-        if p["placement_id"] not in expected:
+    for p in sorted(registers.placements, key=lambda p: p.placement_id):
+        if p.placement_id not in expected:
             continue
-        prv = p["provider_id"]
-        provider = registers.providers.get(prv, {})
+        prv = p.provider_id
+        provider = registers.providers[prv]
         plan = plans.setdefault(prv, PlannedReturn(prv, provider_name(registers.providers, prv),
-                                                   provider.get("contact_email"), monday, return_by(settings, monday)))
-        name = " ".join(x for x in (p.get("forename"), p.get("surname")) if x)
-        plan.pupils.append(ReturnPupil(p["placement_id"], p.get("upn") or "", name, expected[p["placement_id"]]))
+                                                   provider.contact_email, monday, return_by(settings, monday)))
+        plan.pupils.append(ReturnPupil(p.placement_id, p.upn or "", p.name, expected[p.placement_id]))
     return [plans[k] for k in sorted(plans)]

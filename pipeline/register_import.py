@@ -27,6 +27,7 @@ import io
 from pathlib import Path
 
 from . import codes
+from .schema import LOCAL_AUTHORITY, SCHOOL
 from .output import write_text
 
 FILENAME = "register_import.csv"
@@ -34,7 +35,7 @@ HELD_FILENAME = "register_import_held.csv"
 COLUMNS = ["UPN", "Date", "Session", "Code", "Placement ID"]
 HELD_COLUMNS = COLUMNS + ["Reason"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-ATTENDED_CODE = {"School": "B", "Local authority": "K"}
+ATTENDED_CODE = {SCHOOL: "B", LOCAL_AUTHORITY: "K"}
 
 
 def guard(value) -> str:
@@ -58,7 +59,7 @@ NO_UPN = "No UPN in placements.xlsx, so the register cannot be matched"
 def split_rows(ctx) -> tuple[list[dict], list[dict]]:
     """(rows to import, rows held back) for the reporting week's expected sessions up to as-of: each
     session is in exactly one of the two."""
-    placements = {p["placement_id"]: p for p in ctx.registers.placements}
+    placements = {p.placement_id: p for p in ctx.registers.placements}
     frame = ctx.sessions
     week = frame[frame["week"] == ctx.week]
     rows, held = [], []
@@ -66,13 +67,13 @@ def split_rows(ctx) -> tuple[list[dict], list[dict]]:
         p = placements.get(rec.placement_id)
         if p is None:
             continue            # never so: the table is built from these placements
-        upn = (p.get("upn") or "").strip()
+        upn = (p.upn or "").strip()
         reasons = []
         if rec.category == codes.NOT_REPORTED:
             code = ""
             reasons.append(NOT_IN_RETURN if rec.file else NO_RETURN)
         else:
-            code = ATTENDED_CODE.get(p.get("arranged_by"), "B") if rec.category == codes.ATTENDED else rec.code
+            code = ATTENDED_CODE.get(p.arranged_by, "B") if rec.category == codes.ATTENDED else rec.code
             if rec.error:
                 reasons.append(ERROR_REASONS.get(rec.error, "An error on this session: counted as N")
                                .format(given=rec.given))

@@ -84,26 +84,39 @@ class Workbook:
         raise KeyError(name)
 
 
-YN_CHOICES = ("Y", "N")
+# The values a person picks from a list. Each is declared once: the column's choices and the code that
+# compares a cell with a value both use these names, so a value renamed here is renamed everywhere.
+YES, NO = "Y", "N"
+YN_CHOICES = (YES, NO)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
-PATTERN_CHOICES = ("Full day", "AM", "PM")
+AM, PM = "AM", "PM"
+FULL_DAY = "Full day"
+PATTERN_CHOICES = (FULL_DAY, AM, PM)
+SUSPENSION_OVER_FIVE_DAYS, PERMANENT_EXCLUSION = "Suspension over five days", "Permanent exclusion"
 REASONS = (
-    "Directed off-site to improve behaviour", "Suspension over five days", "Permanent exclusion",
+    "Directed off-site to improve behaviour", SUSPENSION_OVER_FIVE_DAYS, PERMANENT_EXCLUSION,
     "Illness or medical need", "Personalised curriculum", "Other",
 )
-ARRANGED_BY = ("School", "Local authority")
+SCHOOL, LOCAL_AUTHORITY = "School", "Local authority"
+ARRANGED_BY = (SCHOOL, LOCAL_AUTHORITY)
 YEAR_GROUPS = ("N1", "N2", "R") + tuple(str(i) for i in range(1, 14))
-REVIEW_TYPES = ("Agreement review", "Formal progress review", "AP lead visit", "Provider termly report")
-OUTCOMES = ("Satisfactory", "Not satisfactory")
-EXCLUSION_TYPES = ("Suspension", "Permanent exclusion")
-PROVIDER_STATUSES = ("Active", "Suspended", "Closed")
-INCIDENT_CATEGORIES = ("Serious behaviour", "Safeguarding concern", "Injury", "Other")
+AGREEMENT_REVIEW, FORMAL_REVIEW, AP_LEAD_VISIT, PROVIDER_REPORT = (
+    "Agreement review", "Formal progress review", "AP lead visit", "Provider termly report")
+REVIEW_TYPES = (AGREEMENT_REVIEW, FORMAL_REVIEW, AP_LEAD_VISIT, PROVIDER_REPORT)
+SATISFACTORY, NOT_SATISFACTORY = "Satisfactory", "Not satisfactory"
+OUTCOMES = (SATISFACTORY, NOT_SATISFACTORY)
+SUSPENSION = "Suspension"
+EXCLUSION_TYPES = (SUSPENSION, PERMANENT_EXCLUSION)
+ACTIVE, SUSPENDED, CLOSED = "Active", "Suspended", "Closed"
+PROVIDER_STATUSES = (ACTIVE, SUSPENDED, CLOSED)
+SAFEGUARDING_CONCERN = "Safeguarding concern"
+INCIDENT_CATEGORIES = ("Serious behaviour", SAFEGUARDING_CONCERN, "Injury", "Other")
 DESTINATION_TYPES = (                           # contract §13: what the governor pack counts (policy §16.5)
     "Returned to this school full-time", "Phased return to this school", "Another mainstream school",
     "Special school", "AP school or PRU", "Further education, employment or training", "Elective home education",
     "Other", "Not known",
 )
-SESSIONS = tuple(f"{d} {s}" for d in WEEKDAYS for s in ("AM", "PM"))
+SESSIONS = tuple(f"{d} {s}" for d in WEEKDAYS for s in (AM, PM))
 SESSION_CHOICES = tuple(valid_codes()) + (NOT_EXPECTED,)
 PROVIDER_CHECKS = ("Approved", "Safeguarding policy checked", "Health and safety policy checked",
                    "Staff checks confirmed", "Child protection policy acknowledged")

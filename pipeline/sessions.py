@@ -29,10 +29,12 @@ from .calendar import SchoolCalendar
 from .findings import Findings
 from .read.cells import is_blank, text
 from .read.returns import Return
+from .records import Placement
+from .schema import AM, PM, WEEKDAYS
 
 COLUMNS = ["placement_id", "provider_id", "date", "week", "weekday", "session", "code", "category", "file", "cell",
            "error", "given"]
-SESSION_NAMES = {(d, s): f"{day} {s}" for d, day in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri")) for s in ("AM", "PM")}
+SESSION_NAMES = {(d, s): f"{day} {s}" for d, day in enumerate(WEEKDAYS) for s in (AM, PM)}
 DAY_BITS = 1 << 22          # day ordinals (year 1 to 9999) are below this: keys are (..., day, session) in one int64
 
 # What a mark is, for the count and for the checks of the returns. AGE: an X, allowed only for a
@@ -44,26 +46,26 @@ ERROR_RULE = {BLANK: "blank-session", UNKNOWN: "unknown-code", AGE: "x-at-compul
 MISSING_COLUMN = "missing-column"
 
 
-def is_active(placement: dict, day: dt.date) -> bool:
+def is_active(placement: Placement, day: dt.date) -> bool:
     """Contract §3: started, not ended, and parents have not refused."""
-    if placement.get("parents_refused"):
+    if placement.parents_refused:
         return False
-    end = placement.get("actual_end_date")
-    return placement["start_date"] <= day and (end is None or day <= end)
+    end = placement.actual_end_date
+    return placement.start_date <= day and (end is None or day <= end)
 
 
-def expected_sessions(placements: list[dict], calendar: SchoolCalendar, start: dt.date, end: dt.date) -> list[tuple]:
+def expected_sessions(placements: list[Placement], calendar: SchoolCalendar, start: dt.date, end: dt.date) -> list[tuple]:
     """(placement_id, provider_id, date, session) for every session expected from start to end."""
     days = calendar.school_days(start, end)
     out = []
     for p in placements:
-        if p.get("parents_refused"):
+        if p.parents_refused:
             continue
-        last = p.get("actual_end_date") or end
-        pattern = p["pattern"]
-        for day in days[bisect.bisect_left(days, p["start_date"]):bisect.bisect_right(days, last)]:
+        last = p.actual_end_date or end
+        pattern = p.pattern
+        for day in days[bisect.bisect_left(days, p.start_date):bisect.bisect_right(days, last)]:
             for session in pattern.get(day.weekday(), ()):
-                out.append((p["placement_id"], p["provider_id"], day, session))
+                out.append((p.placement_id, p.provider_id, day, session))
     return out
 
 
@@ -86,10 +88,10 @@ def classify(raw) -> tuple[str, str, int]:
 NO_DOB = (-1, -1)     # compulsory_days for a pupil with no Date of birth: the age cannot be checked
 
 
-def compulsory_days(placement: dict) -> tuple[int, int]:
+def compulsory_days(placement: Placement) -> tuple[int, int]:
     """(first, last) day ordinals of the placement's pupil's compulsory school age; NO_DOB without a
     Date of birth."""
-    dob = placement.get("date_of_birth")
+    dob = placement.date_of_birth
     if not isinstance(dob, dt.date):
         return NO_DOB
     if isinstance(dob, dt.datetime):
@@ -117,18 +119,18 @@ class _Codes:
 
 # --- the table ----------------------------------------------------------------------------------
 
-def _expected(placements: list[dict], calendar: SchoolCalendar, start: dt.date, end: dt.date, sessions: _Codes):
+def _expected(placements: list[Placement], calendar: SchoolCalendar, start: dt.date, end: dt.date, sessions: _Codes):
     """Arrays (placement index, day ordinal, session code) of every expected session start..end:
     each weekday's school days crossed with the pattern entries for that weekday, cut to the dates."""
     days = np.array([d.toordinal() for d in calendar.school_days(start, end)], dtype=np.int64)
     entries = []     # (placement index, weekday, session code, first ordinal, last ordinal)
     end_ord = end.toordinal()
     for i, p in enumerate(placements):
-        if p.get("parents_refused"):
+        if p.parents_refused:
             continue
-        first = p["start_date"].toordinal()
-        last = p["actual_end_date"].toordinal() if p.get("actual_end_date") else end_ord
-        for weekday, names in p["pattern"].items():
+        first = p.start_date.toordinal()
+        last = p.actual_end_date.toordinal() if p.actual_end_date else end_ord
+        for weekday, names in p.pattern.items():
             for name in names:
                 entries.append((i, weekday, sessions.code(name), first, last))
     empty = np.zeros(0, dtype=np.int64)
@@ -178,20 +180,20 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
 
 
-def build_sessions(placements: list[dict], calendar: SchoolCalendar, returns: list[Return],
+def build_sessions(placements: list[Placement], calendar: SchoolCalendar, returns: list[Return],
                    year_start: dt.date, week: dt.date, as_of: dt.date, findings: Findings) -> pd.DataFrame:
     """The sessions table from the year's start to as-of, with marks checked against expectations.
 
     Returns of the weeks up to the reporting week are checked cell by cell."""
     friday = week + dt.timedelta(days=4)
-    sessions = _Codes(("AM", "PM"))
+    sessions = _Codes((AM, PM))
     e_pl, e_day, e_sess = _expected(placements, calendar, year_start, friday, sessions)
 
     # Codes: placement IDs in sorted order (so sorting by code sorts by ID), then any other ID a return has.
-    pids = _Codes(sorted({p["placement_id"] for p in placements}))
-    prvs = _Codes(p["provider_id"] for p in placements)
-    pl_pid = np.array([pids.code(p["placement_id"]) for p in placements] or [0], dtype=np.int64)
-    pl_prv = np.array([prvs.code(p["provider_id"]) for p in placements] or [0], dtype=np.int64)
+    pids = _Codes(sorted({p.placement_id for p in placements}))
+    prvs = _Codes(p.provider_id for p in placements)
+    pl_pid = np.array([pids.code(p.placement_id) for p in placements] or [0], dtype=np.int64)
+    pl_prv = np.array([prvs.code(p.provider_id) for p in placements] or [0], dtype=np.int64)
     e_pid, e_prv = pl_pid[e_pl], pl_prv[e_pl]
     e_wd = (e_day + 6) % 7
     e_week = e_day - e_wd
@@ -348,11 +350,11 @@ def _frame(placements, pids: _Codes, sessions: _Codes, pl, day, wd, week, sess, 
            error, given) -> pd.DataFrame:
     if not len(pl):
         return pd.DataFrame.from_records([], columns=COLUMNS)
-    ids = np.array([p["placement_id"] for p in placements], dtype=object)
-    providers = np.array([p["provider_id"] for p in placements], dtype=object)
+    ids = np.array([p.placement_id for p in placements], dtype=object)
+    providers = np.array([p.provider_id for p in placements], dtype=object)
     names = sorted(sessions.index, key=sessions.index.get)
     session_rank = np.argsort(np.argsort(np.array(names, dtype=object)))[sess]   # sessions sort by name
-    pid_rank = np.array([pids.index[p["placement_id"]] for p in placements], dtype=np.int64)[pl]
+    pid_rank = np.array([pids.index[p.placement_id] for p in placements], dtype=np.int64)[pl]
     # By placement ID, date and session; placement order keeps the rare tie where the old loop did.
     order = np.lexsort((pl, session_rank, day, pid_rank))
     first = int(week.min())       # the Monday of the first day
@@ -392,7 +394,7 @@ def _check_returns(returns, year_start, week, as_of, findings, marks: _Marks, pi
         pupils.setdefault((prv_code, monday), []).append(ids[pid_code])
 
     session_names = sorted(sessions.index, key=sessions.index.get)
-    ages = {p["placement_id"]: p.get("date_of_birth") for p in placements}
+    ages = {p.placement_id: p.date_of_birth for p in placements}
     by_return: dict[int, list] = {}
     for m in flagged.tolist():
         by_return.setdefault(int(marks.ret[m]), []).append(m)

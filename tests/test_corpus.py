@@ -97,7 +97,7 @@ def registers(folder: Path):
 
 
 def placement_value(folder: Path, pid: str, key: str):
-    return next(p[key] for p in registers(folder).placements if p["placement_id"] == pid)
+    return next(getattr(p, key) for p in registers(folder).placements if p.placement_id == pid)
 
 
 def both_pupils(result, folder):
@@ -333,7 +333,7 @@ def placements_hidden(folder):
 
 def hidden_rows_and_sheets_read(result, folder):
     both_pupils(result, folder)
-    assert [r["placement_id"] for r in registers(folder).reviews] == ["P002"]
+    assert [r.placement_id for r in registers(folder).reviews] == ["P002"]
 
 
 def return_hidden(folder):
@@ -426,7 +426,7 @@ def start_dates_as_text(folder):
 
 
 def every_form_read_as_the_same_day(result, folder):
-    read = {p["placement_id"]: (p["start_date"], p["parent_letter_sent"], p["parents_agreed"])
+    read = {p.placement_id: (p.start_date, p.parent_letter_sent, p.parents_agreed)
             for p in registers(folder).placements}
     assert read == {f"P{i:03d}": (WEEK, WEEK, WEEK) for i in range(1, len(UK_DATES) + 1)}
     assert all(counted(result, pid) == NOT_REPORTED for pid in read)
@@ -463,8 +463,8 @@ def numbers_read(result, folder):
     both_pupils(result, folder)
     regs = registers(folder)
     p = regs.placements[0]
-    assert (p["hours_per_day"], p["cost_per_day"], p["year_group"]) == (5.5, 1200.5, "7")
-    assert [e["school_days"] for e in regs.exclusions] == [3]
+    assert (p.hours_per_day, p.cost_per_day, p.year_group) == (5.5, 1200.5, "7")
+    assert [e.school_days for e in regs.exclusions] == [3]
 
 
 def upn_typed(value):

@@ -492,10 +492,10 @@ def judge_registers(folder: Path, findings: list):
         check_finding(f)
         assert f.file in ("placements.xlsx", "providers.xlsx"), f
     for p in regs.placements:
-        assert isinstance(p["placement_id"], str) and p["placement_id"], p
-        assert p["provider_id"] in regs.providers, p
-        assert isinstance(p["start_date"], dt.date), p
-        assert p["pattern"], p
+        assert isinstance(p.placement_id, str) and p.placement_id, p
+        assert p.provider_id in regs.providers, p
+        assert isinstance(p.start_date, dt.date), p
+        assert p.pattern, p
     return "read", regs
 
 

@@ -16,6 +16,7 @@ from pipeline.delivery.prepare import STALE_PATTERN
 from pipeline.labels import abbreviated_date, long_date, provider_name
 from pipeline.output import remove_stale
 from pipeline.rounding import half_up, money, percent
+from tests.record_factories import provider_record
 
 ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = ROOT / "pipeline"
@@ -104,7 +105,8 @@ def test_dates_in_words_are_english_whatever_the_locale():
 
 
 def test_a_provider_is_named_by_its_name_or_else_its_id():
-    providers = {"PRV1": {"name": "Riverside Learning Centre"}, "PRV2": {"name": None}, "PRV3": {"name": ""}}
+    providers = {pid: provider_record(provider_id=pid, name=name)
+                 for pid, name in (("PRV1", "Riverside Learning Centre"), ("PRV2", None), ("PRV3", ""))}
     assert [provider_name(providers, p) for p in ("PRV1", "PRV2", "PRV3", "PRV9")] == [
         "Riverside Learning Centre", "PRV2", "PRV3", "PRV9"]
 

@@ -66,7 +66,7 @@ def test_header_is_found_below_merged_title_rows_and_blank_rows_are_skipped(tmp_
     assert where(result) == [(FILE, SHEET, "B9", "bad-upn")]
     assert pupil_ids(result) == ["P001", "P002"]
     regs, _ = registers(tmp_path)
-    assert [(p["placement_id"], p["_row"]) for p in regs.placements] == [("P001", 6), ("P002", 9)]
+    assert [(p.placement_id, p.source.row) for p in regs.placements] == [("P001", 6), ("P002", 9)]
 
 
 @pytest.mark.parametrize("spell", [str.lower, str.upper, lambda h: f"  {h.replace(' ', '   ')} "],
@@ -80,7 +80,7 @@ def test_headers_match_ignoring_case_and_spaces(tmp_path, spell):
     regs, findings = registers(tmp_path)
 
     assert findings == []
-    assert [(p["placement_id"], p["start_date"], p["send"]) for p in regs.placements] == [("P001", START, "Y")]
+    assert [(p.placement_id, p.start_date, p.send) for p in regs.placements] == [("P001", START, "Y")]
 
 
 # --- reading cells --------------------------------------------------------------------------
@@ -101,8 +101,8 @@ def test_start_date_is_read_however_it_was_typed(tmp_path, typed):
     regs, findings = registers(tmp_path)
 
     assert findings == []
-    assert regs.placements[0]["start_date"] == dt.date(2026, 11, 23)
-    assert regs.placements[0]["parent_letter_sent"] == dt.date(2026, 11, 23)
+    assert regs.placements[0].start_date == dt.date(2026, 11, 23)
+    assert regs.placements[0].parent_letter_sent == dt.date(2026, 11, 23)
     assert week_figures(run(tmp_path), "P001")["not_reported"] == 10
 
 
@@ -125,7 +125,7 @@ def test_an_unreadable_optional_date_is_an_error_and_the_row_is_kept_with_the_ce
     assert cell in finding["message"] and "Correct" in finding["message"]
     assert pupil_ids(result) == ["P001"]
     regs, _ = registers(tmp_path)
-    assert regs.placements[0][schema.PLACEMENTS.column(header).key] is None
+    assert getattr(regs.placements[0], schema.PLACEMENTS.column(header).key) is None
 
 
 @pytest.mark.parametrize("refused, expected_where, expected_pupils", [
@@ -154,10 +154,10 @@ def test_yes_no_and_list_values_are_trimmed_and_case_folded(tmp_path):
 
     assert findings == []
     p1, p2 = regs.placements
-    assert (p1["reason"], p1["arranged_by"]) == ("Directed off-site to improve behaviour", "Local authority")
-    assert (p1["send"], p1["ehc_plan"], p1["looked_after"], p1["year_group"]) == ("Y", "N", "N", "R")
-    assert p1["pattern"] == {0: ("AM", "PM"), 1: ("AM",), 2: ("PM",), 3: ("AM", "PM")}
-    assert (p2["year_group"], p2["send"]) == ("7", "Y")
+    assert (p1.reason, p1.arranged_by) == ("Directed off-site to improve behaviour", "Local authority")
+    assert (p1.send, p1.ehc_plan, p1.looked_after, p1.year_group) == ("Y", "N", "N", "R")
+    assert p1.pattern == {0: ("AM", "PM"), 1: ("AM",), 2: ("PM",), 3: ("AM", "PM")}
+    assert (p2.year_group, p2.send) == ("7", "Y")
     assert week_figures(run(tmp_path), "P001")["not_reported"] == 6     # 2 + 1 + 1 + 2 sessions, none on Friday
 
 
@@ -178,7 +178,7 @@ def test_an_unreadable_yes_no_or_list_value_is_an_error_and_the_cell_is_blank(tm
     assert pupil_ids(result) == ["P001"]
     assert week_figures(result, "P001")["not_reported"] == not_reported
     regs, _ = registers(tmp_path)
-    assert regs.placements[0][schema.PLACEMENTS.column(header).key] is None
+    assert getattr(regs.placements[0], schema.PLACEMENTS.column(header).key) is None
 
 
 # --- rows that are kept, rows that are left out ---------------------------------------------
@@ -278,7 +278,7 @@ def test_a_row_with_an_error_that_leaves_it_out(tmp_path, wrong, cell, rule, say
         assert text in finding["message"]
     assert pupil_ids(result) == ["P002"]
     regs, _ = registers(tmp_path)
-    assert [p["placement_id"] for p in regs.placements] == ["P002"]
+    assert [p.placement_id for p in regs.placements] == ["P002"]
 
 
 def test_an_end_date_on_the_start_date_is_allowed(tmp_path):
@@ -303,7 +303,7 @@ def test_a_repeated_or_blank_provider_id_in_providers_xlsx(tmp_path):
                              ("providers.xlsx", "Providers", "A4", "required-blank")]
     assert pupil_ids(result) == ["P001", "P002"]
     regs, _ = registers(tmp_path)
-    assert {pid: p["name"] for pid, p in regs.providers.items()} == {"PRV1": "Provider PRV1", "PRV2": "Provider PRV2"}
+    assert {pid: p.name for pid, p in regs.providers.items()} == {"PRV1": "Provider PRV1", "PRV2": "Provider PRV2"}
 
 
 def test_a_review_for_an_unknown_placement_or_with_an_unreadable_date_is_not_counted(tmp_path):
@@ -317,4 +317,4 @@ def test_a_review_for_an_unknown_placement_or_with_an_unreadable_date_is_not_cou
 
     assert sorted((f.sheet, f.cell, f.rule) for f in findings) == [("Reviews", "A3", "unknown-placement"),
                                                                  ("Reviews", "B4", "bad-date")]
-    assert [(r["placement_id"], r["type"], r["_row"]) for r in regs.reviews] == [("P001", "AP lead visit", 2)]
+    assert [(r.placement_id, r.type, r.source.row) for r in regs.reviews] == [("P001", "AP lead visit", 2)]

@@ -20,10 +20,12 @@ from pipeline.calendar import SchoolCalendar
 from pipeline.governors.compliance import measure, rag
 from pipeline.milestones import placement_milestones
 from pipeline.read.registers import Registers
+from pipeline.records import Placement
 from pipeline.rules import CATALOGUE, KNOWN_SETTINGS, RuleContext, run_rules
 from pipeline.rules.obligations import ALERT, DEADLINE, LATE, NOT_DONE, ON_TIME, Obligation, Span, outcome
 from pipeline.settings import parse_settings
 from tests.factories import SCHOOL_TOML
+from tests.record_factories import placement_record, provider_record
 
 D = dt.date
 AS_OF = D(2026, 12, 4)
@@ -31,18 +33,18 @@ AUTUMN = Span(D(2026, 9, 3), D(2026, 12, 18))
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def row(pid: str, start: dt.date, plan: dt.date | None) -> dict:
-    """A placement row as the registers hold it: every start duty done on 01/09 except the plan."""
+def row(pid: str, start: dt.date, plan: dt.date | None) -> Placement:
+    """A placement as the registers hold it: every start duty done on 01/09 except the plan."""
     done = D(2026, 9, 1)
-    return {"placement_id": pid, "provider_id": "PRV1", "upn": None, "forename": "Test", "surname": pid,
-            "start_date": start, "arranged_by": "School", "send": "N", "ehc_plan": "N",
-            "parent_letter_sent": done, "parents_agreed": done, "dual_registered_from": done,
-            "attainment_data_sent": done, "intervention_plan_agreed": plan}
+    return placement_record(placement_id=pid, provider_id="PRV1", forename="Test", surname=pid,
+                            start_date=start, arranged_by="School", send="N", ehc_plan="N",
+                            parent_letter_sent=done, parents_agreed=done, dual_registered_from=done,
+                            attainment_data_sent=done, intervention_plan_agreed=plan)
 
 
-def context(placements: list[dict], as_of: dt.date = AS_OF) -> RuleContext:
+def context(placements: list[Placement], as_of: dt.date = AS_OF) -> RuleContext:
     settings = parse_settings(tomllib.loads(SCHOOL_TOML))
-    registers = Registers(providers={"PRV1": {"provider_id": "PRV1", "name": "Riverside"}}, placements=placements)
+    registers = Registers(providers={"PRV1": provider_record(provider_id="PRV1", name="Riverside")}, placements=placements)
     return RuleContext(settings, SchoolCalendar.from_settings(settings), as_of - dt.timedelta(days=4), as_of,
                        registers, pd.DataFrame())
 

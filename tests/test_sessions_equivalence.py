@@ -20,10 +20,11 @@ from pipeline import codes, schema
 from pipeline.calendar import SchoolCalendar, monday_of
 from pipeline.findings import Findings
 from pipeline.read.cells import is_blank, text
-from pipeline.read.returns import Return, ReturnRow
+from pipeline.read.returns import Return
 from pipeline.sessions import COLUMNS, SESSION_NAMES, build_sessions, expected_sessions
 from pipeline.settings import parse_settings
 from tests.factories import SCHOOL_TOML
+from tests.record_factories import placement_record, return_row
 
 D = dt.date
 
@@ -34,14 +35,14 @@ def loop_expected_sessions(placements, calendar, start, end):
     days = calendar.school_days(start, end)
     out = []
     for p in placements:
-        if p.get("parents_refused"):
+        if p.parents_refused:
             continue
-        last = p.get("actual_end_date") or end
+        last = p.actual_end_date or end
         for day in days:
-            if day < p["start_date"] or day > last:
+            if day < p.start_date or day > last:
                 continue
-            for session in p["pattern"].get(day.weekday(), ()):
-                out.append((p["placement_id"], p["provider_id"], day, session))
+            for session in p.pattern.get(day.weekday(), ()):
+                out.append((p.placement_id, p.provider_id, day, session))
     return out
 
 
@@ -52,7 +53,7 @@ def loop_build_sessions(placements, calendar, returns, year_start, week, as_of, 
     for pid, prv, day, session in expected:
         by_week.setdefault((prv, monday_of(day)), set()).add((pid, day, session))
     returns_by_key = {(r.provider_id, r.week): r for r in returns}
-    dobs = {p["placement_id"]: p.get("date_of_birth") for p in placements}
+    dobs = {p.placement_id: p.date_of_birth for p in placements}
     records = []
     for pid, prv, day, session in expected:
         if day > as_of:
@@ -165,15 +166,15 @@ def random_school(seed: int, n_placements: int = 60, n_providers: int = 6, clean
             end = rng.choice([d for d in days if d >= start][:100])
         if rng.random() < 0.05:
             end = start                                   # a one-day placement
-        placements.append({
-            "placement_id": f"P{rng.randrange(10000):04d}" if i % 7 else f"Z{i:03d}",   # IDs not in register order
-            "provider_id": rng.choice(providers), "start_date": start, "actual_end_date": end,
-            "parents_refused": D(2026, 9, 1) if rng.random() < 0.05 else None, "pattern": pattern,
+        placements.append(placement_record(
+            row=2 + i, placement_id=f"P{rng.randrange(10000):04d}" if i % 7 else f"Z{i:03d}",   # IDs not in register order
+            provider_id=rng.choice(providers), start_date=start, actual_end_date=end,
+            parents_refused=D(2026, 9, 1) if rng.random() < 0.05 else None, pattern=pattern,
             # no Date of birth, 4 all year, 6 all year, or five (and of compulsory school age) from 31/12/2026
-            "date_of_birth": (None, D(2022, 9, 1), D(2020, 5, 10), D(2021, 9, 1))[i % 4],
-        })
+            date_of_birth=(None, D(2022, 9, 1), D(2020, 5, 10), D(2021, 9, 1))[i % 4],
+        ))
     seen = set()
-    placements = [p for p in placements if not (p["placement_id"] in seen or seen.add(p["placement_id"]))]
+    placements = [p for p in placements if not (p.placement_id in seen or seen.add(p.placement_id))]
     expected = set((pid, day, s) for pid, _, day, s in loop_expected_sessions(placements, CALENDAR, days[0], days[-1]))
     returns = []
     for monday in CALENDAR.school_weeks(D(2026, 9, 1), D(2027, 7, 31)):
@@ -181,12 +182,12 @@ def random_school(seed: int, n_placements: int = 60, n_providers: int = 6, clean
             if rng.random() < 0.08:
                 continue                                  # a missing return
             ret = Return(f"returns/{prv}/{monday}.xlsx", prv, monday, (dt.datetime.min, 0.0, ""), "Attendance")
-            mine = [p for p in placements if p["provider_id"] == prv]
+            mine = [p for p in placements if p.provider_id == prv]
             drop_column = rng.random() < 0.05
             for n, p in enumerate(mine):
                 if rng.random() < 0.05:
                     continue                              # a pupil missing from the return
-                row = ReturnRow(p["placement_id"], 5 + n)
+                marks = {}
                 for wd in range(5):
                     for s_i, s in enumerate(("AM", "PM")):
                         if drop_column and (wd, s) == (2, "PM"):
@@ -194,13 +195,13 @@ def random_school(seed: int, n_placements: int = 60, n_providers: int = 6, clean
                         r = rng.random()
                         if clean:
                             day = monday + dt.timedelta(days=wd)
-                            value = ("B" if r < 0.995 else "") if (p["placement_id"], day, s) in expected else "-"
+                            value = ("B" if r < 0.995 else "") if (p.placement_id, day, s) in expected else "-"
                         else:
                             value = rng.choice(GOOD) if r < 0.85 else rng.choice(ODD) if r < 0.97 else "-"
-                        row.marks[(wd, s)] = (value, f"{'DEFGHIJKLM'[wd * 2 + s_i]}{5 + n}")
-                ret.rows[p["placement_id"]] = row
+                        marks[(wd, s)] = (value, f"{'DEFGHIJKLM'[wd * 2 + s_i]}{5 + n}")
+                ret.rows[p.placement_id] = return_row(ret.file, p.placement_id, 5 + n, marks)
             if rng.random() < 0.03:                       # a stray row for a placement not in the register
-                ret.rows["NOPE"] = ReturnRow("NOPE", 99, {(0, "AM"): ("B", "D99")})
+                ret.rows["NOPE"] = return_row(ret.file, "NOPE", 99, {(0, "AM"): ("B", "D99")})
             returns.append(ret)
     rng.shuffle(returns)
     if returns:                                           # two returns for one provider-week: the last counts

@@ -30,6 +30,7 @@ from pipeline import schema
 from pipeline.calendar import SchoolCalendar, monday_of
 from pipeline.labels import MONTH_ABBREVIATIONS
 from pipeline.output import write_bytes, write_text
+from pipeline.register_import import ATTENDED_CODE
 from pipeline.settings import load_settings
 from pipeline.templates import TERMS_2026_27, header_row, write_workbook
 from pipeline.upn import make_upn
@@ -97,12 +98,12 @@ PROVIDERS = [
      "Registered": "Y", **dict(CHECKS_OK, **{"Approved": D(2026, 8, 24), "Staff checks confirmed": D(2026, 8, 24)})},
 ]
 for _p in PROVIDERS:
-    _p["Status"] = "Active"
+    _p["Status"] = schema.ACTIVE
 SHORT_NAMES = {"PRV1": "Riverside", "PRV2": "Oak Farm", "PRV3": "Nurture Hub", "PRV4": "Bright Futures"}
 
 # --- placements.xlsx ----------------------------------------------------------------------------
 
-FULL, AM, PM = "Full day", "AM", "PM"
+FULL, AM, PM = schema.FULL_DAY, schema.AM, schema.PM
 
 
 def _days(mon=None, tue=None, wed=None, thu=None, fri=None) -> dict:
@@ -310,10 +311,9 @@ LEGACY_CODE = ("P006", D(2026, 11, 5), "AM", "H", "Family wedding, leave agreed 
 INCIDENT = {"Date": D(2026, 11, 24), "Placement ID": "P004", "Category": "Serious behaviour",
             "Reported to DSL": D(2026, 11, 24),
             "Summary": "Threw a wooden block at another child during the outdoor session; no injury. Calmed with key worker."}
-ATTENDED_CODE = {"School": "B", "Local authority": "K"}
 NOTES = {"I": "Unwell", "M": "Medical appointment", "N": "No reason given yet", "L": "Arrived late",
          "E": "Suspended from school"}
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri")
+WEEKDAY_NAMES = schema.WEEKDAYS
 
 
 def return_filename(provider: str, monday: dt.date) -> str:
@@ -338,7 +338,7 @@ class Demo:
 
 
 def pattern(p: dict) -> dict[int, tuple[str, ...]]:
-    sessions = {FULL: ("AM", "PM"), AM: ("AM",), PM: ("PM",)}
+    sessions = {FULL: (AM, PM), AM: (AM,), PM: (PM,)}
     return {i: sessions[p[d]] for i, d in enumerate(WEEKDAY_NAMES) if p.get(d)}
 
 

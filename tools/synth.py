@@ -31,6 +31,7 @@ from pipeline import schema
 from pipeline.calendar import SchoolCalendar
 from pipeline.labels import MONTH_ABBREVIATIONS
 from pipeline.output import XLSX_OPTIONS, pinned_datetime, write_text
+from pipeline.register_import import ATTENDED_CODE
 from pipeline.schema import META_SHEET, TEMPLATE_VERSION
 from pipeline.settings import load_settings, parse_settings
 from pipeline.templates import TERMS_2026_27, write_workbook
@@ -39,7 +40,6 @@ from .synth_model import Model, build
 
 PARAMS = "synth.json"
 REGISTERS_SAVED = dt.date(2026, 8, 31)
-ATTENDED = {"School": "B", "Local authority": "K"}
 ABSENCES = (("I", 45), ("N", 25), ("M", 12), ("O", 6), ("G", 4), ("C", 4), ("R", 4))
 NOTES = {"I": "Unwell", "M": "Medical appointment", "N": "No reason given yet", "L": "Arrived late",
          "E": "Suspended from school", "O": "Did not arrive", "G": "Family holiday", "C": "Family emergency",
@@ -101,9 +101,9 @@ def _week_rows(m: Model, placements: list[dict], monday: dt.date, rng: random.Ra
                 code = rng.choices(*zip(*ABSENCES))[0]
                 codes = dict.fromkeys(sessions, code)
                 if len(sessions) == 2 and rng.random() < 0.3:        # absent for one session only
-                    codes[rng.choice(sessions)] = ATTENDED[p["Arranged by"]]
+                    codes[rng.choice(sessions)] = ATTENDED_CODE[p["Arranged by"]]
             else:
-                codes = dict.fromkeys(sessions, ATTENDED[p["Arranged by"]])
+                codes = dict.fromkeys(sessions, ATTENDED_CODE[p["Arranged by"]])
                 if rng.random() < 0.03:
                     codes[sessions[0]] = "L"
             for s, code in codes.items():
@@ -113,7 +113,7 @@ def _week_rows(m: Model, placements: list[dict], monday: dt.date, rng: random.Ra
                 notes[day] = f"{day:%a}: " + ", ".join(sorted(kept))
         row = [pid, p["UPN"], f"{p['Forename']} {p['Surname']}"]
         for i in range(10):
-            row.append(cells.get((monday + dt.timedelta(days=i // 2), ("AM", "PM")[i % 2]), "-"))
+            row.append(cells.get((monday + dt.timedelta(days=i // 2), (schema.AM, schema.PM)[i % 2]), "-"))
         rows.append(row + ["; ".join(notes[d] for d in sorted(notes))])
         if rng.random() < 0.01:
             day = rng.choice(expected)[0]

@@ -14,9 +14,9 @@ from pipeline.calendar import SchoolCalendar, monday_of
 from pipeline.upn import make_upn
 
 D = dt.date
-FULL, AM, PM = "Full day", "AM", "PM"
+FULL, AM, PM = schema.FULL_DAY, schema.AM, schema.PM
 WEEKDAYS = schema.WEEKDAYS                     # ("Mon", ..., "Fri")
-SESSIONS = {FULL: ("AM", "PM"), AM: ("AM",), PM: ("PM",)}
+SESSIONS = {FULL: (AM, PM), AM: (AM,), PM: (PM,)}
 
 FORENAMES = ("Alfie", "Amelia", "Archie", "Ava", "Charlie", "Chloe", "Daniel", "Ella", "Ethan", "Evie", "Finley",
              "Freya", "George", "Grace", "Harry", "Isla", "Jack", "Jessica", "Kai", "Layla", "Leo", "Lily", "Logan",
@@ -131,10 +131,10 @@ def _placement(m: Model, i: int, count: int, provider: dict, rng: random.Random,
     r = rng.random()
     start = days[0] if anchor or r < 0.45 else rng.choice(later) if r > 0.97 and later else rng.choice(days)
     reason = REASONS[0][0] if anchor else rng.choices(*zip(*REASONS))[0]
-    if reason in ("Suspension over five days", "Permanent exclusion") and start not in days[5:]:
+    if reason in (schema.SUSPENSION_OVER_FIVE_DAYS, schema.PERMANENT_EXCLUSION) and start not in days[5:]:
         reason = "Other"                           # their exclusion must begin 5 school days before the start
     kind = "full week" if anchor else rng.choices(*zip(*PATTERNS))[0]
-    arranged = "Local authority" if not anchor and rng.random() < 0.15 else "School"
+    arranged = schema.LOCAL_AUTHORITY if not anchor and rng.random() < 0.15 else schema.SCHOOL
     send = rng.random() < 0.25
     before = lambda n: None if rng.random() < 0.05 else start - dt.timedelta(days=n)   # noqa: E731  a duty, 5% left undone
     p = {"Placement ID": pid, "UPN": make_upn(f"999{2400 + i // 90000:04d}{10 + i // 1000 % 90:02d}{i % 1000:03d}"),
@@ -148,7 +148,7 @@ def _placement(m: Model, i: int, count: int, provider: dict, rng: random.Random,
               "Provider contact": provider["Contact name"], "SEND": "Y" if send else "N",
               "EHC plan": "Y" if send and rng.random() < 0.3 else "N", "Looked after": "Y" if rng.random() < 0.08 else "N",
               "Objectives": rng.choice(OBJECTIVES), "Intervention plan agreed": before(3), "Parents agreed": before(7),
-              "Parent letter sent": before(5) if arranged == "School" else None, "Dual registered from": before(0),
+              "Parent letter sent": before(5) if arranged == schema.SCHOOL else None, "Dual registered from": before(0),
               "Attainment data sent": before(2), "SEND details sent": before(2) if send else None,
               "Cost per day": float(rng.randrange(40, 125, 5))})
     if not anchor and rng.random() < 0.01:         # parents refused: the placement never runs
@@ -175,18 +175,19 @@ def _reviews(m: Model, p: dict, rng: random.Random) -> None:
     day = cal.add_school_days(p["Start date"], rng.randint(20, 30))
     while day and day <= last:
         if rng.random() > 0.05:                    # now and then a visit is missed
-            rows.append((day, "AP lead visit", None))
+            rows.append((day, schema.AP_LEAD_VISIT, None))
         day = cal.add_school_days(day, rng.randint(25, 35))
     for term in cal.terms:
         term_days = cal.school_days(max(term.start, p["Start date"]), min(term.end, last))
         if len(term_days) >= 20:
-            for kind, chance in (("Agreement review", 0.95), ("Provider termly report", 0.93)):
+            for kind, chance in ((schema.AGREEMENT_REVIEW, 0.95), (schema.PROVIDER_REPORT, 0.93)):
                 if rng.random() < chance:
                     rows.append((rng.choice(term_days[10:]), kind, None))
     if rng.random() < 0.3:
         day = cal.add_school_days(p["Start date"], 30)
         while day and day <= last:
-            rows.append((day, "Formal progress review", "Not satisfactory" if rng.random() < 0.2 else "Satisfactory"))
+            rows.append((day, schema.FORMAL_REVIEW,
+                         schema.NOT_SATISFACTORY if rng.random() < 0.2 else schema.SATISFACTORY))
             day = cal.add_school_days(day, 30)
     m.reviews += [{"Placement ID": pid, "Date": d, "Type": t, **({"Outcome": o} if o else {})} for d, t, o in sorted(rows)]
 
@@ -194,10 +195,10 @@ def _reviews(m: Model, p: dict, rng: random.Random) -> None:
 def _exclusions(m: Model, p: dict, rng: random.Random) -> None:
     """The suspension or exclusion behind the placement, or now and then a short suspension."""
     cal, work_set = m.calendar, "Y" if rng.random() < 0.9 else "N"
-    if p["Reason"] in ("Suspension over five days", "Permanent exclusion"):
+    if p["Reason"] in (schema.SUSPENSION_OVER_FIVE_DAYS, schema.PERMANENT_EXCLUSION):
         first = cal.subtract_school_days(p["Start date"], 5)   # the placement starts on the sixth school day
-        permanent = p["Reason"] == "Permanent exclusion"
-        row = {"UPN": p["UPN"], "Type": "Permanent exclusion" if permanent else "Suspension", "First day": first,
+        permanent = p["Reason"] == schema.PERMANENT_EXCLUSION
+        row = {"UPN": p["UPN"], "Type": schema.PERMANENT_EXCLUSION if permanent else schema.SUSPENSION, "First day": first,
                "Work set": work_set}
         if not permanent:
             row["School days"] = rng.randint(6, 15)
@@ -205,6 +206,6 @@ def _exclusions(m: Model, p: dict, rng: random.Random) -> None:
     elif p["Start date"] < m.span_end and rng.random() < 0.05:
         first = rng.choice(cal.school_days(p["Start date"], m.span_end))
         n = rng.randint(1, 3)
-        m.exclusions.append({"UPN": p["UPN"], "Type": "Suspension", "First day": first, "School days": n,
+        m.exclusions.append({"UPN": p["UPN"], "Type": schema.SUSPENSION, "First day": first, "School days": n,
                              "Work set": work_set})
         m.suspended[p["Placement ID"]] = set(cal.school_days(first, cal.add_school_days(first, n - 1) or first))

@@ -24,7 +24,7 @@ def _figures_of(part: pd.DataFrame) -> Figures:
 def _pupils_of(tc: TermContext, part: pd.DataFrame) -> int:
     """Distinct pupils with at least one session in `part`."""
     ids = set(part["placement_id"]) if not part.empty else set()
-    return pupil_count([p for p in tc.registers.placements if p["placement_id"] in ids])
+    return pupil_count([p for p in tc.registers.placements if p.placement_id in ids])
 
 
 def term_figures(tc: TermContext) -> dict:

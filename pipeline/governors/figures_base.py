@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..records import Placement
+from ..schema import YES
 from .context import TermContext
 from .disclosure import Ledger
 from .model import Table
@@ -13,42 +15,43 @@ from .model import Table
 TOTAL = "Total"
 
 
-def counted(tc: TermContext) -> list[dict]:
+def counted(tc: TermContext) -> list[Placement]:
     """Placements that can count at all: a refused placement never runs (contract §3)."""
-    return [p for p in tc.registers.placements if not p.get("parents_refused")]
+    return [p for p in tc.registers.placements if not p.parents_refused]
 
 
-def active_in_term(tc: TermContext) -> list[dict]:
+def active_in_term(tc: TermContext) -> list[Placement]:
     """Placements active on at least one day from the term's start to `end`."""
     return [p for p in counted(tc)
-            if p["start_date"] <= tc.end and (p.get("actual_end_date") is None or p["actual_end_date"] >= tc.start)]
+            if p.start_date <= tc.end and (p.actual_end_date is None or p.actual_end_date >= tc.start)]
 
 
-def started_in_term(tc: TermContext) -> list[dict]:
-    return [p for p in counted(tc) if tc.start <= p["start_date"] <= tc.end]
+def started_in_term(tc: TermContext) -> list[Placement]:
+    return [p for p in counted(tc) if tc.start <= p.start_date <= tc.end]
 
 
-def ended_in_term(tc: TermContext) -> list[dict]:
-    return [p for p in counted(tc) if p.get("actual_end_date") and tc.start <= p["actual_end_date"] <= tc.end]
+def ended_in_term(tc: TermContext) -> list[Placement]:
+    return [p for p in counted(tc) if p.actual_end_date and tc.start <= p.actual_end_date <= tc.end]
 
 
-def done_by(p: dict, key: str, day: dt.date) -> bool:
-    """A dated duty counts as done only if its date is on or before `day`."""
-    value = p.get(key)
+def done_by(p: Placement, key: str, day: dt.date) -> bool:
+    """A dated duty (the column `key`) counts as done only if its date is on or before `day`."""
+    value = getattr(p, key)
     return value is not None and value <= day
 
 
-def pupil_count(placements: list[dict]) -> int:
+def pupil_count(placements: list[Placement]) -> int:
     """Distinct pupils (by UPN, which is never shown; a blank UPN counts as its own pupil)."""
-    return len({(p.get("upn") or "").strip().upper() or f"placement:{p['placement_id']}" for p in placements})
+    return len({(p.upn or "").strip().upper() or f"placement:{p.placement_id}" for p in placements})
 
 
-def provider_ids(placements: list[dict]) -> list[str]:
-    return sorted({p["provider_id"] for p in placements})
+def provider_ids(records: list) -> list[str]:
+    """The Provider IDs of placements or incidents, sorted."""
+    return sorted({r.provider_id for r in records})
 
 
 def is_yes(value) -> bool:
-    return str(value or "").strip().upper() == "Y"
+    return str(value or "").strip().upper() == YES
 
 
 def week_label(monday: dt.date) -> str:

@@ -33,16 +33,16 @@ def cost_figures(tc: TermContext) -> dict:
     providers: dict[str, dict] = {}
     unknown = {"placements": 0, "term_sessions": 0, "year_sessions": 0}
     for p in tc.registers.placements:
-        pid = p["placement_id"]
+        pid = p.placement_id
         if not year[pid]:
             continue
-        if p.get("cost_per_day") is None:
+        if p.cost_per_day is None:
             unknown["placements"] += 1
             unknown["term_sessions"] += term[pid]
             unknown["year_sessions"] += year[pid]
             continue
-        rate = Decimal(str(p["cost_per_day"])) / 2
-        f = providers.setdefault(p["provider_id"], {"placements": 0, "term_sessions": 0, "term_cost": Decimal(0),
+        rate = Decimal(str(p.cost_per_day)) / 2
+        f = providers.setdefault(p.provider_id, {"placements": 0, "term_sessions": 0, "term_cost": Decimal(0),
                                                     "year_sessions": 0, "year_cost": Decimal(0)})
         f["placements"] += 1
         f["term_sessions"] += term[pid]

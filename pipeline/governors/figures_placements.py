@@ -1,8 +1,11 @@
 """Placements, outcomes (policy §16) and incidents (§13.4, §14.5) for the governor pack."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import schema
 from ..labels import provider_name
+from ..records import Incident, Placement
 from .context import TermContext
 from .disclosure import Ledger
 from .figures_base import (TOTAL, active_in_term, count_row, done_by, ended_in_term, is_yes, provider_ids,
@@ -55,7 +58,7 @@ def _placements_intro(tc: TermContext) -> str:
 
 
 def _breakdown(facts, title, label_columns, groups, labels, key) -> Table:
-    rows = [count_row([lab], groups, lambda p, v=lab: p.get(key) == v) for lab in labels]
+    rows = [count_row([lab], groups, lambda p, v=lab: getattr(p, key) == v) for lab in labels]
     rows.append(count_row([TOTAL], groups))
     table = Table(title, label_columns + GROUP_COLUMNS, rows)
     record_grid(facts, table, [f"{key}.{lab}" for lab in labels] + [PLACEMENTS], GROUP_KEYS, 1, total_row=True)
@@ -64,7 +67,7 @@ def _breakdown(facts, title, label_columns, groups, labels, key) -> Table:
 
 def _by_provider(tc: TermContext, facts, groups) -> Table:
     ids = provider_ids([p for g in groups for p in g])
-    rows = [count_row([pid, provider_name(tc.registers.providers, pid)], groups, lambda p, v=pid: p["provider_id"] == v)
+    rows = [count_row([pid, provider_name(tc.registers.providers, pid)], groups, lambda p, v=pid: p.provider_id == v)
             for pid in ids]
     rows.append(count_row([TOTAL, ""], groups))
     table = Table("Placements by provider", ["Provider ID", "Provider"] + GROUP_COLUMNS, rows)
@@ -73,7 +76,7 @@ def _by_provider(tc: TermContext, facts, groups) -> Table:
 
 
 def _by_need(facts, groups) -> Table:
-    rows = [count_row([label], groups, lambda p, k=key: is_yes(p.get(k))) for label, key in NEEDS]
+    rows = [count_row([label], groups, lambda p, k=key: is_yes(getattr(p, k))) for label, key in NEEDS]
     table = Table("Placements of pupils with SEND, an EHC plan or looked after", ["Group"] + GROUP_COLUMNS, rows,
                   note="A pupil can be in more than one group, so these rows do not add up to a total.")
     record_grid(facts, table, [f"need.{key}" for _, key in NEEDS], GROUP_KEYS, 1)
@@ -82,10 +85,10 @@ def _by_need(facts, groups) -> Table:
 
 # --- outcomes (§16) ----------------------------------------------------------------------------
 
-def destination_of(p: dict) -> str:
+def destination_of(p: Placement) -> str:
     """The placement's Destination type from the list, else 'Not recorded' (the free-text Destination is the
     school's own note and never reaches the pack)."""
-    value = " ".join(str(p.get("destination_type") or "").split())
+    value = " ".join(str(p.destination_type or "").split())
     return next((d for d in schema.DESTINATION_TYPES if d.casefold() == value.casefold()), NOT_RECORDED)
 
 
@@ -122,21 +125,21 @@ def outcomes_section(tc: TermContext) -> Section:
 
 # --- incidents ---------------------------------------------------------------------------------
 
-def term_incidents(tc: TermContext) -> list[dict]:
+def term_incidents(tc: TermContext) -> list[Incident]:
     """Incidents from the accepted returns dated within the term up to `end`; the same incident reported in
-    two returns (same date, placement, category and summary) counts once."""
+    two returns (same date, placement, category and summary) counts once. A category not in the list
+    counts as 'Other'."""
     seen, out = set(), []
     for ret in tc.returns:
         for inc in ret.incidents:
-            day = inc.get("date")
+            day = inc.date
             if day is None or not tc.start <= day <= tc.end:
                 continue
-            category = inc.get("category") if inc.get("category") in schema.INCIDENT_CATEGORIES else "Other"
-            key = (day, inc["placement_id"], category, " ".join(str(inc.get("summary") or "").split()).casefold())
+            category = inc.category if inc.category in schema.INCIDENT_CATEGORIES else "Other"
+            key = (day, inc.placement_id, category, " ".join(str(inc.summary or "").split()).casefold())
             if key not in seen:
                 seen.add(key)
-                out.append({"date": day, "placement_id": inc["placement_id"], "provider_id": inc["provider_id"],
-                            "category": category})
+                out.append(replace(inc, category=category))
     return out
 
 
@@ -145,15 +148,15 @@ def incidents_section(tc: TermContext) -> Section:
     incidents = term_incidents(tc)
     cats = list(schema.INCIDENT_CATEGORIES)
     by_cat = Table("Incidents by category", ["Category", "Incidents"],
-                   [count_row([c], [incidents], lambda i, v=c: i["category"] == v) for c in cats]
+                   [count_row([c], [incidents], lambda i, v=c: i.category == v) for c in cats]
                    + [count_row([TOTAL], [incidents])])
     record_grid(facts, by_cat, [f"incidents.category.{c}" for c in cats] + ["incidents"], ["all"], 1, total_row=True)
     ids = provider_ids(incidents)
     rows = []
     for pid in ids:
-        mine = [i for i in incidents if i["provider_id"] == pid]
+        mine = [i for i in incidents if i.provider_id == pid]
         rows.append([pid, provider_name(tc.registers.providers, pid),
-                     *(sum(i["category"] == c for i in mine) for c in cats), len(mine)])
+                     *(sum(i.category == c for i in mine) for c in cats), len(mine)])
     by_provider = Table("Incidents by provider", ["Provider ID", "Provider"] + cats + [TOTAL], rows,
                         note="" if rows else "No incidents were reported in the term.")
     # each provider's row adds up to its total; each category's column to the category's line above

@@ -131,12 +131,12 @@ def _check_weekday(parsed, problem, weekday):
 
 def parse_yn(value):
     if isinstance(value, bool):          # a TRUE/FALSE cell, as a ticked checkbox leaves it
-        return ("Y" if value else "N"), None
+        return (schema.YES if value else schema.NO), None
     s = text(value).upper()
-    if s in ("Y", "YES"):
-        return "Y", None
-    if s in ("N", "NO"):
-        return "N", None
+    if s in (schema.YES, "YES"):
+        return schema.YES, None
+    if s in (schema.NO, "NO"):
+        return schema.NO, None
     return None, "must be Y or N"
 
 

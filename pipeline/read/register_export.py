@@ -18,7 +18,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import codes
+from .. import codes, schema
 from ..findings import Findings
 from .cells import is_blank, parse_date
 
@@ -158,7 +158,7 @@ def _mark(row: list[str], columns: dict, rel: str, line: int, findings: Findings
         bad(f"the Date '{day}' {problem} (use dd/mm/yyyy or yyyy-mm-dd)", day)
         return None
     session_code = session.upper().replace(" ", "")
-    if session_code not in ("AM", "PM"):
+    if session_code not in (schema.AM, schema.PM):
         bad(f"the Session '{session}' is not AM or PM", session or None)
         return None
     code = codes.normalise(raw)

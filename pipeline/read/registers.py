@@ -15,12 +15,14 @@ from .. import schema
 from ..errors import RunError
 from ..findings import Findings
 from ..identifiers import EXAMPLE, fold_key, identifier_problem, shown
+from ..records import Exclusion, Placement, Provider, ReviewEvent, source_of
 from ..upn import upn_problem
 from .table import HEADER_SEARCH_ROWS, Row, find_header, missing_headers, read_table, required_blank
 from .workbook import Book, StoredBook, Unreadable, open_workbook
 
 LEFT_OUT = "this placement is left out of every figure until it is fixed."
-SESSIONS_OF = {"Full day": ("AM", "PM"), "AM": ("AM",), "PM": ("PM",)}
+SESSIONS_OF = {schema.FULL_DAY: (schema.AM, schema.PM), schema.AM: (schema.AM,), schema.PM: (schema.PM,)}
+DAY_KEYS = tuple(schema.PLACEMENTS.column(day).key for day in schema.WEEKDAYS)   # the Mon..Fri columns
 # Findings listed per sheet of a register; the rest are counted in one finding. A real register has a
 # few dozen rows; thousands of findings mean leftovers (a formula filled down to row 100,000), and
 # listing each one would only slow the run and bury the findings that matter.
@@ -29,19 +31,19 @@ MAX_FINDINGS_PER_SHEET = 1000
 
 @dataclass
 class Registers:
-    providers: dict = field(default_factory=dict)    # provider_id -> dict of provider columns
-    placements: list = field(default_factory=list)   # dicts of placement columns, plus 'pattern', '_row' and '_cells'
-    reviews: list = field(default_factory=list)
-    exclusions: list = field(default_factory=list)
+    providers: dict[str, Provider] = field(default_factory=dict)    # keyed by Provider ID
+    placements: list[Placement] = field(default_factory=list)
+    reviews: list[ReviewEvent] = field(default_factory=list)
+    exclusions: list[Exclusion] = field(default_factory=list)
     # fold_key -> the Provider IDs of providers.xlsx with that key, as typed, the kept one first: only keys
     # typed more than one way ('PRV1' and 'prv1'). Such an ID matches only its kept spelling exactly.
     ambiguous_providers: dict = field(default_factory=dict)
 
-    def placement(self, placement_id: str) -> dict | None:
+    def placement(self, placement_id: str) -> Placement | None:
         """The placement with this ID (ignoring case and outer spaces), or None."""
         key = (len(self.placements), id(self.placements))
         if getattr(self, "_index_key", None) != key:
-            self._index = {p["placement_id"].casefold(): p for p in self.placements}
+            self._index = {p.placement_id.casefold(): p for p in self.placements}
             self._index_key = key
         return self._index.get(placement_id.strip().casefold())
 
@@ -165,12 +167,12 @@ def providers_from_book(book: Book | StoredBook, findings: Findings, ambiguous: 
             continue
         seen[fold_key(pid)] = pid
         required_blank(row, "name", "Name", "providers.xlsx", sheet_name, findings, "the provider's name is used in reports and e-mails.")
-        providers[pid] = dict(row.values, _row=row.number, _cells=dict(row.cells))
+        providers[pid] = Provider(**row.values, source=source_of("providers.xlsx", sheet_name, row))
     return providers
 
 
 def _placements(rows: list[Row], sheet: str, providers: dict, findings: Findings,
-                ambiguous: dict | None = None) -> list[dict]:
+                ambiguous: dict | None = None) -> list[Placement]:
     file = "placements.xlsx"
     out, seen = [], set()
     provider_ids = {fold_key(p): p for p in providers}
@@ -188,11 +190,9 @@ def _placements(rows: list[Row], sheet: str, providers: dict, findings: Findings
             continue
         seen.add(fold_key(pid))
         if _placement_ok(row, sheet, provider_ids, findings, ambiguous or {}):
-            values = dict(row.values, _row=row.number, _cells=dict(row.cells))  # _cells: key -> 'P7', for findings
-            values["provider_id"] = provider_ids[fold_key(row["provider_id"])]
-            values["pattern"] = {i: SESSIONS_OF[row[day.lower()]] for i, day in enumerate(schema.WEEKDAYS)
-                                 if row[day.lower()]}
-            out.append(values)
+            out.append(Placement(**dict(row.values, provider_id=provider_ids[fold_key(row["provider_id"])]),
+                                 pattern={i: SESSIONS_OF[row[day]] for i, day in enumerate(DAY_KEYS) if row[day]},
+                                 source=source_of(file, sheet, row)))
     return out
 
 
@@ -246,8 +246,8 @@ def _placement_ok(row: Row, sheet: str, provider_ids: dict, findings: Findings, 
                            f"{header} {end:%d/%m/%Y} for placement {pid} is before its Start date {start:%d/%m/%Y}. "
                            f"Correct one of the two dates; {LEFT_OUT}")
             ok = False
-    if not any(row[d.lower()] for d in schema.WEEKDAYS):
-        findings.error(file, sheet, row.cell("mon"), "no-days", None,
+    if not any(row[day] for day in DAY_KEYS):
+        findings.error(file, sheet, row.cell(DAY_KEYS[0]), "no-days", None,
                        f"Placement {pid} has no day set in Mon to Fri, so no session is expected. Set Full day, AM or PM "
                        f"for the days the pupil attends; {LEFT_OUT}")
         ok = False
@@ -278,7 +278,7 @@ def _upn_problem(raw, upn: str) -> str | None:
     return upn_problem(upn)
 
 
-def _reviews(rows: list[Row], sheet: str, regs: Registers, findings: Findings) -> list[dict]:
+def _reviews(rows: list[Row], sheet: str, regs: Registers, findings: Findings) -> list[ReviewEvent]:
     out = []
     for row in rows:
         if _event_problem(row, sheet, regs, findings, ("placement_id", "Placement ID"), ("date", "Date"), ("type", "Type")):
@@ -287,11 +287,12 @@ def _reviews(rows: list[Row], sheet: str, regs: Registers, findings: Findings) -
             findings.error("placements.xlsx", sheet, row.cell("placement_id"), "unknown-placement", row["placement_id"],
                            f"Placement ID {row['placement_id']} is not on the Placements sheet. Correct it; this event is not counted until then.")
             continue
-        out.append(dict(row.values, placement_id=regs.placement(row["placement_id"])["placement_id"], _row=row.number))
+        out.append(ReviewEvent(**dict(row.values, placement_id=regs.placement(row["placement_id"]).placement_id),
+                               source=source_of("placements.xlsx", sheet, row)))
     return out
 
 
-def _exclusions(rows: list[Row], sheet: str, regs: Registers, findings: Findings) -> list[dict]:
+def _exclusions(rows: list[Row], sheet: str, regs: Registers, findings: Findings) -> list[Exclusion]:
     out = []
     for row in rows:
         if _event_problem(row, sheet, regs, findings, ("upn", "UPN"), ("type", "Type"), ("first_day", "First day")):
@@ -300,12 +301,12 @@ def _exclusions(rows: list[Row], sheet: str, regs: Registers, findings: Findings
         if problem:
             findings.error("placements.xlsx", sheet, row.cell("upn"), "bad-upn", row.raw.get("upn"),
                            f"UPN {row['upn']} is not valid: {problem}. Check it against the school's MIS.")
-        if row["type"] == "Suspension" and not row["school_days"]:
+        if row["type"] == schema.SUSPENSION and not row["school_days"]:
             findings.error("placements.xlsx", sheet, row.cell("school_days"), "required-blank", None,
                            f"School days is blank for the suspension in row {row.number}. Enter how many school days it lasts; "
                            "until then it is not counted.")
             continue
-        out.append(dict(row.values, _row=row.number))
+        out.append(Exclusion(**row.values, source=source_of("placements.xlsx", sheet, row)))
     return out
 
 

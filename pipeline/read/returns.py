@@ -18,17 +18,11 @@ from ..schema import META_SHEET
 from ..calendar import monday_of
 from ..identifiers import fold_key, shown
 from ..findings import Finding, Findings, quotable
+from ..records import Incident, ReturnRow, Source, source_of
 from .cells import is_blank, parse_date, text
 from .registers import Registers, ambiguous_message
 from .table import HEADER_SEARCH_ROWS, cell_name, find_header, formula_message, norm_header, read_table
 from .workbook import Book, StoredBook, Unreadable, open_workbook
-
-@dataclass
-class ReturnRow:
-    placement_id: str
-    number: int                                   # Excel row
-    marks: dict = field(default_factory=dict)     # (weekday 0-4, 'AM'|'PM') -> (raw value, cell)
-
 
 @dataclass
 class Return:
@@ -37,8 +31,8 @@ class Return:
     week: dt.date                # Monday
     saved: tuple                 # sort key: workbook modified time, file time, path
     sheet: str
-    rows: dict = field(default_factory=dict)       # placement_id -> ReturnRow
-    incidents: list = field(default_factory=list)  # dicts of Incidents columns, plus '_row'
+    rows: dict[str, ReturnRow] = field(default_factory=dict)     # keyed by Placement ID
+    incidents: list[Incident] = field(default_factory=list)
 
 
 def return_files(data_dir: Path) -> list[Path]:
@@ -299,7 +293,7 @@ def _saved_key(book: Book, path: Path, rel: str) -> tuple:
 
 # (weekday 0-4, 'AM'|'PM') and the Attendance column key of each session, worked out once.
 _SESSION_KEYS = tuple(((i, s), schema.ATTENDANCE.column(f"{day} {s}").key)
-                      for i, day in enumerate(schema.WEEKDAYS) for s in ("AM", "PM"))
+                      for i, day in enumerate(schema.WEEKDAYS) for s in (schema.AM, schema.PM))
 # Every Attendance column is of a kind whose cells are taken as text: reading its rows makes no finding
 # on a cell, so they are read from the grid as read_table would keep them, without parsing each cell
 # (a weekly run reads every return of the year; tests/test_sessions_equivalence.py holds this
@@ -350,33 +344,35 @@ def _rows(ret: Return, lines, columns: dict, regs: Registers, findings: Findings
                            "Put the Placement ID back; the row is not counted.")
             continue
         placement = regs.placement(text(raw_id))
-        if placement is None or placement["provider_id"] != ret.provider_id:
+        if placement is None or placement.provider_id != ret.provider_id:
             where = "is not a placement in the school's register" if placement is None else f"is not placed at {ret.provider_id}"
             findings.error(ret.file, ret.sheet, id_cell, "wrong-placement", text(raw_id),
                            f"Placement ID {text(raw_id)} {where}. The row is left out and counted nowhere; "
                            "check the ID with the provider.")
             continue
-        pid = placement["placement_id"]
+        pid = placement.placement_id
         if pid in ret.rows:
             findings.error(ret.file, ret.sheet, id_cell, "duplicate-id", pid,
-                           f"Placement {pid} appears twice in this return; only the first row (row {ret.rows[pid].number}) is used. Delete the extra row.")
+                           f"Placement {pid} appears twice in this return; only the first row (row {ret.rows[pid].source.row}) is used. Delete the extra row.")
             continue
         number_text = str(number)
-        ret.rows[pid] = ReturnRow(pid, number, {mark: (line[j] if j < n else "", letters + number_text)
-                                                for mark, j, letters in sessions})
+        marks = {mark: (line[j] if j < n else "", letters + number_text) for mark, j, letters in sessions}
         if formulas:
-            _formula_marks(ret, ret.rows[pid], sessions, formulas, findings)
+            _formula_marks(ret, pid, number, marks, sessions, formulas, findings)
+        ret.rows[pid] = ReturnRow(placement_id=pid, marks=marks,
+                                  source=Source(ret.file, ret.sheet, number, {"placement_id": id_cell}))
 
 
-def _formula_marks(ret: Return, row: ReturnRow, sessions: list, formulas: frozenset, findings: Findings) -> None:
+def _formula_marks(ret: Return, pid: str, number: int, marks: dict, sessions: list, formulas: frozenset,
+                   findings: Findings) -> None:
     """A session code that is a formula is a finding and counts as N (absent, no reason yet)."""
     for mark, j, letters in sessions:
-        if (row.number - 1, j) in formulas:
-            raw, cell = row.marks[mark]
+        if (number - 1, j) in formulas:
+            raw, cell = marks[mark]
             findings.error(ret.file, ret.sheet, cell, "formula-in-cell", text(raw) or None,
-                           formula_message(f"The register code for placement {row.placement_id}", cell,
+                           formula_message(f"The register code for placement {pid}", cell,
                                            "until then it counts as N (absent, no reason yet)"))
-            row.marks[mark] = ("N", cell)
+            marks[mark] = ("N", cell)
 
 
 INCIDENT_LOST = "so any incident in it is not in this report and the school is not alerted to it"
@@ -390,7 +386,7 @@ def _unreadable_incidents(ret: Return, sheet: str, findings: Findings, why: str,
                    f"they reported an incident this week, and {fix}; the attendance in this return is read as usual.")
 
 
-def _incidents(book: Book, ret: Return, regs: Registers, findings: Findings) -> list[dict]:
+def _incidents(book: Book, ret: Return, regs: Registers, findings: Findings) -> list[Incident]:
     sheet = book.find_sheet(schema.INCIDENTS.name)
     if sheet is None:
         return []
@@ -421,12 +417,12 @@ def _incidents(book: Book, ret: Return, regs: Registers, findings: Findings) -> 
                            "until then the school is not alerted to it.")
             continue
         placement = regs.placement(row["placement_id"])
-        if placement is None or placement["provider_id"] != ret.provider_id:
+        if placement is None or placement.provider_id != ret.provider_id:
             findings.error(ret.file, sheet, row.cell("placement_id"), "wrong-placement", row["placement_id"],
                            f"Placement ID {row['placement_id']} is not one of {ret.provider_id}'s pupils. Correct it; the incident is left out until then.")
             continue
-        out.append(dict(row.values, placement_id=placement["placement_id"], provider_id=ret.provider_id,
-                        file=ret.file, _row=row.number))
+        out.append(Incident(**dict(row.values, placement_id=placement.placement_id), provider_id=ret.provider_id,
+                            source=source_of(ret.file, sheet, row)))
     return out
 
 

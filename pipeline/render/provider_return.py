@@ -23,7 +23,7 @@ from ..templates import LISTS, Formats, Lists, code_key_lines, validate, write_i
 
 HEADER_ROW = schema.RETURN_HEADER_ROW
 FIRST_SESSION_COL = schema.FIRST_SESSION_COLUMN
-SESSION_KEYS = tuple((d, s) for d in range(5) for s in ("AM", "PM"))
+SESSION_KEYS = tuple((d, s) for d in range(5) for s in (schema.AM, schema.PM))
 
 
 def _instructions(provider_name: str, monday: dt.date, return_by: dt.date, school: str) -> list[tuple[str, tuple]]:

@@ -19,6 +19,7 @@ import pandas as pd
 from ..calendar import SchoolCalendar
 from ..model import Action
 from ..read.registers import Registers
+from ..records import Placement, ReviewEvent
 from ..sessions import is_active
 from ..settings import HEAD_SETTINGS, SETTINGS, Settings
 from .obligations import ALERT, DEADLINE, KINDS, Milestone, Obligation, Span, open_actions
@@ -57,18 +58,19 @@ class RuleContext:
 
     def provider_label(self, provider_id: str) -> str:
         """'Riverside Learning Centre (PRV1)': the provider as people know it."""
-        name = self.registers.providers.get(provider_id, {}).get("name")
+        provider = self.registers.providers.get(provider_id)
+        name = provider.name if provider is not None else None
         return f"{name} ({provider_id})" if name and name != provider_id else provider_id
 
     @cached_property
-    def review_index(self) -> dict[tuple[str, str], list[dict]]:
+    def review_index(self) -> dict[tuple[str, str], list[ReviewEvent]]:
         """(placement id, event type) -> its events dated on or before as-of, oldest first (then row order)."""
-        index: dict[tuple[str, str], list[dict]] = {}
+        index: dict[tuple[str, str], list[ReviewEvent]] = {}
         for r in self.registers.reviews:
-            if self.done(r.get("date")):
-                index.setdefault((r["placement_id"], r.get("type")), []).append(r)
+            if self.done(r.date):
+                index.setdefault((r.placement_id, r.type), []).append(r)
         for found in index.values():
-            found.sort(key=lambda r: (r["date"], r["_row"]))
+            found.sort(key=lambda r: (r.date, r.source.row))
         return index
 
     @cached_property
@@ -78,15 +80,15 @@ class RuleContext:
         return reconcile(self)
 
     @property
-    def live_placements(self) -> list[dict]:
+    def live_placements(self) -> list[Placement]:
         """Placements whose parents have not refused (a refused placement never runs and has no actions)."""
-        return [p for p in self.registers.placements if not p.get("parents_refused")]
+        return [p for p in self.registers.placements if not p.parents_refused]
 
 
-def starting_or_active(ctx: RuleContext) -> list[dict]:
+def starting_or_active(ctx: RuleContext) -> list[Placement]:
     """Placements active on as-of or starting within the due window (the start rules' scope)."""
     return [p for p in ctx.live_placements
-            if is_active(p, ctx.as_of) or ctx.as_of < p["start_date"] <= ctx.window_end]
+            if is_active(p, ctx.as_of) or ctx.as_of < p.start_date <= ctx.window_end]
 
 
 Obligations = Callable[[RuleContext, Span], Iterable[Obligation]]

@@ -8,6 +8,8 @@ from . import WINDOW, RuleContext, action, rule
 from .obligations import ALERT, DEADLINE, Obligation, Span
 from ..calendar import academic_year_start
 from ..sessions import is_active
+from ..records import Exclusion
+from ..schema import PERMANENT_EXCLUSION, SUSPENSION, YES
 from ..upn import upn_problem
 
 SIXTH = 6
@@ -24,13 +26,13 @@ class ExclusionRun:
         return self.days[SIXTH - 1] if len(self.days) >= SIXTH else None
 
 
-def suspension_days(ctx: RuleContext, row: dict) -> list[dt.date]:
+def suspension_days(ctx: RuleContext, row: Exclusion) -> list[dt.date]:
     """Day 1 is the first school day on or after First day; it covers School days school days."""
-    first = ctx.calendar.first_school_day_from(row["first_day"])
+    first = ctx.calendar.first_school_day_from(row.first_day)
     if first is None:
         return []
     days = [first]
-    while len(days) < int(row.get("school_days") or 0):
+    while len(days) < int(row.school_days or 0):
         nxt = ctx.calendar.next_school_day(days[-1])
         if nxt is None:
             break
@@ -44,23 +46,23 @@ def exclusion_runs(ctx: RuleContext) -> list[ExclusionRun]:
     by_upn: dict[str, set] = {}
     runs = []
     for row in ctx.registers.exclusions:
-        upn = (row.get("upn") or "").upper()
-        if row.get("type") == "Permanent exclusion":
-            first = ctx.calendar.first_school_day_from(row["first_day"])
+        upn = (row.upn or "").upper()
+        if row.type == PERMANENT_EXCLUSION:
+            first = ctx.calendar.first_school_day_from(row.first_day)
             if first is not None:
                 days = [first] + [d for d in (ctx.calendar.add_school_days(first, n) for n in range(1, SIXTH)) if d]
-                runs.append(ExclusionRun(upn, "Permanent exclusion", tuple(days)))
-        elif row.get("type") == "Suspension":
+                runs.append(ExclusionRun(upn, PERMANENT_EXCLUSION, tuple(days)))
+        elif row.type == SUSPENSION:
             by_upn.setdefault(upn, set()).update(suspension_days(ctx, row))
     for upn, days in sorted(by_upn.items()):
         current: list[dt.date] = []
         for day in sorted(days):
             if current and ctx.calendar.next_school_day(current[-1]) != day:
-                runs.append(ExclusionRun(upn, "Suspension", tuple(current)))
+                runs.append(ExclusionRun(upn, SUSPENSION, tuple(current)))
                 current = []
             current.append(day)
         if current:
-            runs.append(ExclusionRun(upn, "Suspension", tuple(current)))
+            runs.append(ExclusionRun(upn, SUSPENSION, tuple(current)))
     return runs
 
 
@@ -74,7 +76,7 @@ def _who(upn: str) -> tuple[str, str | None]:
 
 def provided_for(ctx: RuleContext, upn: str, sixth: dt.date) -> bool:
     """A placement for this pupil starts on or before the sixth school day and is active that day."""
-    return any((p.get("upn") or "").upper() == upn and p["start_date"] <= sixth and is_active(p, sixth)
+    return any((p.upn or "").upper() == upn and p.start_date <= sixth and is_active(p, sixth)
                for p in ctx.live_placements)
 
 
@@ -91,8 +93,8 @@ def runs_owed(ctx: RuleContext, span: Span):
         if provided_for(ctx, run.upn, sixth):
             done = sixth
         else:
-            done = min((p["start_date"] for p in ctx.live_placements
-                        if (p.get("upn") or "").upper() == run.upn and sixth < p["start_date"] <= ctx.as_of), default=None)
+            done = min((p.start_date for p in ctx.live_placements
+                        if (p.upn or "").upper() == run.upn and sixth < p.start_date <= ctx.as_of), default=None)
         yield Obligation(run.upn, sixth, done, late_closes=False, about=run)
 
 
@@ -104,7 +106,7 @@ def runs_owed(ctx: RuleContext, span: Span):
       obligations=runs_owed)
 def sixth_day(ctx: RuleContext, ob: Obligation, status: str):
     run, sixth = ob.about, ob.due
-    if run.kind == "Permanent exclusion":
+    if run.kind == PERMANENT_EXCLUSION:
         owner, what = "Local authority", (f"permanently excluded from {run.days[0]:%d/%m/%Y}: the local authority "
                                           "must arrange full-time education")
     else:
@@ -121,9 +123,9 @@ def work_owed(ctx: RuleContext, span: Span):
     """For the governor pack: each Exclusions row whose First day falls in the span up to as-of; done (on
     time) when Work set is Y."""
     for row in ctx.registers.exclusions:
-        if span.first <= row["first_day"] <= ctx.as_of:
-            yield Obligation((row.get("upn") or "").upper(), row["first_day"],
-                             row["first_day"] if row.get("work_set") == "Y" else None)
+        if span.first <= row.first_day <= ctx.as_of:
+            yield Obligation((row.upn or "").upper(), row.first_day,
+                             row.first_day if row.work_set == YES else None)
 
 
 @rule("work-set", "10.5", "Headteacher", "upn",
@@ -132,11 +134,11 @@ def work_owed(ctx: RuleContext, span: Span):
 def work_set(ctx: RuleContext):
     year = academic_year_start(ctx.as_of)
     for row in ctx.registers.exclusions:
-        if academic_year_start(row["first_day"]) != year or row.get("work_set") == "Y":
+        if academic_year_start(row.first_day) != year or row.work_set == YES:
             continue
-        who, upn = _who((row.get("upn") or "").upper())
+        who, upn = _who((row.upn or "").upper())
         yield action("work-set", "alert", None,
-                     f"Work set is not Y for the {row.get('type', 'exclusion').lower()} of {who} "
-                     f"from {row['first_day']:%d/%m/%Y} (placements.xlsx, Exclusions row {row['_row']}). Make sure "
+                     f"Work set is not Y for the {row.type.lower()} of {who} "
+                     f"from {row.first_day:%d/%m/%Y} (placements.xlsx, Exclusions row {row.source.row}). Make sure "
                      "work is set and marked for the first five school days, then enter Y.",
                      upn=upn)

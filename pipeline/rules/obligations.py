@@ -16,6 +16,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..records import Placement
+
 DEADLINE, ALERT = "deadline", "alert"
 KINDS = (DEADLINE, ALERT)
 ON_TIME, LATE, NOT_DONE, NOT_YET_DUE = "on_time", "late", "not_done", "not_yet_due"
@@ -76,7 +78,7 @@ def open_actions(ctx, obligations: Callable, notice: Callable):
             yield notice(ctx, ob, status)
 
 
-def always(placement: dict) -> bool:
+def always(placement: Placement) -> bool:
     return True
 
 
@@ -92,7 +94,7 @@ class Milestone:
     header: str
     column: str | None = None
     event: str | None = None
-    applies: Callable[[dict], bool] = always
+    applies: Callable[[Placement], bool] = always
     text: bool = False
     refusal: bool = False
     shown_if_not_applicable: bool = True

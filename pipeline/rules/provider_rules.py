@@ -6,7 +6,8 @@ import datetime as dt
 
 from . import WINDOW, RuleContext, action, rule, starting_or_active
 from .obligations import DEADLINE, Obligation, Span
-from ..schema import PROVIDER_CHECKS
+from ..records import Provider
+from ..schema import ACTIVE, PROVIDER_CHECKS, PROVIDERS, YES
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -21,22 +22,21 @@ def check_expiry(checked: dt.date, months: int) -> dt.date:
     return add_months(checked, months)
 
 
-def provider_problems(ctx: RuleContext, provider: dict, first_start: dt.date) -> list[tuple[str, dt.date]]:
+def provider_problems(ctx: RuleContext, provider: Provider, first_start: dt.date) -> list[tuple[str, dt.date]]:
     """(what is wrong, when it was due) for each failing item of one provider."""
     months = int(ctx.settings.get("rules", "provider_check_months"))
     problems = []
     for header in PROVIDER_CHECKS:
-        key = header.lower().replace(" ", "_")
-        checked = provider.get(key)
+        checked = getattr(provider, PROVIDERS.column(header).key)
         if not ctx.done(checked):
             problems.append((f"{header} is not recorded", first_start))
         elif check_expiry(checked, months) < ctx.as_of:
             expiry = check_expiry(checked, months)
             problems.append((f"{header} on {checked:%d/%m/%Y} expired on {expiry:%d/%m/%Y} ({months} months)", expiry))
-    if provider.get("registered") != "Y":
+    if provider.registered != YES:
         problems.append(("Registered is not Y", first_start))
-    if (provider.get("status") or "") != "Active":
-        problems.append((f"Status is {provider.get('status') or 'blank'}, not Active", first_start))
+    if (provider.status or "") != ACTIVE:
+        problems.append((f"Status is {provider.status or 'blank'}, not Active", first_start))
     return problems
 
 
@@ -49,16 +49,16 @@ def providers_owed(ctx: RuleContext, span: Span):
     if span.listing:
         starts = _first_starts(starting_or_active(ctx))
         for provider_id, first_start in sorted(starts.items()):
-            problems = provider_problems(ctx, ctx.registers.providers.get(provider_id, {}), first_start)
+            problems = provider_problems(ctx, ctx.registers.providers[provider_id], first_start)
             if problems:
                 yield Obligation(provider_id, min(when for _, when in problems), None, about=problems)
         return
-    used = _first_starts(p for p in ctx.live_placements if p["start_date"] <= ctx.as_of
-                         and (p.get("actual_end_date") is None or p["actual_end_date"] >= span.first))
-    later = _first_starts(p for p in ctx.live_placements if ctx.as_of < p["start_date"] <= span.last)
+    used = _first_starts(p for p in ctx.live_placements if p.start_date <= ctx.as_of
+                         and (p.actual_end_date is None or p.actual_end_date >= span.first))
+    later = _first_starts(p for p in ctx.live_placements if ctx.as_of < p.start_date <= span.last)
     for provider_id, first_start in used.items():
         due = max(first_start, span.first)
-        problems = provider_problems(ctx, ctx.registers.providers.get(provider_id, {}), first_start)
+        problems = provider_problems(ctx, ctx.registers.providers[provider_id], first_start)
         yield Obligation(provider_id, due, None if problems else due)
     for provider_id, first_start in later.items():
         if provider_id not in used:
@@ -69,7 +69,7 @@ def _first_starts(placements) -> dict[str, dt.date]:
     """provider id -> the earliest Start date among these placements."""
     starts: dict[str, dt.date] = {}
     for p in placements:
-        starts[p["provider_id"]] = min(starts.get(p["provider_id"], p["start_date"]), p["start_date"])
+        starts[p.provider_id] = min(starts.get(p.provider_id, p.start_date), p.start_date)
     return starts
 
 

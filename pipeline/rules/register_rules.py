@@ -75,7 +75,7 @@ def reconcile(ctx: RuleContext) -> tuple[list[Mismatch], int]:
         if not (ctx.week <= s.date <= last):
             continue
         placement = ctx.registers.placement(s.placement_id)
-        mark = school.get((_upn_key(placement.get("upn") if placement else None), s.date, s.session))
+        mark = school.get((_upn_key(placement.upn if placement else None), s.date, s.session))
         if mark is None:
             continue
         compared += 1

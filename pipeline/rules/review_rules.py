@@ -8,6 +8,8 @@ from typing import Callable
 
 from . import AT_END, WINDOW, RuleContext, action, rule
 from .obligations import ALERT, DEADLINE, Milestone, Obligation, Span
+from ..records import Placement, ReviewEvent
+from ..schema import AGREEMENT_REVIEW, AP_LEAD_VISIT, FORMAL_REVIEW, NOT_SATISFACTORY, PROVIDER_REPORT
 from ..sessions import is_active
 
 QUALIFYING_SCHOOL_DAYS = 20   # a placement must have started this many school days before a period ends
@@ -39,18 +41,18 @@ def review_periods(ctx: RuleContext, cadence: str) -> list[Period]:
     return periods
 
 
-def events(ctx: RuleContext, placement_id: str, type_: str) -> list[dict]:
+def events(ctx: RuleContext, placement_id: str, type_: str) -> list[ReviewEvent]:
     """The placement's events of one type dated on or before as-of, oldest first (then row order)."""
     return ctx.review_index.get((placement_id, type_), [])
 
 
-def qualifying_placements(ctx: RuleContext, period: Period) -> list[dict]:
+def qualifying_placements(ctx: RuleContext, period: Period) -> list[Placement]:
     """Live placements active on the period's last school day that started at least
     QUALIFYING_SCHOOL_DAYS school days before it: those that owe a review or report for the period."""
     cutoff = ctx.calendar.subtract_school_days(period.last_day, QUALIFYING_SCHOOL_DAYS)
     if cutoff is None:
         return []
-    return [p for p in ctx.live_placements if is_active(p, period.last_day) and p["start_date"] <= cutoff]
+    return [p for p in ctx.live_placements if is_active(p, period.last_day) and p.start_date <= cutoff]
 
 
 def periodic(event_type: str, cadence_of) -> Callable:
@@ -63,9 +65,9 @@ def periodic(event_type: str, cadence_of) -> Callable:
             if not span.first <= period.last_day <= span.last:
                 continue
             for p in qualifying_placements(ctx, period):
-                done = next((e["date"] for e in events(ctx, p["placement_id"], event_type)
-                             if e["date"] >= period.start), None)
-                yield Obligation(p["placement_id"], period.last_day, done, on_time_by=period.end, late_closes=False,
+                done = next((e.date for e in events(ctx, p.placement_id, event_type)
+                             if e.date >= period.start), None)
+                yield Obligation(p.placement_id, period.last_day, done, on_time_by=period.end, late_closes=False,
                                  about=(p, period))
     return obligations
 
@@ -81,13 +83,13 @@ def termly(ctx: RuleContext) -> str:
 def _missing(ctx: RuleContext, rule_id: str, event_type: str, what: str, ob: Obligation, status: str):
     p, period = ob.about
     return action(rule_id, status, ob.due,
-                  f"No {event_type} for placement {p['placement_id']} at {ctx.provider_label(p['provider_id'])} "
+                  f"No {event_type} for placement {p.placement_id} at {ctx.provider_label(p.provider_id)} "
                   f"in {period.name}. {what} by {period.last_day:%d/%m/%Y} and record it on the Reviews sheet "
                   f"as '{event_type}'.",
-                  placement_id=p["placement_id"], provider_id=p["provider_id"])
+                  placement_id=p.placement_id, provider_id=p.provider_id)
 
 
-AGREEMENT, REPORT, VISIT = "Agreement review", "Provider termly report", "AP lead visit"
+AGREEMENT, REPORT, VISIT = AGREEMENT_REVIEW, PROVIDER_REPORT, AP_LEAD_VISIT
 
 
 @rule("agreement-review", "8.4", "AP lead", "placement",
@@ -131,23 +133,23 @@ def visits_owed(ctx: RuleContext, span: Span):
     goes on from the missed due date, so a placement left unvisited owes one visit per interval. No visit
     falls due after the placement's Actual end date, and the walk stops at the first due date after as-of."""
     for p in ctx.live_placements:
-        dated = [e["date"] for e in events(ctx, p["placement_id"], VISIT)]
+        dated = [e.date for e in events(ctx, p.placement_id, VISIT)]
         if span.listing:
             if is_active(p, ctx.as_of):
-                since = dated[-1] if dated else p["start_date"]
+                since = dated[-1] if dated else p.start_date
                 due = next_visit_due(ctx, since)
                 if due:
-                    yield Obligation(p["placement_id"], due, None, about=(p, since, bool(dated)))
+                    yield Obligation(p.placement_id, due, None, about=(p, since, bool(dated)))
             continue
-        before = [v for v in dated if v <= p["start_date"]]
-        since = before[-1] if before else p["start_date"]
-        ended = p.get("actual_end_date")
+        before = [v for v in dated if v <= p.start_date]
+        since = before[-1] if before else p.start_date
+        ended = p.actual_end_date
         while True:
             due = next_visit_due(ctx, since)
             if due is None or due > span.last or (ended is not None and due > ended):
                 break
             nxt = next((v for v in dated if v > since), None)
-            yield Obligation(p["placement_id"], due, nxt, about=(p, since, True))
+            yield Obligation(p.placement_id, due, nxt, about=(p, since, True))
             if due > ctx.as_of:
                 break
             since = due if nxt is None else nxt
@@ -163,10 +165,10 @@ def lead_visit(ctx: RuleContext, ob: Obligation, status: str):
     p, since, visited = ob.about
     last = f"the last visit was on {since:%d/%m/%Y}" if visited else f"there has been no visit since it started on {since:%d/%m/%Y}"
     return action("lead-visit", status, ob.due,
-                  f"Visit placement {p['placement_id']} at {ctx.provider_label(p['provider_id'])}: {last}. "
+                  f"Visit placement {p.placement_id} at {ctx.provider_label(p.provider_id)}: {last}. "
                   f"Visits are due every {visit_interval(ctx)} school days; record the visit on the Reviews sheet "
                   "as 'AP lead visit'.",
-                  placement_id=p["placement_id"], provider_id=p["provider_id"])
+                  placement_id=p.placement_id, provider_id=p.provider_id)
 
 
 @rule("formal-reviews", "14.7", "Headteacher", "placement",
@@ -176,14 +178,14 @@ def lead_visit(ctx: RuleContext, ob: Obligation, status: str):
       pack_note="placements with three unsatisfactory reviews at {end}")
 def formal_reviews(ctx: RuleContext):
     for p in ctx.live_placements:
-        if p.get("actual_end_date") and p["actual_end_date"] < ctx.as_of:
+        if p.actual_end_date and p.actual_end_date < ctx.as_of:
             continue  # already ended: nothing left to decide
-        rated = [e for e in events(ctx, p["placement_id"], "Formal progress review") if e.get("outcome")]
+        rated = [e for e in events(ctx, p.placement_id, FORMAL_REVIEW) if e.outcome]
         latest = rated[-3:]
-        if len(latest) == 3 and all(e["outcome"] == "Not satisfactory" for e in latest):
-            dates = ", ".join(f"{e['date']:%d/%m/%Y}" for e in latest)
+        if len(latest) == 3 and all(e.outcome == NOT_SATISFACTORY for e in latest):
+            dates = ", ".join(f"{e.date:%d/%m/%Y}" for e in latest)
             yield action("formal-reviews", "alert", None,
-                         f"Placement {p['placement_id']} at {ctx.provider_label(p['provider_id'])} has had three formal "
+                         f"Placement {p.placement_id} at {ctx.provider_label(p.provider_id)} has had three formal "
                          f"progress reviews in a row that were not satisfactory ({dates}). Decide with the AP lead "
                          "whether to end the placement (policy §14.7).",
-                         placement_id=p["placement_id"], provider_id=p["provider_id"])
+                         placement_id=p.placement_id, provider_id=p.provider_id)

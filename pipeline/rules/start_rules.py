@@ -11,36 +11,38 @@ from typing import Callable
 
 from . import WINDOW, RuleContext, action, rule, starting_or_active
 from .obligations import DEADLINE, Milestone, Obligation, Span, always
+from ..records import Placement
+from ..schema import SCHOOL
 
 
-def on_start(p: dict) -> dt.date:
-    return p["start_date"]
+def on_start(p: Placement) -> dt.date:
+    return p.start_date
 
 
-def two_days_before_start(p: dict) -> dt.date:
-    return p["start_date"] - dt.timedelta(days=2)
+def two_days_before_start(p: Placement) -> dt.date:
+    return p.start_date - dt.timedelta(days=2)
 
 
-def school_arranged(p: dict) -> bool:
-    return p.get("arranged_by") == "School"
+def school_arranged(p: Placement) -> bool:
+    return p.arranged_by == SCHOOL
 
 
-def has_send(p: dict) -> bool:
-    return p.get("send") == "Y" or p.get("ehc_plan") == "Y"
+def has_send(p: Placement) -> bool:
+    return p.is_send
 
 
 @dataclass(frozen=True)
 class StartDuty:
     column: str                                       # the register date that records it done
-    due_of: Callable[[dict], dt.date] = on_start      # its due date, from the placement
-    applies: Callable[[dict], bool] = always          # whether the placement has this duty at all
+    due_of: Callable[[Placement], dt.date] = on_start      # its due date, from the placement
+    applies: Callable[[Placement], bool] = always          # whether the placement has this duty at all
 
     def obligations(self, ctx: RuleContext, span: Span):
         placements = starting_or_active(ctx) if span.listing else ctx.live_placements
         for p in placements:
             if self.applies(p):
-                done = p.get(self.column)
-                yield Obligation(p["placement_id"], self.due_of(p), done if ctx.done(done) else None, about=p)
+                done = getattr(p, self.column)
+                yield Obligation(p.placement_id, self.due_of(p), done if ctx.done(done) else None, about=p)
 
     def milestone(self, header: str, **more) -> Milestone:
         """Its column of the Placements table."""
@@ -58,8 +60,8 @@ SEND = StartDuty("send_details_sent", applies=has_send)
 def notice(ctx: RuleContext, rule_id: str, ob: Obligation, status: str, message: str):
     p = ob.about
     return action(rule_id, status, ob.due,
-                  message.format(start=p["start_date"], pid=p["placement_id"], provider=ctx.provider_label(p["provider_id"])),
-                  placement_id=p["placement_id"], provider_id=p["provider_id"])
+                  message.format(start=p.start_date, pid=p.placement_id, provider=ctx.provider_label(p.provider_id)),
+                  placement_id=p.placement_id, provider_id=p.provider_id)
 
 
 @rule("parent-letter", "12.2", "Headteacher", "placement",

@@ -1,0 +1,153 @@
+"""What the readers give the rest of the run: one frozen record per row of a register or return.
+
+Each record has one field per column of its sheet in pipeline/schema.py (the field is the column's key,
+'Start date' -> start_date), typed by the column's kind and None where the cell is blank or could not be
+read; tests/test_records.py holds the fields to the schema, so a column added there must be added here.
+Each record also says where it came from (`source`), so that a finding can name the cell a person sees.
+Records are frozen: what the registers say is read once and never changed by a rule or a renderer.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from .schema import YES
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a record was read: the file (relative to the school folder), the sheet as named in the file,
+    the Excel row and the cell of each column found on the sheet (column key -> 'K7')."""
+    file: str
+    sheet: str
+    row: int
+    cells: Mapping[str, str] = field(default_factory=dict)
+
+    def cell(self, key: str) -> str:
+        """The cell of column `key` in this row ('K7'); the row number alone when the sheet has no such column."""
+        return self.cells.get(key) or str(self.row)
+
+    def has_cell(self, key: str) -> bool:
+        """Whether the sheet has the column `key`, so that a finding can point at its cell in this row."""
+        return bool(self.cells.get(key))
+
+
+def source_of(file: str, sheet: str, row) -> Source:
+    """The Source of a row read by pipeline.read.table.read_table."""
+    return Source(file, sheet, row.number, dict(row.cells))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Placement:
+    """A row of the Placements sheet of placements.xlsx that the run monitors (contract §3)."""
+    placement_id: str
+    upn: str | None
+    forename: str | None
+    surname: str | None
+    date_of_birth: dt.date | None
+    year_group: str | None
+    provider_id: str                          # as providers.xlsx spells it
+    reason: str | None
+    arranged_by: str | None
+    start_date: dt.date | None
+    planned_end_date: dt.date | None
+    actual_end_date: dt.date | None
+    mon: str | None
+    tue: str | None
+    wed: str | None
+    thu: str | None
+    fri: str | None
+    start_time: dt.time | None
+    hours_per_day: float | None
+    provider_contact: str | None
+    send: str | None
+    ehc_plan: str | None
+    looked_after: str | None
+    objectives: str | None
+    intervention_plan_agreed: dt.date | None
+    parents_agreed: dt.date | None
+    parents_refused: dt.date | None
+    parent_letter_sent: dt.date | None
+    dual_registered_from: dt.date | None
+    attainment_data_sent: dt.date | None
+    send_details_sent: dt.date | None
+    final_report_received: dt.date | None
+    pupil_views_recorded: dt.date | None
+    reintegration_plan_agreed: dt.date | None
+    destination: str | None
+    cost_per_day: float | None
+    destination_type: str | None
+    pattern: Mapping[int, tuple[str, ...]]    # weekday 0-4 -> the sessions expected that day, ('AM', 'PM')
+    source: Source
+
+    @property
+    def name(self) -> str:
+        """'Forename Surname', or whichever of the two is filled in."""
+        return " ".join(x for x in (self.forename, self.surname) if x)
+
+    @property
+    def is_send(self) -> bool:
+        """Whether the pupil has special educational needs or an EHC plan."""
+        return self.send == YES or self.ehc_plan == YES
+
+
+@dataclass(frozen=True, kw_only=True)
+class Provider:
+    """A row of providers.xlsx (contract §4)."""
+    provider_id: str
+    name: str | None
+    address: str | None
+    contact_name: str | None
+    contact_email: str | None
+    phone: str | None
+    registered: str | None
+    approved: dt.date | None
+    safeguarding_policy_checked: dt.date | None
+    health_and_safety_policy_checked: dt.date | None
+    staff_checks_confirmed: dt.date | None
+    child_protection_policy_acknowledged: dt.date | None
+    status: str | None
+    source: Source
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewEvent:
+    """A row of the Reviews sheet: a review, a visit or a provider's report on a placement."""
+    placement_id: str                         # as the Placements sheet spells it
+    date: dt.date
+    type: str
+    outcome: str | None
+    notes: str | None
+    source: Source
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exclusion:
+    """A row of the Exclusions sheet: a suspension or a permanent exclusion of a pupil."""
+    upn: str
+    type: str
+    first_day: dt.date
+    school_days: int | None
+    work_set: str | None
+    source: Source
+
+
+@dataclass(frozen=True, kw_only=True)
+class Incident:
+    """A row of the Incidents sheet of an accepted return (contract §5)."""
+    date: dt.date
+    placement_id: str                         # as the Placements sheet spells it
+    category: str
+    reported_to_dsl: dt.date | None
+    summary: str | None
+    provider_id: str                          # the provider whose return it is in
+    source: Source
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReturnRow:
+    """A pupil's row of the Attendance sheet of an accepted return: the register code in each session."""
+    placement_id: str                         # as the Placements sheet spells it
+    marks: Mapping[tuple[int, str], tuple]    # (weekday 0-4, 'AM'|'PM') -> (the cell's value as found, its cell)
+    source: Source
