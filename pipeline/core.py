@@ -32,6 +32,7 @@ from .rules.register_rules import Mismatch
 from .sessions import build_sessions
 from .settings import load_settings
 
+
 def choose_week(calendar: SchoolCalendar, week: dt.date | None, today: dt.date) -> dt.date:
     if week is not None:
         return monday_of(week)
