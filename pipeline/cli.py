@@ -35,7 +35,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, metavar="DIR", help="the school folder (school.toml, placements.xlsx, providers.xlsx, returns/)")
     p.add_argument("--week", type=_date, metavar="YYYY-MM-DD", help="any date in the reporting week (default: the last complete school week)")
     p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", dest="as_of", help="count up to this date (default: that week's Friday)")
-    p.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR", help="where reports are written (default: reports/)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="where reports are written (default: [paths] out in "
+                   "school.toml, else reports/)")
     p.add_argument("--init", type=Path, metavar="DIR", help="create a new school folder from the templates")
     p.add_argument("--governor-pack", metavar="TERM_NAME", dest="governor_pack",
                    help="write the termly governor pack for this term instead (--as-of defaults to today)")
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None, today: dt.date | None = None,
 
 def _run(args, today: dt.date | None, lock_wait: float | None) -> int:
     from .out_lock import WAIT_SECONDS, out_lock
-    from .output import check_out_dir
+    from .output import check_out_dir, out_folder
 
     if args.init:
         from .init_folder import init_folder
@@ -90,7 +91,8 @@ def _run(args, today: dt.date | None, lock_wait: float | None) -> int:
         raise RunError("Say which school folder to use with --data DIR (or create one with --init DIR).")
     if args.resend and not args.send and not args.governor_pack:
         raise RunError("--resend only works together with --send.")
-    check_out_dir(args.data, args.out)
+    args.out, chosen_by = out_folder(args.data, args.out)     # --out, else [paths] out, else reports/
+    check_out_dir(args.data, args.out, chosen_by)
     wait = WAIT_SECONDS if lock_wait is None else lock_wait
     with out_lock(args.out, wait, notice=lambda line: print(line, flush=True)):
         if args.governor_pack:

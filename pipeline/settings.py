@@ -183,6 +183,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("budget", "ap_budget", None, "AP budget for the academic year in pounds (policy §7.3).", MONEY, 0),
     Setting("governors", "suppress_below", 3, "Counts of pupils below this are shown as <N in the governor pack; 0 turns it off (with a warning).",
             INT, 0, 100),
+    Setting("paths", "out", None, "Where reports go when --out is not given: a full path, or one from the folder that holds "
+            "the school folder.", PATH),
     Setting("paths", "cache", None, "Where parsed returns are cached (default OUT/.cache).", PATH),
     Setting("paths", "letter_template", None, "The school's own parents' letter (default DIR/letter.html.j2 if present).", PATH),
     Setting("school", "phone", None, "The school office's phone number: on letters, e-mails and returns.", STR),
@@ -206,7 +208,7 @@ TERM_KEYS = ("name", "start", "end", "half_term")
 SECTIONS = ("school", "calendar", "terms", "rules", "email", "budget", "governors", "paths", "people")
 
 # Settings of the contract (§2) that this version does not implement yet: a warning, never a setting.
-NOT_YET = (("rules", "monitoring_from"), ("paths", "out"), ("email", "auth"), ("email", "token_command"),
+NOT_YET = (("rules", "monitoring_from"), ("email", "auth"), ("email", "token_command"),
            ("email", "client_id"), ("email", "tenant"), ("email", "token_cache"))
 
 
