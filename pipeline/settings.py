@@ -65,7 +65,10 @@ class Setting:
             return self.default
         ok, clean = _accept(self, value)
         if not ok:
-            raise RunError(f"school.toml: {where} must be {self.expects}, not {shown(value)}.")
+            hint = ""
+            if self.kind == PATH and isinstance(value, str):   # "C:\temp\new" read as a tab and a new line
+                hint = " " + backslash_hint(shown(value))
+            raise RunError(f"school.toml: {where} must be {self.expects}, not {shown(value)}.{hint}")
         return clean
 
 
@@ -270,13 +273,27 @@ def load_settings(path: Path) -> Settings:
     return parse_settings(raw)
 
 
+ESCAPE_ERRORS = ("Unescaped '\\'", "Invalid hex value", "Escaped character is not a Unicode scalar value")
+
+
 def _toml_problem(exc: tomllib.TOMLDecodeError, text: str) -> str:
     """The error with the offending line quoted, so the person sees which key is wrong."""
     m = re.search(r"line (\d+)", str(exc))
     lines = text.splitlines()
-    if m and 0 < int(m.group(1)) <= len(lines):
-        return f"{exc} in `{lines[int(m.group(1)) - 1].strip()}`. Fix that line (dates are written 2026-09-03, text in quotes)."
+    line = lines[int(m.group(1)) - 1].strip() if m and 0 < int(m.group(1)) <= len(lines) else None
+    if str(exc).startswith(ESCAPE_ERRORS) or (line and re.search(r'"[^"]*\\', line)):
+        return f"{exc}{f' in `{line}`' if line else ''}. {backslash_hint(line)}"
+    if line is not None:
+        return f"{exc} in `{line}`. Fix that line (dates are written 2026-09-03, text in quotes)."
     return f"{exc}. Fix that line."
+
+
+def backslash_hint(line: str | None) -> str:
+    """What to do about a Windows path typed with backslashes inside double quotes, with the person's own path
+    when the line shows it: in TOML a backslash there starts an escape like \\n."""
+    m = re.search(r'"([^"]*\\[^"]*)"?', line or "")
+    path = m.group(1).strip() if m and m.group(1).strip() else "C:\\AP\\pw.toml"
+    return (f"Write paths with forward slashes ({path.replace(chr(92), '/')}) or in single quotes ('{path}').")
 
 
 def _table(raw: dict, name: str) -> dict:
