@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import datetime as dt
 import sys
 from pathlib import Path
@@ -45,10 +46,31 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+UNICODE_ENCODINGS = ("utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "utf-8-sig")
+
+
+def safe_console() -> None:
+    """Make printing never fail on a character the console's encoding lacks (an en dash in a file name under
+    cp850, a tick under cp1252 when a scheduled task sends the output to a file): such a character is printed
+    as '?' instead. Streams already writing Unicode, or that cannot be reconfigured, are left as they are."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name, None)
+        encoding = getattr(stream, "encoding", None)
+        if stream is None or not hasattr(stream, "reconfigure") or not encoding:
+            continue
+        try:
+            if codecs.lookup(encoding).name in UNICODE_ENCODINGS or stream.errors not in ("strict", "backslashreplace"):
+                continue
+            stream.reconfigure(errors="replace")
+        except (LookupError, ValueError, OSError):   # an unknown codec, a closed or detached stream: leave it
+            continue
+
+
 def main(argv: list[str] | None = None, today: dt.date | None = None,
          lock_wait: float | None = None) -> int:
     """Run the command line; the exit status (contract §8). `lock_wait`: seconds to wait for another run
     writing to the same --out (default pipeline.out_lock.WAIT_SECONDS)."""
+    safe_console()
     args = None
     try:
         args = parser().parse_args(argv)
