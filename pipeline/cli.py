@@ -59,7 +59,8 @@ def safe_console() -> None:
         if stream is None or not hasattr(stream, "reconfigure") or not encoding:
             continue
         try:
-            if codecs.lookup(encoding).name in UNICODE_ENCODINGS or stream.errors not in ("strict", "backslashreplace"):
+            unicode = codecs.lookup(encoding).name in UNICODE_ENCODINGS
+            if unicode or getattr(stream, "errors", "strict") not in ("strict", "backslashreplace"):
                 continue
             stream.reconfigure(errors="replace")
         except (LookupError, ValueError, OSError):   # an unknown codec, a closed or detached stream: leave it
