@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import datetime as dt
 import sys
 from pathlib import Path
@@ -35,7 +36,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, metavar="DIR", help="the school folder (school.toml, placements.xlsx, providers.xlsx, returns/)")
     p.add_argument("--week", type=_date, metavar="YYYY-MM-DD", help="any date in the reporting week (default: the last complete school week)")
     p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", dest="as_of", help="count up to this date (default: that week's Friday)")
-    p.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR", help="where reports are written (default: reports/)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="where reports are written (default: [paths] out in "
+                   "school.toml, else reports/)")
     p.add_argument("--init", type=Path, metavar="DIR", help="create a new school folder from the templates")
     p.add_argument("--governor-pack", metavar="TERM_NAME", dest="governor_pack",
                    help="write the termly governor pack for this term instead (--as-of defaults to today)")
@@ -44,10 +46,32 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+UNICODE_ENCODINGS = ("utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "utf-8-sig")
+
+
+def safe_console() -> None:
+    """Make printing never fail on a character the console's encoding lacks (an en dash in a file name under
+    cp850, a tick under cp1252 when a scheduled task sends the output to a file): such a character is printed
+    as '?' instead. Streams already writing Unicode, or that cannot be reconfigured, are left as they are."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name, None)
+        encoding = getattr(stream, "encoding", None)
+        if stream is None or not hasattr(stream, "reconfigure") or not encoding:
+            continue
+        try:
+            unicode = codecs.lookup(encoding).name in UNICODE_ENCODINGS
+            if unicode or getattr(stream, "errors", "strict") not in ("strict", "backslashreplace"):
+                continue
+            stream.reconfigure(errors="replace")
+        except (LookupError, ValueError, OSError):   # an unknown codec, a closed or detached stream: leave it
+            continue
+
+
 def main(argv: list[str] | None = None, today: dt.date | None = None,
          lock_wait: float | None = None) -> int:
     """Run the command line; the exit status (contract §8). `lock_wait`: seconds to wait for another run
     writing to the same --out (default pipeline.out_lock.WAIT_SECONDS)."""
+    safe_console()
     args = None
     try:
         args = parser().parse_args(argv)
@@ -75,7 +99,7 @@ def main(argv: list[str] | None = None, today: dt.date | None = None,
 
 def _run(args, today: dt.date | None, lock_wait: float | None) -> int:
     from .out_lock import WAIT_SECONDS, out_lock
-    from .output import check_out_dir
+    from .output import check_out_dir, out_folder
 
     if args.init:
         from .init_folder import init_folder
@@ -90,7 +114,8 @@ def _run(args, today: dt.date | None, lock_wait: float | None) -> int:
         raise RunError("Say which school folder to use with --data DIR (or create one with --init DIR).")
     if args.resend and not args.send and not args.governor_pack:
         raise RunError("--resend only works together with --send.")
-    check_out_dir(args.data, args.out)
+    args.out, chosen_by = out_folder(args.data, args.out)     # --out, else [paths] out, else reports/
+    check_out_dir(args.data, args.out, chosen_by)
     wait = WAIT_SECONDS if lock_wait is None else lock_wait
     with out_lock(args.out, wait, notice=lambda line: print(line, flush=True)):
         if args.governor_pack:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from pathlib import Path
 
 from .attendance import missing_returns, pupil_figures
@@ -22,6 +23,7 @@ from .milestones import placement_milestones, provider_checks_table
 from .model import Facts
 from .provider_week import RETURNS_FOLDER, plan_returns
 from .read.cache import returns_cache
+from .read.open_in_excel import open_in_excel_notes
 from .read.register_export import RegisterMarks, read_register
 from .read.registers import Registers, read_registers
 from .read.returns import read_returns
@@ -49,7 +51,8 @@ def compute_facts(data_dir: Path, week: dt.date | None = None, as_of: dt.date | 
     """Read and check every workbook in data_dir and work out the figures and actions of the week that
     holds `week` (default: the last complete school week before `today`), counted up to `as_of` (default its
     Friday). Parsed returns are cached in [paths] cache, else OUT/.cache when `out_dir` is given
-    (pipeline.read.cache); a line about the cache goes to `notes`, or to stderr without it.
+    (pipeline.read.cache); a line about the cache, or about a workbook open in Excel, goes to `notes`, or to
+    stderr without it.
     Raises RunError (one plain line) when it cannot be done."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -62,6 +65,11 @@ def compute_facts(data_dir: Path, week: dt.date | None = None, as_of: dt.date | 
     if as_of < monday:
         raise RunError(f"--as-of {as_of:%d/%m/%Y} is before the reporting week begins ({monday:%d/%m/%Y}). "
                        "Give an --as-of on or after the Monday of the week.")
+    for line in open_in_excel_notes(data_dir):       # unsaved edits in Excel are not in the files read
+        if notes is not None:
+            notes.append(line)
+        else:
+            print(f"Note: {line}", file=sys.stderr)
     findings = Findings()
     registers = read_registers(data_dir, findings)
     with returns_cache(settings, data_dir, out_dir, use_cache, notes.append if notes is not None else None) as cache:

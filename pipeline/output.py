@@ -56,9 +56,36 @@ def _reason(error: OSError) -> str:
     return error.strerror or str(error) or type(error).__name__
 
 
+DEFAULT_OUT = Path("reports")   # contract §8: where reports go when neither --out nor [paths] out says
+CONFIGURED = "[paths] out in school.toml"
+
+
+def out_folder(data_dir: Path, given: Path | None) -> tuple[Path, str]:
+    """Where a run writes its reports, and what chose it ("--out" or CONFIGURED), for messages (contract §2, §8).
+
+    --out wins; else [paths] out of DIR/school.toml, a relative path being taken from the folder that holds DIR
+    (never the working directory, which is C:\\Windows\\System32 for a scheduled task); else reports/. A school
+    folder without a school.toml gets reports/: the run then stops on the missing file with its own message."""
+    if given is not None:
+        return Path(given), "--out"
+    data = Path(data_dir)
+    if not (data / "school.toml").is_file():
+        return DEFAULT_OUT, "--out"
+    from .settings import load_settings
+
+    configured = load_settings(data / "school.toml").get("paths", "out")
+    if not configured:
+        return DEFAULT_OUT, "--out"
+    path = Path(str(configured).strip()).expanduser()
+    if not path.is_absolute():
+        path = Path(os.path.abspath(data)).parent / path   # abspath, not resolve: a mapped drive S: stays S:
+    return path, CONFIGURED
+
+
 def check_out_dir(data_dir: Path, out_dir: Path, option: str = "--out") -> None:
     """RunError (exit 2) when `out_dir` is the school folder or inside it: nothing is ever written there
-    (contract §8, §12). A folder that holds the school folder is fine."""
+    (contract §8, §12). A folder that holds the school folder is fine. `option` is what chose `out_dir`:
+    "--out" or CONFIGURED."""
     from .errors import RunError
 
     data, out = Path(data_dir), Path(out_dir)
@@ -66,12 +93,14 @@ def check_out_dir(data_dir: Path, out_dir: Path, option: str = "--out") -> None:
         data_r, out_r = data.resolve(), out.resolve()
     except (OSError, RuntimeError) as exc:   # a symlink loop, or a path the system will not resolve
         raise RunError(f"Cannot use the folder {out} given with {option} ({exc}). Choose another folder.") from None
-    if out_r == data_r:
-        raise RunError(f"{option} {out} is the school folder itself; reports are never written there. "
-                       f"Choose a folder outside it, such as {data_r.parent / 'reports'}.")
-    if out_r.is_relative_to(data_r):
-        raise RunError(f"{option} {out} is inside the school folder {data}; reports are never written there. "
-                       f"Choose a folder outside it, such as {data_r.parent / 'reports'}.")
+    if out_r != data_r and not out_r.is_relative_to(data_r):
+        return
+    where = "the school folder itself" if out_r == data_r else f"inside the school folder {data}"
+    if option == CONFIGURED:
+        raise RunError(f"{option} is {out}, which is {where}; reports are never written there. Set it to a "
+                       f'folder outside, such as out = "reports" (that is {data_r.parent / "reports"}).')
+    raise RunError(f"{option} {out} is {where}; reports are never written there. "
+                   f"Choose a folder outside it, such as {data_r.parent / 'reports'}.")
 
 
 def _umask() -> int:

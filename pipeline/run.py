@@ -68,10 +68,10 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
     env = os.environ if env is None else env
     if send:
         check_send_settings(load_settings(Path(data_dir) / "school.toml"), env)
-    cache_notes: list[str] = []
-    result = compute_facts(data_dir, week, as_of, today, out_dir=out_dir, use_cache=use_cache, notes=cache_notes)
+    notes: list[str] = []      # a workbook open in Excel, the cache
+    result = compute_facts(data_dir, week, as_of, today, out_dir=out_dir, use_cache=use_cache, notes=notes)
     outcome = write_reports(result, out_dir)
-    outcome.notes += cache_notes
+    outcome.notes += notes
     outcome.warnings += list(result.settings.warnings)
     from .annotate import MAX_COPIES, write_annotated    # annotated copies of the staff's workbooks with findings (contract §9)
     not_annotated: list[str] = []

@@ -65,7 +65,10 @@ class Setting:
             return self.default
         ok, clean = _accept(self, value)
         if not ok:
-            raise RunError(f"school.toml: {where} must be {self.expects}, not {shown(value)}.")
+            hint = ""
+            if self.kind == PATH and isinstance(value, str):   # "C:\temp\new" read as a tab and a new line
+                hint = " " + backslash_hint(shown(value))
+            raise RunError(f"school.toml: {where} must be {self.expects}, not {shown(value)}.{hint}")
         return clean
 
 
@@ -183,6 +186,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("budget", "ap_budget", None, "AP budget for the academic year in pounds (policy §7.3).", MONEY, 0),
     Setting("governors", "suppress_below", 3, "Counts of pupils below this are shown as <N in the governor pack; 0 turns it off (with a warning).",
             INT, 0, 100),
+    Setting("paths", "out", None, "Where reports go when --out is not given: a full path, or one from the folder that holds "
+            "the school folder.", PATH),
     Setting("paths", "cache", None, "Where parsed returns are cached (default OUT/.cache).", PATH),
     Setting("paths", "letter_template", None, "The school's own parents' letter (default DIR/letter.html.j2 if present).", PATH),
     Setting("school", "phone", None, "The school office's phone number: on letters, e-mails and returns.", STR),
@@ -206,7 +211,7 @@ TERM_KEYS = ("name", "start", "end", "half_term")
 SECTIONS = ("school", "calendar", "terms", "rules", "email", "budget", "governors", "paths", "people")
 
 # Settings of the contract (§2) that this version does not implement yet: a warning, never a setting.
-NOT_YET = (("rules", "monitoring_from"), ("paths", "out"), ("email", "auth"), ("email", "token_command"),
+NOT_YET = (("rules", "monitoring_from"), ("email", "auth"), ("email", "token_command"),
            ("email", "client_id"), ("email", "tenant"), ("email", "token_cache"))
 
 
@@ -268,13 +273,27 @@ def load_settings(path: Path) -> Settings:
     return parse_settings(raw)
 
 
+ESCAPE_ERRORS = ("Unescaped '\\'", "Invalid hex value", "Escaped character is not a Unicode scalar value")
+
+
 def _toml_problem(exc: tomllib.TOMLDecodeError, text: str) -> str:
     """The error with the offending line quoted, so the person sees which key is wrong."""
     m = re.search(r"line (\d+)", str(exc))
     lines = text.splitlines()
-    if m and 0 < int(m.group(1)) <= len(lines):
-        return f"{exc} in `{lines[int(m.group(1)) - 1].strip()}`. Fix that line (dates are written 2026-09-03, text in quotes)."
+    line = lines[int(m.group(1)) - 1].strip() if m and 0 < int(m.group(1)) <= len(lines) else None
+    if str(exc).startswith(ESCAPE_ERRORS) or (line and re.search(r'"[^"]*\\', line)):
+        return f"{exc}{f' in `{line}`' if line else ''}. {backslash_hint(line)}"
+    if line is not None:
+        return f"{exc} in `{line}`. Fix that line (dates are written 2026-09-03, text in quotes)."
     return f"{exc}. Fix that line."
+
+
+def backslash_hint(line: str | None) -> str:
+    """What to do about a Windows path typed with backslashes inside double quotes, with the person's own path
+    when the line shows it: in TOML a backslash there starts an escape like \\n."""
+    m = re.search(r'"([^"]*\\[^"]*)"?', line or "")
+    path = m.group(1).strip() if m and m.group(1).strip() else "C:\\AP\\pw.toml"
+    return (f"Write paths with forward slashes ({path.replace(chr(92), '/')}) or in single quotes ('{path}').")
 
 
 def _table(raw: dict, name: str) -> dict:
