@@ -260,6 +260,7 @@ EXAMPLES = {
     "username": '"ap.lead@hilltop.example"', "secrets_file": '"C:/AP secrets/provider_passwords.toml"',
     "ap_budget": "25000", "phone": '"01632 960000"', "email": '"office@hilltop.example"',
     "dsl_phone": '"01632 960009"', "cache": '"reports/.cache"', "letter_template": '"letter.html.j2"',
+    "monitoring_from": "2026-09-03",
 }
 
 
