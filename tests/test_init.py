@@ -241,3 +241,15 @@ def test_no_demo_name_anywhere(first_run):
     for path in files:
         for blob in blobs(path):
             assert b"hilltop" not in blob.lower(), path
+
+
+@pytest.mark.skipif(os.name == "nt", reason="run-weekly.sh is written elsewhere than Windows")
+def test_the_launcher_runs_the_untouched_folder_and_says_what_to_fill(made, tmp_path):
+    """run-weekly.sh, as a terminal runs it (from anywhere): the weekly job for the folder, reports beside it
+    (never inside), exit 0, and a warning that the school's name is still the placeholder."""
+    folder = made[0]
+    proc = subprocess.run([str(folder / "run-weekly.sh")], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.startswith("YOUR SCHOOL NAME: week commencing ")
+    assert f"  Warning: {PLACEHOLDER_WARNING}" in proc.stdout.splitlines()
+    assert (folder.parent / "reports").is_dir() and not (folder / "reports").exists()
