@@ -102,13 +102,15 @@ def _run(args, today: dt.date | None, lock_wait: float | None) -> int:
     from .output import check_out_dir, out_folder
 
     if args.init:
-        from .init_folder import init_folder
-        created = init_folder(args.init)
-        print(f"Created a new school folder at {args.init}:")
-        for path in created:
+        from .init_folder import init_folder, shell_line
+        made = init_folder(args.init, today)
+        print(f"Created a new school folder at {made.folder}:")
+        for path in made.created:
             print(f"  {path}")
-        print("Fill in school.toml, providers.xlsx and placements.xlsx, then run:\n"
-              f"  python run_weekly.py --data {args.init}")
+        print("Next: fill in school.toml (the school's name, then check the term dates and closures), providers.xlsx "
+              "and placements.xlsx, and save the school's register export in register/ (see register/README.txt).\n"
+              f"Then double-click {made.launcher.name} in the school folder to run the weekly job, or run:\n"
+              f"  {shell_line(made.command)}")
         return EXIT_OK
     if not args.data:
         raise RunError("Say which school folder to use with --data DIR (or create one with --init DIR).")

@@ -89,7 +89,8 @@ def work_out(settings, calendar: SchoolCalendar, monday: dt.date, as_of: dt.date
     sessions = build_sessions(registers.placements, calendar, returns, year_start, monday, count_to, findings)
     pupils = pupil_figures(sessions, monday, year_start, count_to, settings.target_percent)
     ctx = RuleContext(settings, calendar, monday, as_of, registers, sessions, pupils,
-                      missing_returns(sessions, monday), returns, register_marks=register)
+                      [m for m in missing_returns(sessions, monday) if settings.monitored(m.week_commencing)],
+                      returns, register_marks=register)
     actions = run_rules(ctx)
     letters = letters_for(ctx, actions, findings, data_dir)
     plans = plan_returns(settings, calendar, registers, monday)

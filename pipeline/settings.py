@@ -175,6 +175,10 @@ SETTINGS: tuple[Setting, ...] = (
             INT, 1, 120),
     Setting("rules", "review_cadence", "term", '"term" (the policy, §8.4) or "half-term" (DfE 2025 guidance) for agreement reviews.',
             CHOICE, choices=("term", "half-term")),
+    Setting("rules", "monitoring_from", None,
+            "The first day this tool is used for the school: a week whose Friday is before it raises no "
+            "missing-return action (its sessions still count as not reported). Default: the whole academic year.",
+            DATE),
     Setting("email", "from", None, "Sender address for e-mails to providers; needed only to send.", EMAIL),
     Setting("email", "return_by", "Monday", "Weekday by which providers return the filled workbook.", WEEKDAY),
     Setting("email", "smtp_host", None, "SMTP server host name.", STR),
@@ -210,8 +214,14 @@ CALENDAR_KEYS = ("closures",)
 TERM_KEYS = ("name", "start", "end", "half_term")
 SECTIONS = ("school", "calendar", "terms", "rules", "email", "budget", "governors", "paths", "people")
 
+# The school name `--init` writes into a new school.toml: a run on it says what to fill in (a warning, so a
+# first run on the untouched folder still shows what the reports look like).
+PLACEHOLDER_NAME = "YOUR SCHOOL NAME"
+PLACEHOLDER_WARNING = (f"school.toml still has the placeholder school name: fill in [school] name with your school's "
+                       f"name, and check the term dates and closures; the reports are headed {PLACEHOLDER_NAME} until then.")
+
 # Settings of the contract (§2) that this version does not implement yet: a warning, never a setting.
-NOT_YET = (("rules", "monitoring_from"), ("email", "auth"), ("email", "token_command"),
+NOT_YET = (("email", "auth"), ("email", "token_command"),
            ("email", "client_id"), ("email", "tenant"), ("email", "token_cache"))
 
 
@@ -247,6 +257,17 @@ class Settings:
     @property
     def due_window(self) -> int:
         return int(self.get("rules", "due_window_school_days"))
+
+    @property
+    def monitoring_from(self) -> dt.date | None:
+        return self.options.get(("rules", "monitoring_from"))
+
+    def monitored(self, monday: dt.date) -> bool:
+        """Whether the tool watches the returns of the week of `monday`: its Friday is on or after
+        [rules] monitoring_from (every week when it is not set). An earlier week raises no missing-return
+        action and is not counted in the governor pack's returns; its sessions still count as not reported."""
+        start = self.monitoring_from
+        return start is None or monday + dt.timedelta(days=4) >= start
 
 
 def _date(value, where: str) -> dt.date:
@@ -343,8 +364,9 @@ def parse_settings(raw: dict) -> Settings:
     people = _table(raw, "people")
     roles = {r: _declared(people, ROLE_SETTINGS[r], f"[people] {_key(r)}") for r in ROLES}
     options[("people", "_roles")] = {r: v.strip() for r, v in roles.items() if v}
-    return Settings(name, head["address"] or "", float(head["target_percent"]), closures, terms, options,
-                    ignored_settings(raw))
+    placeholder = (PLACEHOLDER_WARNING,) if name.casefold() == PLACEHOLDER_NAME.casefold() else ()
+    warnings = placeholder + ignored_settings(raw)
+    return Settings(name, head["address"] or "", float(head["target_percent"]), closures, terms, options, warnings)
 
 
 def _parse_term(i: int, t: dict) -> Term:

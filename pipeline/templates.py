@@ -14,7 +14,7 @@ import xlsxwriter
 
 from . import codes, schema
 from .output import XLSX_OPTIONS, atomic_path, pinned_datetime, write_text
-from .settings import SETTINGS
+from .settings import PLACEHOLDER_NAME, ROLES, SETTINGS
 
 CREATED = dt.date(2026, 1, 1)
 LAST_ROW = 999                      # 0-based: validations reach Excel row 1000
@@ -212,7 +212,8 @@ def write_workbook(book: schema.Workbook, path, rows: dict[str, list[dict]] | No
         wb.close()
 
 
-# The 2026-27 terms: the template, the demo school and the synthetic schools all use them.
+# The 2026-27 terms: the template, the demo school and the synthetic schools all use them
+# (example_terms(2026) gives the same text: tests/test_init.py holds them together).
 TERMS_2026_27 = '''[[terms]]
 name = "Autumn 2026"
 start = 2026-09-03
@@ -232,37 +233,115 @@ end = 2027-07-21
 half_term = [2027-05-31, 2027-06-04]
 '''
 
+TEMPLATE_YEAR = 2026               # the academic year input_templates/school.toml shows (2026-27)
+
+
+def easter(year: int) -> dt.date:
+    """Easter Sunday (the anonymous Gregorian algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    m = (32 + 2 * e + 2 * i - h - k) % 7
+    n = (h + m - 7 * ((a + 11 * h + 22 * m) // 451) + 114)
+    return dt.date(year, n // 31, n % 31 + 1)
+
+
+def _weekday_on_or_after(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=7 - day.weekday() if day.weekday() >= 5 else 0)
+
+
+def _monday_on_or_after(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=-day.weekday() % 7)
+
+
+def _friday_on_or_before(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=(day.weekday() - 4) % 7)
+
+
+def _week_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    monday = day - dt.timedelta(days=day.weekday())
+    return monday, monday + dt.timedelta(days=4)
+
+
+def _easter_break(year: int) -> tuple[dt.date, dt.date]:
+    """The last day of Spring and the first of Summer around Easter: two weeks off, placed as most local
+    authorities place them. An early Easter (Good Friday in March): the week of Good Friday and the week after;
+    Good Friday 1-10 April: the week before Easter and the week after; a later Easter: the two weeks before."""
+    good_friday = easter(year) - dt.timedelta(days=2)
+    easter_monday = good_friday + dt.timedelta(days=3)
+    if good_friday.month == 3:
+        return good_friday - dt.timedelta(days=1), easter_monday + dt.timedelta(days=14)
+    if good_friday.day <= 10:
+        return good_friday - dt.timedelta(days=7), easter_monday + dt.timedelta(days=7)
+    return good_friday - dt.timedelta(days=14), easter_monday + dt.timedelta(days=1)
+
+
+def example_terms(year: int) -> str:
+    """Typical English term dates for the academic year starting in September of `year`, as [[terms]]
+    tables: examples for a school to check against its own, never its real dates.
+    - Autumn from 3 September (or the Monday after a weekend) to the Friday on or before 22 December,
+      half term the week of the last Monday in October;
+    - Spring from 5 January (or the Monday after) to the Easter break (_easter_break), half term the
+      week of the Monday on or after 12 February;
+    - Summer from the Easter break to 21 July (or the Friday before, at a weekend), half term the week of
+      the late May bank holiday (the last Monday in May)."""
+    next_year = year + 1
+    last_oct_monday = dt.date(year, 10, 31) - dt.timedelta(days=dt.date(year, 10, 31).weekday())
+    last_may_monday = dt.date(next_year, 5, 31) - dt.timedelta(days=dt.date(next_year, 5, 31).weekday())
+    spring_end, summer_start = _easter_break(next_year)
+    july_21 = dt.date(next_year, 7, 21)
+    terms = [
+        (f"Autumn {year}", _weekday_on_or_after(dt.date(year, 9, 3)), _friday_on_or_before(dt.date(year, 12, 22)),
+         _week_of(last_oct_monday)),
+        (f"Spring {next_year}", _weekday_on_or_after(dt.date(next_year, 1, 5)), spring_end,
+         _week_of(_monday_on_or_after(dt.date(next_year, 2, 12)))),
+        (f"Summer {next_year}", summer_start, july_21 if july_21.weekday() < 5 else _friday_on_or_before(july_21),
+         _week_of(last_may_monday)),
+    ]
+    return "\n".join(f'[[terms]]\nname = "{name}"\nstart = {start}\nend = {end}\nhalf_term = [{half[0]}, {half[1]}]\n'
+                     for name, start, end, half in terms)
+
+
+def academic_year_of(day: dt.date) -> int:
+    """The year the academic year containing `day` starts in (it runs from 1 August to 31 July)."""
+    return day.year if day.month >= 8 else day.year - 1
+
+
 SCHOOL_TOML_HEAD = '''\
 # school.toml: the school's settings, term dates and closures.
 # Dates are written year-month-day, e.g. 2026-09-03. Text goes in "double quotes".
-# Replace the example school and dates below with your own.
+# Write folder paths with forward slashes, e.g. "C:/AP/reports".
+# Fill in the school's name below and check every date: the term dates are examples.
 
 [school]
-name = "Hilltop Infant School"
-address = "1 School Lane, Hilltop"     # letterhead
-target_percent = 96.0                   # the school's attendance target, policy §15.5
-{school_optional}
+name = "{placeholder}"               # the school's name, on every report and letter: replace it
+address = ""                            # the school's address, for the letterhead of parents' letters
+target_percent = 96.0                   # the school's attendance target in percent, policy §15.5
+{{school_optional}}
 [calendar]
-closures = [2026-11-13]                 # INSET days and other planned closures
+closures = []                           # INSET days and other planned closures, e.g. [2026-11-13, 2027-01-04]
 
-# One [[terms]] table per term, in date order. half_term is optional:
-# the first and last weekday of the break.
-''' + TERMS_2026_27 + '''
+# One [[terms]] table per term, in date order. half_term is optional: the first and last weekday of the
+# break. England's bank holidays are known already: do not list them.
+# EXAMPLES ONLY: typical dates for {{years}}. Replace them with your school's own term dates
+# (your local authority or trust publishes them).
+{{terms}}
 # ----------------------------------------------------------------------------
 # Optional settings. Each has a default; to change one, remove the "# " at the
 # start of its line and edit the value.
 # ----------------------------------------------------------------------------
-'''
+'''.format(placeholder=PLACEHOLDER_NAME)
 
 # Example values shown for settings whose default is "not set".
 EXAMPLES = {
-    "from": '"ap.lead@hilltop.example"', "smtp_host": '"smtp.hilltop.example"',
-    "username": '"ap.lead@hilltop.example"', "secrets_file": '"C:/AP secrets/provider_passwords.toml"',
-    "ap_budget": "25000", "phone": '"01632 960000"', "email": '"office@hilltop.example"',
+    "from": '"ap.lead@school.example"', "smtp_host": '"smtp.school.example"',
+    "username": '"ap.lead@school.example"', "secrets_file": '"C:/AP secrets/provider_passwords.toml"',
+    "ap_budget": "25000", "phone": '"01632 960000"', "email": '"office@school.example"',
     "dsl_phone": '"01632 960009"', "cache": '"reports/.cache"', "letter_template": '"letter.html.j2"',
-    "out": '"reports"',
+    "monitoring_from": "2026-09-03", "out": '"reports"',
 }
-
 
 def toml_value(value) -> str:
     """A Python default written as a TOML value."""
@@ -272,11 +351,16 @@ def toml_value(value) -> str:
         return repr(value)
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, dt.date):
+        return value.isoformat()
     raise TypeError(f"no TOML form for {value!r}")
 
 
-def _commented(setting) -> str:
-    """One optional setting as two commented lines: what it does, then its default or an example."""
+def _commented(setting, values: dict | None = None) -> str:
+    """One optional setting as two lines: what it does, then its default or an example, commented out;
+    a setting given in `values` is written set to that value instead."""
+    if values and (setting.table, setting.key) in values:
+        return f"# {setting.help}\n{setting.key} = {toml_value(values[(setting.table, setting.key)])}\n"
     if setting.default is None:
         note = "" if "default" in setting.help.lower() else " Default: not set."
         return f"# {setting.help}{note}\n# {setting.key} = {EXAMPLES.get(setting.key, '')}\n"
@@ -285,36 +369,35 @@ def _commented(setting) -> str:
 
 # Who holds each role (policy §7); one person may hold several. Reports show the name beside the
 # role, and letters to parents are signed with the Headteacher's name.
-PEOPLE_EXAMPLE = """\
-# Who holds each role of policy §7 (one person may hold several): reports show the name beside
-# the role, and letters to parents are signed with the Headteacher's name.
-# "Headteacher" = "Mrs Ruth Okafor"
-# "AP lead" = "Mr Tom Baines"
-# "DSL" = "Mr Tom Baines"
-# "SENCO" = "Ms Priya Lal"
-# "Attendance lead" = "Mrs Jo Whitby"
-# "Assessment lead" = "Ms Priya Lal"
-"""
+PEOPLE_EXAMPLE = "".join([
+    "# Who holds each role of policy §7 (one person may hold several): reports show the name beside\n",
+    "# the role, and letters to parents are signed with the Headteacher's name.\n",
+    *(f'# "{role}" = "Full name"\n' for role in ROLES)])
 
 # Tables the head already opens: their optional settings go inside them (TOML forbids a second [school]).
 HEAD_TABLES = ("school",)
 
 
-def school_toml_text() -> str:
+def school_toml_text(year: int = TEMPLATE_YEAR, monitoring_from: dt.date | None = None) -> str:
+    """The commented school.toml: placeholders to fill in, example terms for the academic year starting in
+    `year`, every optional setting commented out; `monitoring_from` (what --init gives: the day it ran) is
+    written set."""
+    values = {("rules", "monitoring_from"): monitoring_from} if monitoring_from else {}
     school_optional = "".join(_commented(s) for s in SETTINGS if s.table == "school")
-    parts = [SCHOOL_TOML_HEAD.replace("{school_optional}", school_optional)]
+    parts = [SCHOOL_TOML_HEAD.replace("{school_optional}", school_optional)
+             .replace("{years}", f"{year}-{str(year + 1)[2:]}").replace("{terms}", example_terms(year))]
     tables = [t for t in dict.fromkeys(s.table for s in SETTINGS) if t not in HEAD_TABLES]
     for table in tables:
         parts.append(f"\n[{table}]\n")
-        parts.extend(_commented(s) for s in SETTINGS if s.table == table)
+        parts.extend(_commented(s, values) for s in SETTINGS if s.table == table)
         if table == "people":
             parts.append(PEOPLE_EXAMPLE)
     return "".join(parts)
 
 
-def write_school_toml(path) -> None:
-    """Write the commented school.toml template."""
-    write_text(Path(path), school_toml_text())
+def write_school_toml(path, year: int = TEMPLATE_YEAR, monitoring_from: dt.date | None = None) -> None:
+    """Write the commented school.toml template (see school_toml_text)."""
+    write_text(Path(path), school_toml_text(year, monitoring_from))
 
 
 def generate_all(folder=Path("input_templates")) -> list[Path]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import time
@@ -273,7 +274,8 @@ def test_the_run_changes_nothing_in_the_school_folder(tmp_path, capsys):
 
 # --- --init ----------------------------------------------------------------------------------------
 
-INIT_ENTRIES = ("school.toml", "placements.xlsx", "providers.xlsx", "returns")
+INIT_ENTRIES = ("school.toml", "placements.xlsx", "providers.xlsx", "returns", "register", "run-weekly.cmd") + (
+    ("run-weekly.sh",) if os.name != "nt" else ())
 
 
 @pytest.mark.parametrize("folder_exists", [False, True])
@@ -285,7 +287,8 @@ def test_init_creates_a_new_school_folder(tmp_path, capsys, folder_exists):
     assert (code, stderr) == (0, "")
     assert sorted(p.name for p in folder.iterdir()) == sorted(INIT_ENTRIES)
     assert (folder / "returns").is_dir() and not any((folder / "returns").iterdir())
-    assert all((folder / name).is_file() for name in INIT_ENTRIES[:3])
+    assert [p.name for p in (folder / "register").iterdir()] == ["README.txt"]
+    assert all((folder / name).is_file() for name in INIT_ENTRIES[:3] + INIT_ENTRIES[5:])
     assert load_settings(folder / "school.toml").terms                 # a usable school.toml
     for name in INIT_ENTRIES:
         assert str(folder / name) in stdout
@@ -295,9 +298,9 @@ def test_init_creates_a_new_school_folder(tmp_path, capsys, folder_exists):
 def test_init_never_overwrites(tmp_path, capsys, existing):
     folder = tmp_path / "school"
     folder.mkdir()
-    if existing == "returns":
-        (folder / "returns").mkdir()
-        (folder / "returns" / "keep.xlsx").write_bytes(b"keep me")
+    if existing in ("returns", "register"):
+        (folder / existing).mkdir()
+        (folder / existing / "keep.xlsx").write_bytes(b"keep me")
     else:
         (folder / existing).write_bytes(b"keep me")
     before = file_hashes(folder)
@@ -317,18 +320,17 @@ def test_init_folder_runs_as_made(tmp_path, capsys):
 
 
 def test_init_folder_filled_by_the_factories_runs(tmp_path, capsys):
-    # Keep --init's own school.toml (Hilltop Infant School, Autumn 2026 with the 13/11 closure) and returns/;
-    # fill the two registers and drop one return in.
+    # Keep --init's own school.toml (the placeholder name, the example Autumn 2026 with no closures) and
+    # returns/; fill the two registers and drop one return in.
     folder, out = tmp_path / "school", tmp_path / "out"
     assert run(capsys, "--init", folder)[0] == 0
     fill_registers(folder, [placement("P001", start=D(2026, 11, 9))], [provider("PRV1")])
-    write_return(folder / "returns" / "prv1.xlsx", "PRV1", D(2026, 11, 9), [("P001", week_marks("B", Fri="- -"))])
+    write_return(folder / "returns" / "prv1.xlsx", "PRV1", D(2026, 11, 9), [("P001", full_week("B"))])
     code, stdout, stderr = run(capsys, "--data", folder, "--week", "2026-11-09", "--out", out)
     assert (code, stderr) == (0, "")
     summary = read_summary(out, "2026-11-09")
-    assert summary["school"] == "Hilltop Infant School"
-    # Mon-Thu (the Friday is the template's INSET closure): 8 sessions, all B
-    assert pupil(summary, "P001")["week"] == figures(8, 8, 0, 0, 0, 100.0)
+    assert summary["school"] == "YOUR SCHOOL NAME"
+    assert pupil(summary, "P001")["week"] == figures(10, 10, 0, 0, 0, 100.0)
     assert summary["findings"] == []
 
 

@@ -235,7 +235,8 @@ def test_school_toml_parses_with_defaults(generated):
     settings = parse_settings(tomllib.loads(text))
     assert [t.name for t in settings.terms] == ["Autumn 2026", "Spring 2027", "Summer 2027"]
     assert settings.terms[0].half_term == (dt.date(2026, 10, 26), dt.date(2026, 10, 30))
-    assert settings.closures == {dt.date(2026, 11, 13)}
+    assert settings.closures == frozenset()
+    assert settings.school_name == "YOUR SCHOOL NAME" and settings.address == ""
     assert settings.options == {(s.table, s.key): s.default for s in SETTINGS} | {("people", "_roles"): {}}
     assert settings.people == {}
 

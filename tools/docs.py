@@ -130,6 +130,10 @@ RULE_SETTINGS: tuple[RuleSetting, ...] = (
     RuleSetting("`[rules] review_cadence`", _default("rules", "review_cadence"), "rules.review_cadence",
                 '`"term"` (the policy, §8.4) or `"half-term"` (DfE 2025 guidance): how often the agreement is reviewed. '
                 "provider-report is always termly."),
+    RuleSetting("`[rules] monitoring_from`", "not set (the whole academic year)", "rules.monitoring_from",
+                "The first day the tool is used for the school (`--init` sets it to the day it runs). A week whose "
+                "Friday is before it raises no missing-return action and is left out of the governor pack's count of "
+                "returns; its sessions still count as not reported."),
     RuleSetting("`[school] target_percent`", "`96.0`", "school.target_percent",
                 "The school's attendance target (§15.5)."),
     RuleSetting("`[[terms]]` and `[calendar] closures`", "none", SCHOOL_DAYS,

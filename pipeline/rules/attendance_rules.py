@@ -15,24 +15,29 @@ def returns_owed(ctx: RuleContext, span: Span):
     year up to the reporting week with no accepted return, due the calendar Monday after the week. Over a
     term: each provider-week of the term, due the week's last school day in the term (the return cannot be
     complete before), done on time when a return was accepted (returns carry no received date: late is not
-    known)."""
+    known). Both leave out the weeks before [rules] monitoring_from (a week counts when its Friday is on or
+    after it: Settings.monitored), so a school that starts using the tool mid-year is not owed the returns
+    of the weeks before; those weeks' sessions still count as not reported."""
+    settings = ctx.settings
     if span.listing:
         for miss in ctx.missing_returns:
             week = miss.week_commencing
-            yield Obligation(miss.provider_id, week + dt.timedelta(days=7), None, about=week)
+            if settings.monitored(week):
+                yield Obligation(miss.provider_id, week + dt.timedelta(days=7), None, about=week)
         return
     cal = ctx.calendar
     expected = expected_sessions(ctx.registers.placements, cal, span.first, span.last)
     received = {(r.provider_id, r.week) for r in ctx.returns}
-    for provider_id, monday in sorted({(prv, monday_of(day)) for _, prv, day, _ in expected}):
+    weeks = sorted({(prv, monday_of(day)) for _, prv, day, _ in expected})
+    for provider_id, monday in (w for w in weeks if settings.monitored(w[1])):
         due = cal.school_days(max(monday, span.first), min(monday + dt.timedelta(days=4), span.last))[-1]
         yield Obligation(provider_id, due, due if (provider_id, monday) in received else None, about=monday)
 
 
 @rule("missing-return", "15.2, 15.4", "Attendance lead", "provider",
       "A provider had pupils expected in a week and no return for that week was accepted.",
-      kind=DEADLINE, what="Weekly attendance returns received", settings=(WINDOW,), obligations=returns_owed,
-      pack_note="late not counted")
+      kind=DEADLINE, what="Weekly attendance returns received", settings=(WINDOW, "rules.monitoring_from"),
+      obligations=returns_owed, pack_note="late not counted")
 def missing_return(ctx: RuleContext, ob: Obligation, status: str):
     provider, week = ob.subject, ob.about
     name = provider_name(ctx.registers.providers, provider)
