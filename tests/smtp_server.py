@@ -107,7 +107,6 @@ def running_server(reject: dict[str, str] | None = None, authenticator: Authenti
 # --- what the tests send ------------------------------------------------------------------------
 
 WEEK = dt.date(2026, 11, 30)         # the Monday the returns cover
-AS_OF = dt.date(2026, 11, 27)
 RETURN_BY = dt.date(2026, 12, 7)
 SENDER = "attendance@test-infant.sch.uk"
 # provider id -> (name, contact email, pupils as (UPN, forename, surname))
@@ -157,7 +156,7 @@ def items(folder: Path, the_settings, encrypt: bool = False, **over_by_provider)
     built = []
     for pid in PROVIDERS:
         item = outgoing(folder, pid, encrypt, **over_by_provider.get(pid, {}))
-        built.append((item, build_message(the_settings, item, AS_OF)))
+        built.append((item, build_message(the_settings, item)))
     return built
 
 

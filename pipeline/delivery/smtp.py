@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import RunError
 from . import send_log
-from .messages import Outgoing, single_address
+from .messages import Outgoing, for_sending, single_address
 
 NO_CONTACT = "no Contact email in providers.xlsx"
 TIMEOUT = 30  # seconds to wait for the mail server at each step
@@ -185,7 +185,7 @@ def send_messages(settings, items: list[tuple[Outgoing, EmailMessage]], log_path
                         why = refused = reason(exc, server)
                 if conn is not None:
                     try:
-                        conn.send_message(msg, from_addr, [address])
+                        conn.send_message(for_sending(msg), from_addr, [address])
                     except smtplib.SMTPServerDisconnected as exc:
                         why = reason(exc, server)
                         _close(conn)
