@@ -260,6 +260,9 @@ EXAMPLES = {
     "username": '"ap.lead@hilltop.example"', "secrets_file": '"C:/AP secrets/provider_passwords.toml"',
     "ap_budget": "25000", "phone": '"01632 960000"', "email": '"office@hilltop.example"',
     "dsl_phone": '"01632 960009"', "cache": '"reports/.cache"', "letter_template": '"letter.html.j2"',
+    # [email] OAuth 2 sign-in (docs/email_setup.md)
+    "token_command": '"oauth2l fetch --scope https://mail.google.com/"',
+    "client_id": '"00000000-0000-0000-0000-000000000000"', "token_cache": '"C:/AP secrets/microsoft_sign_in.json"',
 }
 
 

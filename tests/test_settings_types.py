@@ -190,8 +190,7 @@ def test_dates_at_both_ends_of_2000_to_2100_are_school_days_the_calendar_counts(
     ('\n[paths]\nout = "C:/AP reports"\n', "school.toml: [paths] out is not used by this version yet; it is ignored."),
     ("\n[rules]\nmonitoring_from = 2026-09-03\n",
      "school.toml: [rules] monitoring_from is not used by this version yet; it is ignored."),
-    ('\n[email]\nauth = "xoauth2"\n', "school.toml: [email] auth is not used by this version yet; it is ignored."),
-], ids=["rules key", "section", "people role", "people role spelt wrong", "paths out", "monitoring_from", "email auth"])
+], ids=["rules key", "section", "people role", "people role spelt wrong", "paths out", "monitoring_from"])
 def test_an_unknown_key_is_a_warning_and_the_run_still_works(tmp_path, capsys, extra, warning):
     folder = folder_with(tmp_path, SCHOOL_TOML + extra)
     assert load_settings(folder / "school.toml").warnings == (warning,)
