@@ -323,3 +323,15 @@ def test_sign_in_needs_auth_microsoft_and_a_client_id(tmp_path, capsys):
               tmp_path / "out2")
     code, _, stderr = run("--email-sign-in")
     assert code == 2 and "[email] client_id" in one_line(stderr)
+
+
+# --- the guide ----------------------------------------------------------------------------------------------
+
+def test_the_email_guide_is_linked_from_the_readme_and_covers_both_providers():
+    root = Path(__file__).resolve().parent.parent
+    guide = (root / "docs" / "email_setup.md").read_text(encoding="utf-8")
+    assert "(docs/email_setup.md)" in (root / "README.md").read_text(encoding="utf-8")
+    for needed in ("Allow public client flows", "SMTP.Send", "https://outlook.office.com/SMTP.Send",
+                   "Authenticated SMTP", "client_id", "tenant", "--email-sign-in", "https://mail.google.com/",
+                   'auth = "xoauth2"', "token_command", "High Volume Email", "X-Unsent: 1", "press **Send**"):
+        assert needed in guide, needed
