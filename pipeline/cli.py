@@ -43,6 +43,8 @@ def parser() -> argparse.ArgumentParser:
                    help="write the termly governor pack for this term instead (--as-of defaults to today)")
     p.add_argument("--send", action="store_true", help="e-mail each provider its return through the SMTP server in school.toml")
     p.add_argument("--resend", action="store_true", help="with --send: send again to providers the send log says were sent")
+    p.add_argument("--email-sign-in", action="store_true", dest="email_sign_in",
+                   help='sign in to Microsoft 365 once for --send with [email] auth = "microsoft" (docs/email_setup.md)')
     return p
 
 
@@ -114,6 +116,11 @@ def _run(args, today: dt.date | None, lock_wait: float | None) -> int:
         return EXIT_OK
     if not args.data:
         raise RunError("Say which school folder to use with --data DIR (or create one with --init DIR).")
+    if args.email_sign_in or args.send:   # [email] auth = "microsoft": its sign-in, kept outside DIR (contract §14)
+        from .delivery.oauth import check_microsoft_cache, sign_in
+        if args.email_sign_in:
+            return sign_in(args.data)
+        check_microsoft_cache(args.data)
     if args.resend and not args.send and not args.governor_pack:
         raise RunError("--resend only works together with --send.")
     args.out, chosen_by = out_folder(args.data, args.out)     # --out, else [paths] out, else reports/

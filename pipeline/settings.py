@@ -187,6 +187,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("email", "username", None, "SMTP user name.", STR),
     Setting("email", "password_env", "AP_SMTP_PASSWORD", "Environment variable that holds the SMTP password (never put it in this file).", STR),
     Setting("email", "secrets_file", None, "Path (outside the school folder) of a TOML file PROVIDER_ID = \"password\" for encrypting attachments.", PATH),
+    Setting("email", "auth", "password", '"password" (username and the password in password_env), "xoauth2" (an OAuth 2 token '
+            'printed by token_command) or "microsoft" (a Microsoft 365 sign-in: run --email-sign-in once); see docs/email_setup.md.',
+            CHOICE, choices=("password", "xoauth2", "microsoft")),
+    Setting("email", "token_command", None, 'With auth = "xoauth2": a command (run without a shell) that prints an OAuth 2 '
+            "access token for the mailbox; it signs in as username, else from.", STR),
+    Setting("email", "client_id", None, 'With auth = "microsoft": the Application (client) ID of the school\'s app registration.', STR),
+    Setting("email", "tenant", "organizations", 'With auth = "microsoft": the school\'s Microsoft 365 tenant (its domain or ID).', STR),
+    Setting("email", "token_cache", None, "Where the Microsoft 365 sign-in is kept (default: your own configuration folder, "
+            "like %APPDATA%/ap-monitor/); never inside the school folder.", PATH),
     Setting("budget", "ap_budget", None, "AP budget for the academic year in pounds (policy §7.3).", MONEY, 0),
     Setting("governors", "suppress_below", 3, "Counts of pupils below this are shown as <N in the governor pack; 0 turns it off (with a warning).",
             INT, 0, 100),
@@ -221,8 +230,7 @@ PLACEHOLDER_WARNING = (f"school.toml still has the placeholder school name: fill
                        f"name, and check the term dates and closures; the reports are headed {PLACEHOLDER_NAME} until then.")
 
 # Settings of the contract (§2) that this version does not implement yet: a warning, never a setting.
-NOT_YET = (("email", "auth"), ("email", "token_command"),
-           ("email", "client_id"), ("email", "tenant"), ("email", "token_cache"))
+NOT_YET: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

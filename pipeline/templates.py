@@ -341,6 +341,9 @@ EXAMPLES = {
     "ap_budget": "25000", "phone": '"01632 960000"', "email": '"office@school.example"',
     "dsl_phone": '"01632 960009"', "cache": '"reports/.cache"', "letter_template": '"letter.html.j2"',
     "monitoring_from": "2026-09-03", "out": '"reports"',
+    # [email] OAuth 2 sign-in (docs/email_setup.md)
+    "token_command": '"oauth2l fetch --scope https://mail.google.com/"',
+    "client_id": '"00000000-0000-0000-0000-000000000000"', "token_cache": '"C:/AP secrets/microsoft_sign_in.json"',
 }
 
 def toml_value(value) -> str:

@@ -5,9 +5,13 @@ The server is aiosmtpd on 127.0.0.1 at a free port, recording what it receives:
     with running_server(reject={"prv2@example.org": "550 5.1.1 No such mailbox"}) as server:
         ... send to server.port ...
     server.received  -> [Received(mail_from, rcpt_tos, content), ...]
+
+`xoauth2_server(user, token)` offers only AUTH XOAUTH2 and accepts exactly one SASL string;
+`Authenticator(..., refuse=...)` answers every password login as a server with basic authentication off.
 """
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import email
@@ -65,19 +69,47 @@ class Handler:
 
 @dataclass
 class Authenticator:
-    """Accepts one user name and password; records every attempt as (user, password)."""
+    """Accepts one user name and password; records every attempt as (user, password).
+    With `refuse` (a reply such as "535 5.7.139 ..."), refuses every login with that reply."""
     username: str
     password: str
     attempts: list[tuple[str, str]] = field(default_factory=list)
+    refuse: str | None = None
 
     def __call__(self, server, session, envelope, mechanism, auth_data):
         if not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
         user, password = auth_data.login.decode(), auth_data.password.decode()
         self.attempts.append((user, password))
+        if self.refuse:
+            return AuthResult(success=False, handled=False, message=self.refuse)
         if (user, password) == (self.username, self.password):
             return AuthResult(success=True)
         return AuthResult(success=False, handled=False)  # handled=True would leave the client waiting
+
+
+@dataclass
+class XOAuth2Handler(Handler):
+    """Offers AUTH XOAUTH2 (aiosmtpd calls auth_<MECHANISM> on the handler) and accepts exactly the SASL
+    string of `user` with one of `tokens`; records every initial response, decoded, in `attempts`. A wrong
+    one gets what Google sends: 334 with a JSON error, then 535 after the client's empty reply."""
+    user: str = ""
+    tokens: list[str] = field(default_factory=list)
+    attempts: list[bytes] = field(default_factory=list)
+
+    def expected(self, token: str) -> bytes:
+        return f"user={self.user}\x01auth=Bearer {token}\x01\x01".encode("ascii")
+
+    async def auth_XOAUTH2(self, server, args):
+        if len(args) != 2:
+            await server.push("501 5.5.2 XOAUTH2 needs an initial response")
+            return AuthResult(success=False, handled=True)
+        decoded = base64.b64decode(args[1], validate=True)
+        self.attempts.append(decoded)
+        if decoded in [self.expected(t) for t in self.tokens]:
+            return AuthResult(success=True)
+        await server.challenge_auth(b'{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}')
+        return AuthResult(success=False, handled=False, message="535 5.7.8 Username and Password not accepted")
 
 
 @dataclass
@@ -91,11 +123,21 @@ class Server:
         return self.handler.received
 
 
+def xoauth2_server(user: str, *tokens: str):
+    """A server offering only AUTH XOAUTH2, accepting `user` with any of `tokens`."""
+    return running_server(handler=XOAuth2Handler(user=user, tokens=list(tokens)))
+
+
 @contextlib.contextmanager
-def running_server(reject: dict[str, str] | None = None, authenticator: Authenticator | None = None):
-    handler = Handler(reject=dict(reject or {}))
+def running_server(reject: dict[str, str] | None = None, authenticator: Authenticator | None = None,
+                   handler: Handler | None = None):
+    """`handler`: an XOAuth2Handler makes a server that offers AUTH XOAUTH2 only, and requires it."""
+    handler = handler or Handler()
+    handler.reject.update(reject or {})
     port = free_port()
     kwargs = {"authenticator": authenticator, "auth_require_tls": False, "auth_required": True} if authenticator else {}
+    if isinstance(handler, XOAuth2Handler):
+        kwargs = {"auth_require_tls": False, "auth_required": True, "auth_exclude_mechanism": ["LOGIN", "PLAIN"]}
     controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     try:
@@ -107,7 +149,6 @@ def running_server(reject: dict[str, str] | None = None, authenticator: Authenti
 # --- what the tests send ------------------------------------------------------------------------
 
 WEEK = dt.date(2026, 11, 30)         # the Monday the returns cover
-AS_OF = dt.date(2026, 11, 27)
 RETURN_BY = dt.date(2026, 12, 7)
 SENDER = "attendance@test-infant.sch.uk"
 # provider id -> (name, contact email, pupils as (UPN, forename, surname))
@@ -157,7 +198,7 @@ def items(folder: Path, the_settings, encrypt: bool = False, **over_by_provider)
     built = []
     for pid in PROVIDERS:
         item = outgoing(folder, pid, encrypt, **over_by_provider.get(pid, {}))
-        built.append((item, build_message(the_settings, item, AS_OF)))
+        built.append((item, build_message(the_settings, item)))
     return built
 
 

@@ -23,6 +23,7 @@ from pipeline.settings import parse_settings
 from tests.factories import SCHOOL_TOML, full_week, placement, write_return
 from tests.figure_factories import NOV_16, NOV_23, school
 from tests.school_factories import encrypt_workbook
+from tests.stable_output import stable_bytes
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_school"
 DEMO_WEEK = dt.date(2026, 11, 23)
@@ -30,7 +31,7 @@ DEMO_WEEK = dt.date(2026, 11, 23)
 
 def outputs(folder: Path) -> dict[str, str]:
     """Every file of a week's output folder (the cache lives outside it) -> sha256 of its bytes."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(stable_bytes(p)).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 

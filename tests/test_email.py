@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import email.utils
 import io
 import os
 
@@ -16,11 +17,11 @@ import pytest
 from pipeline.delivery import (LOG_NAME, Outgoing, already_sent, build_message, load_passwords,
                                outbox_name, warn_unencrypted, write_outbox)
 from pipeline.delivery import send_log
-from pipeline.delivery.messages import OUTBOX_SENDER, XLSX_TYPE, uk_datetime
+from pipeline.delivery.messages import OUTBOX_SENDER, XLSX_TYPE, for_sending
 from pipeline.errors import RunError
 from pipeline.settings import parse_settings
 from tests.factories import SCHOOL_TOML
-from tests.smtp_server import (AS_OF, PASSWORDS, SENDER, WEEK, attachment, decrypt, items, outgoing,
+from tests.smtp_server import (PASSWORDS, SENDER, WEEK, attachment, decrypt, items, outgoing,
                                pupil_identifiers, settings)
 
 XLSX = "/".join(XLSX_TYPE)
@@ -55,22 +56,47 @@ def test_message_goes_to_the_providers_contact_only(tmp_path, school):
         assert m["Subject"] == "Attendance return: week commencing 30 November 2026 (Test Infant School)"
 
 
-def test_date_and_message_id_are_fixed_by_provider_week_and_school(tmp_path, school):
-    (a, msg_a), (b, msg_b), _ = items(tmp_path, school)
-    assert msg_a["Date"] == "Fri, 27 Nov 2026 07:00:00 +0000"
-    assert msg_a["Message-ID"].endswith("@test-infant.sch.uk>")
-    assert msg_a["Message-ID"] != msg_b["Message-ID"]
-    assert build_message(school, a, AS_OF)["Message-ID"] == msg_a["Message-ID"]
-    next_week = build_message(school, Outgoing(**{**a.__dict__, "week": WEEK + dt.timedelta(days=7)}), AS_OF)
-    assert next_week["Message-ID"] != msg_a["Message-ID"]
+FRIDAY_0700 = dt.datetime(2026, 11, 27, 7, 0, tzinfo=dt.timezone.utc)
+MONDAY_0915 = dt.datetime(2026, 11, 30, 9, 15, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 
 
-def test_uk_time_follows_british_summer_time():
-    assert uk_datetime(dt.date(2026, 3, 28)).utcoffset() == dt.timedelta(0)
-    assert uk_datetime(dt.date(2026, 3, 29)).utcoffset() == dt.timedelta(hours=1)   # clocks go forward
-    assert uk_datetime(dt.date(2026, 10, 24)).utcoffset() == dt.timedelta(hours=1)
-    assert uk_datetime(dt.date(2026, 10, 25)).utcoffset() == dt.timedelta(0)        # and back
-    assert uk_datetime(dt.date(2026, 7, 1)).hour == 7
+def header_lines(msg) -> list[bytes]:
+    return wire(msg).split(b"\r\n\r\n")[0].split(b"\r\n")
+
+
+def test_date_is_when_the_message_is_built_and_each_build_has_a_new_message_id(tmp_path, school):
+    item = outgoing(tmp_path, "PRV1")
+    assert build_message(school, item, FRIDAY_0700)["Date"] == "Fri, 27 Nov 2026 07:00:00 +0000"
+    assert build_message(school, item, MONDAY_0915)["Date"] == "Mon, 30 Nov 2026 09:15:30 +0100"
+    before = dt.datetime.now().astimezone().replace(microsecond=0)
+    now = email.utils.parsedate_to_datetime(build_message(school, item)["Date"])
+    after = dt.datetime.now().astimezone()
+    assert before <= now <= after and now.utcoffset() == after.utcoffset()
+    ids = {build_message(school, item, FRIDAY_0700)["Message-ID"] for _ in range(20)}
+    assert len(ids) == 20 and all(i.startswith("<") and i.endswith("@test-infant.sch.uk>") for i in ids)
+
+
+def test_two_builds_of_the_same_message_differ_only_in_date_and_message_id(tmp_path, school):
+    item = outgoing(tmp_path, "PRV2")
+    first, second = build_message(school, item, FRIDAY_0700), build_message(school, item, MONDAY_0915)
+    a, b = header_lines(first), header_lines(second)
+    differ = [(x.split(b":")[0], y.split(b":")[0]) for x, y in zip(a, b) if x != y]
+    assert len(a) == len(b) and differ == [(b"Date", b"Date"), (b"Message-ID", b"Message-ID")]
+    assert wire(first).split(b"\r\n\r\n", 1)[1] == wire(second).split(b"\r\n\r\n", 1)[1]
+
+
+def test_the_outbox_copy_is_an_outlook_draft_and_the_sent_copy_is_not(tmp_path, school):
+    item, msg = items(tmp_path, school)[0]
+    assert msg["X-Unsent"] == "1" and parsed(msg)["X-Unsent"] == "1"
+    sent = for_sending(msg, MONDAY_0915)
+    assert sent["X-Unsent"] is None and b"x-unsent" not in wire(sent).lower()
+    assert msg["X-Unsent"] == "1"                                   # the outbox copy is left as it was
+    assert sent["Date"] == "Mon, 30 Nov 2026 09:15:30 +0100"
+    assert sent["Message-ID"] != msg["Message-ID"] and sent["Message-ID"].endswith("@test-infant.sch.uk>")
+    assert for_sending(msg, MONDAY_0915)["Message-ID"] != sent["Message-ID"]     # a resend is a new message
+    kept = [line for line in header_lines(msg) if not line.startswith((b"Date:", b"Message-ID:", b"X-Unsent:"))]
+    assert [line for line in header_lines(sent) if not line.startswith((b"Date:", b"Message-ID:"))] == kept
+    assert wire(sent).split(b"\r\n\r\n", 1)[1] == wire(msg).split(b"\r\n\r\n", 1)[1]
 
 
 def test_without_a_sender_the_outbox_copy_uses_the_placeholder_address(tmp_path):
@@ -82,7 +108,7 @@ def test_without_a_sender_the_outbox_copy_uses_the_placeholder_address(tmp_path)
 
 def test_a_contact_email_that_is_not_one_address_gives_no_to_header(tmp_path, school):
     for bad in (None, "", "a@example.org; b@example.org", "a@example.org, b@example.org", "not an address"):
-        msg = build_message(school, outgoing(tmp_path, "PRV1", to=bad), AS_OF)
+        msg = build_message(school, outgoing(tmp_path, "PRV1", to=bad))
         assert msg["To"] is None and msg["Cc"] is None and msg["Bcc"] is None
 
 
@@ -124,7 +150,7 @@ def test_body_says_how_to_fill_the_return_in_and_whom_to_ask(tmp_path, school):
 
 def test_an_encrypted_attachment_is_announced_without_its_password(tmp_path, school):
     item = outgoing(tmp_path, "PRV1", encrypt=True)
-    for msg in (build_message(school, item, AS_OF),):
+    for msg in (build_message(school, item),):
         text = " ".join(body(msg).split())
         assert "password we agreed with you separately" in text
         assert "The password is not in this e-mail" in text
@@ -176,7 +202,7 @@ def test_the_dsl_phone_alone_and_the_office_e_mail_alone(tmp_path):
 
 
 def test_the_password_line_gives_the_office_phone(tmp_path):
-    msg = build_message(contact_settings(**FULL_CONTACTS), outgoing(tmp_path, "PRV1", encrypt=True), AS_OF)
+    msg = build_message(contact_settings(**FULL_CONTACTS), outgoing(tmp_path, "PRV1", encrypt=True))
     assert "If you do not have it, please phone us on 01225 423526: do not ask for it by e-mail." in " ".join(
         body(msg).split())
 
@@ -224,13 +250,18 @@ def test_warns_about_each_provider_sent_an_unencrypted_workbook(tmp_path, school
 
 # --- outbox ----------------------------------------------------------------------------------------
 
-def test_outbox_is_byte_identical_across_builds(tmp_path, school):
+def without_date_and_id(data: bytes) -> bytes:
+    return b"\r\n".join(line for line in data.split(b"\r\n") if not line.startswith((b"Date:", b"Message-ID:")))
+
+
+def test_outbox_is_byte_identical_across_builds_but_for_date_and_message_id(tmp_path, school):
     first = write_outbox({i.provider_id: (i, m) for i, m in items(tmp_path / "a", school)}, tmp_path / "out1")
     second = write_outbox({i.provider_id: (i, m) for i, m in items(tmp_path / "b", school)}, tmp_path / "out2")
     assert [p.name for p in first] == ["PRV1_2026-11-30.eml", "PRV2_2026-11-30.eml", "PRV3_2026-11-30.eml"]
     for a, b in zip(first, second):
         data = a.read_bytes()
-        assert data == b.read_bytes()
+        assert data != b.read_bytes() and without_date_and_id(data) == without_date_and_id(b.read_bytes())
+        assert b"\r\nX-Unsent: 1\r\n" in data
         headers = data.split(b"\r\n\r\n")[0].lower()
         assert b"\nbcc:" not in headers and b"\ncc:" not in headers
         assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")     # SMTP line ends

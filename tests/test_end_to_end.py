@@ -12,12 +12,13 @@ import openpyxl
 import pytest
 
 from pipeline.cli import main
+from tests.stable_output import stable_bytes
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_school"
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(stable_bytes(p)).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 

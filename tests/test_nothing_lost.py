@@ -32,6 +32,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.stable_output import stable_bytes
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo_school"
 WEEK = dt.date(2026, 11, 23)
@@ -138,7 +140,7 @@ TMP_NAME = re.compile(r"^\..+\.tmp$")
 def week_files(out: Path) -> dict[str, bytes]:
     """The reports of the week under their final names (hidden names left out)."""
     folder = Path(out) / WEEK.isoformat()
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+    return {p.relative_to(folder).as_posix(): stable_bytes(p) for p in sorted(folder.rglob("*"))
             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
 
 

@@ -189,8 +189,7 @@ def test_dates_at_both_ends_of_2000_to_2100_are_school_days_the_calendar_counts(
      "it is ignored."),
     ('\n[paths]\noutput = "C:/AP reports"\n',
      "school.toml: [paths] output is not a setting this tool knows (did you mean out?); it is ignored."),
-    ('\n[email]\nauth = "xoauth2"\n', "school.toml: [email] auth is not used by this version yet; it is ignored."),
-], ids=["rules key", "section", "people role", "people role spelt wrong", "paths output", "email auth"])
+], ids=["rules key", "section", "people role", "people role spelt wrong", "paths output"])
 def test_an_unknown_key_is_a_warning_and_the_run_still_works(tmp_path, capsys, extra, warning):
     folder = folder_with(tmp_path, SCHOOL_TOML + extra)
     assert load_settings(folder / "school.toml").warnings == (warning,)

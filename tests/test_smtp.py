@@ -1,6 +1,9 @@
 """Sending against a real SMTP server (aiosmtpd on 127.0.0.1), and the send log it leaves."""
 from __future__ import annotations
 
+import datetime as dt
+import email
+import email.utils
 import io
 
 import msoffcrypto.exceptions
@@ -188,10 +191,28 @@ def test_a_return_by_date_of_its_own_reaches_the_body(tmp_path, server):
     assert "Wednesday 9 December 2026" in server.received[0].message.get_body(("plain",)).get_content()
 
 
-def test_the_outbox_file_holds_the_bytes_that_are_sent(tmp_path, server):
+def test_the_outbox_file_holds_the_bytes_that_are_sent_but_the_draft_mark_date_and_message_id(tmp_path, server):
     conf = server_settings(server.port)
     built = items(tmp_path, conf)
     paths = write_outbox({item.provider_id: (item, msg) for item, msg in built}, tmp_path / "outbox")
     send_messages(conf, built, tmp_path / LOG_NAME, env={})
     for path, received in zip(paths, server.received):
-        assert received.content.rstrip(b"\r\n") == path.read_bytes().rstrip(b"\r\n")
+        outbox = path.read_bytes().rstrip(b"\r\n").split(b"\r\n")
+        sent = received.content.rstrip(b"\r\n").split(b"\r\n")
+        assert b"X-Unsent: 1" in outbox and not any(line.lower().startswith(b"x-unsent") for line in sent)
+        stamps = (b"Date:", b"Message-ID:")
+        assert [line for line in sent if not line.startswith(stamps)] == [
+            line for line in outbox if not line.startswith(stamps) and line != b"X-Unsent: 1"]
+        assert received.message["Message-ID"] != email.message_from_bytes(path.read_bytes())["Message-ID"]
+
+
+def test_each_sending_has_its_own_date_and_message_id(tmp_path, server):
+    conf = server_settings(server.port)
+    built = items(tmp_path, conf)
+    before = dt.datetime.now().astimezone().replace(microsecond=0)
+    send_messages(conf, built, tmp_path / LOG_NAME, env={})
+    send_messages(conf, built, tmp_path / LOG_NAME, resend=True, env={})
+    after = dt.datetime.now().astimezone()
+    ids = [r.message["Message-ID"] for r in server.received]
+    assert len(ids) == 6 and len(set(ids)) == 6 and not set(ids) & {msg["Message-ID"] for _, msg in built}
+    assert all(before <= email.utils.parsedate_to_datetime(r.message["Date"]) <= after for r in server.received)

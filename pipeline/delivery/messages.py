@@ -8,11 +8,16 @@ Whom to contact is said from school.toml (pipeline/contacts.py): the school offi
 e-mail ([school] phone, email) for questions, and, where a safeguarding concern must be reported
 straight away, the DSL's name and direct line ([people] DSL, dsl_phone) when they are given.
 
-Without encryption the same inputs give the same bytes: the Date header is the as-of day at
-07:00 UK time, and the Message-ID and the MIME boundary are hashes of provider, week and school.
+The outbox copy carries `X-Unsent: 1`, so Outlook opens it as a draft to send from the user's own
+mailbox (contract §14); for_sending() takes it off for a message the tool delivers itself.
+
+Date is the time the message is built (or sent) and Message-ID is new each time, so a Monday send is
+not "3 days old" and a resend is never dropped as a duplicate. Everything else is the same bytes
+for the same inputs (without encryption): the MIME boundary is a hash of provider, week and school.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import email.policy
 import email.utils
@@ -33,7 +38,7 @@ XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.she
 # Used in the outbox copy when [email] from is not set (sending needs it and refuses without it).
 # ".invalid" is reserved (RFC 2606), so a reply to it can never reach a real mailbox.
 OUTBOX_SENDER = "noreply@school.invalid"
-SEND_HOUR = 7
+UNSENT = "X-Unsent"    # "1": Outlook (and Thunderbird, Apple Mail) open the file as a draft, not a received message
 # The SMTP policy (CRLF line ends) but headers are not folded below RFC 5322's 998-character limit:
 # folding at 78 puts a subject ending in "(School name)" on a line of its own after "Subject:",
 # which some readers then show with a leading space. smtplib sends a message with its own policy,
@@ -62,16 +67,6 @@ def sender(settings) -> str:
     if configured:
         return configured
     return email.utils.formataddr((one_line(settings.school_name), OUTBOX_SENDER))
-
-
-def uk_datetime(day: dt.date, hour: int = SEND_HOUR) -> dt.datetime:
-    """`hour`:00 on `day` in UK time (GMT, or BST from the last Sunday of March to the last Sunday
-    of October); worked out here so that it needs no time-zone database (none on Windows by default)."""
-    def last_sunday(month: int) -> dt.date:
-        last = dt.date(day.year, month, 31)
-        return last - dt.timedelta(days=(last.weekday() + 1) % 7)
-    summer = last_sunday(3) <= day < last_sunday(10)   # the change is at 01:00 UTC, before 07:00
-    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.timezone(dt.timedelta(hours=1 if summer else 0)))
 
 
 def _digest(item: Outgoing, school: str) -> str:
@@ -165,11 +160,25 @@ def attachment_bytes(item: Outgoing) -> bytes:
     return out.getvalue()
 
 
-def build_message(settings, item: Outgoing, as_of: dt.date) -> EmailMessage:
-    """The e-mail to one provider: To its Contact email only, the workbook attached."""
+def _stamp(msg: EmailMessage, domain: str, now: dt.datetime | None) -> None:
+    """Date: now (local time with its offset); Message-ID: a new one (time, process and a random number)."""
+    now = now or dt.datetime.now().astimezone()
+    for name, value in (("Date", email.utils.format_datetime(now)), ("Message-ID", email.utils.make_msgid(domain=domain))):
+        if msg[name] is None:
+            msg[name] = value
+        else:
+            msg.replace_header(name, value)
+
+
+def _domain(from_header: str) -> str:
+    return email.utils.parseaddr(from_header)[1].rpartition("@")[2] or "school.invalid"
+
+
+def build_message(settings, item: Outgoing, now: dt.datetime | None = None) -> EmailMessage:
+    """The e-mail to one provider as the outbox keeps it (a draft: X-Unsent: 1): To its Contact email only,
+    the workbook attached, dated `now` (default: this moment)."""
     school = one_line(settings.school_name)
     from_header = sender(settings)
-    domain = email.utils.parseaddr(from_header)[1].rpartition("@")[2] or "school.invalid"
     digest = _digest(item, school)
     msg = EmailMessage(policy=POLICY)
     msg["From"] = from_header
@@ -177,13 +186,22 @@ def build_message(settings, item: Outgoing, as_of: dt.date) -> EmailMessage:
     if to:  # without a usable address the outbox copy has no To; sending reports it as not sent
         msg["To"] = to
     msg["Subject"] = f"Attendance return: week commencing {long_date(item.week)} ({school})"
-    msg["Date"] = email.utils.format_datetime(uk_datetime(as_of))
-    msg["Message-ID"] = f"<{digest[:32]}@{domain}>"
+    _stamp(msg, _domain(from_header), now)
+    msg[UNSENT] = "1"
     msg.set_content(_body(settings, item, from_header))
     msg.add_attachment(attachment_bytes(item), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1],
                        filename=item.attachment.name)
     msg.set_boundary(f"=_{digest[32:56]}")
     return msg
+
+
+def for_sending(msg: EmailMessage, now: dt.datetime | None = None) -> EmailMessage:
+    """A copy of an outbox message to deliver: no X-Unsent (the provider must see a received message, not a
+    draft), Date `now` and a new Message-ID; every other byte as in the outbox."""
+    out = copy.deepcopy(msg)
+    del out[UNSENT]
+    _stamp(out, _domain(out["From"] or ""), now)
+    return out
 
 
 def outbox_name(provider_id: str, week: dt.date, suffix: str = ".eml") -> str:

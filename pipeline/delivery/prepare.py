@@ -25,7 +25,7 @@ def prepare_deliveries(result: Facts, folder: Path, passwords: dict[str, str]) -
     for plan, path in zip(plans, paths):
         item = Outgoing(plan.provider_id, plan.provider_name, plan.contact_email, path, plan.monday,
                         len(plan.pupils), plan.return_by, passwords.get(plan.provider_id))
-        messages[plan.provider_id] = (item, build_message(result.settings, item, result.as_of))
+        messages[plan.provider_id] = (item, build_message(result.settings, item))
     written = write_outbox(messages, outbox_folder)   # each named by output_path too
     # an earlier run of the same week may have written a return or an e-mail for a provider with none now (a pupil
     # moved or ended): left beside the new ones, it could be sent with pupils no longer that provider's.

@@ -1,12 +1,14 @@
 """Sending each provider its own message over SMTP, one envelope recipient per message.
 
-Settings that make sending impossible (no host, no sender, a user name without its password)
-stop the run before anything is sent. After that nothing here raises for a mail problem: each
+Settings that make sending impossible (no host, no sender, a user name without its password, an
+OAuth sign-in that is not set up) stop the run before anything is sent, and so does a token that
+cannot be had (pipeline/delivery/oauth.py). After that nothing here raises for a mail problem: each
 provider's result, sent or not sent with the reason, goes to the send log and the report, and
 the next provider is tried (on a new connection if the old one was lost).
 """
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import os
 import smtplib
@@ -17,11 +19,15 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from ..errors import RunError
-from . import send_log
-from .messages import Outgoing, single_address
+from . import oauth, send_log
+from .messages import Outgoing, for_sending, single_address
 
 NO_CONTACT = "no Contact email in providers.xlsx"
 TIMEOUT = 30  # seconds to wait for the mail server at each step
+# The enhanced status codes of a server that no longer takes a password: Microsoft 365 ("535 5.7.139
+# Authentication unsuccessful, basic authentication is disabled", "550 5.7.30 Basic authentication is not
+# supported for Client Submission") and Google ("534 5.7.9 Application-specific password required").
+BASIC_AUTH_REFUSED = ("5.7.139", "5.7.30", "5.7.9")
 
 
 @dataclass
@@ -42,6 +48,8 @@ class _Server:
     security: str
     username: str | None
     password: str | None
+    auth: str = oauth.PASSWORD
+    token: str | None = None      # with auth "xoauth2" or "microsoft": the access token, and username is the SASL user
 
     def connect(self) -> smtplib.SMTP:
         context = ssl.create_default_context()
@@ -54,12 +62,31 @@ class _Server:
             if self.security == "starttls":
                 conn.starttls(context=context)
                 conn.ehlo()
-            if self.username:
+            if self.auth != oauth.PASSWORD:
+                self._xoauth2(conn)
+            elif self.username:
                 conn.login(self.username, self.password or "")
         except BaseException:
             _close(conn)
             raise
         return conn
+
+    def _xoauth2(self, conn: smtplib.SMTP) -> None:
+        offered = conn.esmtp_features.get("auth", "").upper().split()
+        if oauth.MECHANISM not in offered:
+            raise NoXoauth2(offered)
+        response = oauth.xoauth2_response(self.username or "", self.token or "")
+        # The initial response goes with AUTH; a server that refuses it answers 334 with a JSON error, to
+        # which the client replies with an empty line (RFC 7628 §3.2.3), and then the server says 535.
+        conn.auth(oauth.MECHANISM, lambda challenge=None: response if challenge is None else "",
+                  initial_response_ok=True)
+
+
+class NoXoauth2(smtplib.SMTPException):
+    """The server does not offer AUTH XOAUTH2."""
+    def __init__(self, offered: list[str]):
+        super().__init__(" ".join(offered))
+        self.offered = offered
 
 
 def _close(conn: smtplib.SMTP | None, polite: bool = False) -> None:
@@ -89,6 +116,10 @@ def _server(settings, env) -> tuple[_Server, str]:
     port = settings.get("email", "smtp_port")
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         raise RunError(f"[email] smtp_port must be a whole number such as 587, not {port!r}.")
+    auth = oauth.auth_of(settings)
+    if auth != oauth.PASSWORD:
+        oauth.check_auth(settings, env)
+        return _Server(host, port, settings.get("email", "security"), oauth.sasl_user(settings), None, auth), from_addr
     username = str(settings.get("email", "username") or "").strip() or None
     password = None
     if username:
@@ -111,9 +142,28 @@ def _server_text(code, text) -> str:
     return " ".join(f"{code} {text}".split())
 
 
+def _refuses_basic(exc: BaseException) -> bool:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        said = _server_text(exc.smtp_code, exc.smtp_error)
+        return any(f" {code} " in f" {said} " for code in BASIC_AUTH_REFUSED)
+    return isinstance(exc, smtplib.SMTPException) and "no suitable authentication method" in str(exc).lower()
+
+
 def reason(exc: BaseException, server: _Server) -> str:
     """One plain-English line for a failure talking to the mail server."""
     where = f"{server.host}:{server.port}"
+    if server.auth == oauth.PASSWORD and _refuses_basic(exc):
+        said = (f" ({_server_text(exc.smtp_code, exc.smtp_error)})" if isinstance(exc, smtplib.SMTPResponseException)
+                else "")
+        return (f"the mail server at {where} no longer accepts a password{said}: change [email] auth in school.toml "
+                f'to "microsoft" (Microsoft 365) or "xoauth2" (Google Workspace and others), see {oauth.SETUP_GUIDE}')
+    if isinstance(exc, NoXoauth2):
+        return (f"the mail server at {where} does not offer XOAUTH2 sign-in (it offers: "
+                f"{' '.join(exc.offered) or 'no sign-in at all'}): check smtp_host, security and [email] auth in school.toml")
+    if isinstance(exc, smtplib.SMTPAuthenticationError) and server.auth != oauth.PASSWORD:
+        return (f"the mail server did not accept the sign-in token for {server.username} "
+                f"({_server_text(exc.smtp_code, exc.smtp_error)}): check [email] username, and that this mailbox may "
+                f"send with SMTP AUTH (see {oauth.SETUP_GUIDE})")
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, text = next(iter(exc.recipients.values()), (None, ""))
         return f"the mail server refused the address ({_server_text(code, text)})"
@@ -163,8 +213,12 @@ def send_messages(settings, items: list[tuple[Outgoing, EmailMessage]], log_path
     A provider whose workbook the log shows as sent is skipped unless `resend`."""
     server, from_addr = _server(settings, env)
     log_path = Path(log_path)
-    send_log.open_log(log_path)
     done = set() if resend else send_log.already_sent(log_path)
+    if server.auth != oauth.PASSWORD and any(
+            (item.provider_id, item.attachment.name) not in done and _check(item, msg)[0] for item, msg in items):
+        # one token for the whole run, had before the log is touched: a RunError here sends and logs nothing
+        server = dataclasses.replace(server, token=oauth.access_token(settings, env))
+    send_log.open_log(log_path)
     report = SendReport()
     conn: smtplib.SMTP | None = None
     refused: str | None = None   # the server cannot be reached or refused the login: no retry
@@ -185,7 +239,7 @@ def send_messages(settings, items: list[tuple[Outgoing, EmailMessage]], log_path
                         why = refused = reason(exc, server)
                 if conn is not None:
                     try:
-                        conn.send_message(msg, from_addr, [address])
+                        conn.send_message(for_sending(msg), from_addr, [address])
                     except smtplib.SMTPServerDisconnected as exc:
                         why = reason(exc, server)
                         _close(conn)
