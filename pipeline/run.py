@@ -135,7 +135,10 @@ def console_summary(outcome: RunOutcome) -> str:
         s = outcome.sent
         lines.append(f"  E-mail: {len(s.sent)} sent, {len(s.skipped)} already sent"
                      + (" (add --resend to send them again)" if s.skipped else "") + f", {len(s.failed)} not sent")
-        lines += [f"    NOT SENT to {pid}: {why}" for pid, why in sorted(s.failed.items())]
+        by_reason: dict[str, list[str]] = {}         # one line per reason: a refused sign-in is one line, not one a provider
+        for pid, why in sorted(s.failed.items()):
+            by_reason.setdefault(why, []).append(pid)
+        lines += [f"    NOT SENT to {', '.join(pids)}: {why}" for why, pids in by_reason.items()]
         if s.failed:
             lines.append(f"  See {outcome.folder / LOG_NAME}; run again with --send to send the rest.")
     return "\n".join(lines)

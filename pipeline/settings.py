@@ -229,9 +229,6 @@ PLACEHOLDER_NAME = "YOUR SCHOOL NAME"
 PLACEHOLDER_WARNING = (f"school.toml still has the placeholder school name: fill in [school] name with your school's "
                        f"name, and check the term dates and closures; the reports are headed {PLACEHOLDER_NAME} until then.")
 
-# Settings of the contract (§2) that this version does not implement yet: a warning, never a setting.
-NOT_YET: tuple[tuple[str, str], ...] = ()
-
 
 @dataclass(frozen=True)
 class Term:
@@ -452,11 +449,7 @@ def ignored_settings(raw: dict) -> tuple[str, ...]:
                 label = f"[[terms]] '{given.strip()}'" if isinstance(given, str) and given.strip() else f"[[terms]] number {i + 1}"
                 out += [_unknown_key(label, "terms", k) for k in term if k not in TERM_KEYS]
         else:
-            for key in value:
-                if (top, key) in NOT_YET:
-                    out.append(f"school.toml: [{top}] {key} is not used by this version yet; it is ignored.")
-                elif key not in known_keys(top):
-                    out.append(_unknown_key(f"[{top}]", top, key))
+            out += [_unknown_key(f"[{top}]", top, key) for key in value if key not in known_keys(top)]
     return tuple(out)
 
 
