@@ -106,7 +106,30 @@ def work_out(settings, calendar: SchoolCalendar, monday: dt.date, as_of: dt.date
         placements=placement_milestones(ctx, actions), providers=provider_checks_table(ctx),
         returns_to_send=plans, letters=letters, register_import=to_import,
         mismatches=tuple(sorted(mismatches, key=Mismatch.sort_key)), register_files=list(register.files),
-        register_compared=compared, register_held=held, rules=ctx)
+        register_compared=compared, register_held=held, upn_names=_upn_names(registers),
+        provider_contacts=_provider_contacts(registers), provider_notes=_provider_notes(returns, monday), rules=ctx)
+
+
+def _upn_names(registers) -> dict[str, str]:
+    """UPN -> the pupil's name, for the actions keyed by a UPN (the school's own reports only)."""
+    return {p.upn: p.name for p in registers.placements if p.upn and p.name}
+
+
+def _provider_contacts(registers) -> dict[str, tuple]:
+    """provider_id -> (contact name, contact e-mail, phone) as providers.xlsx gives them; '' where blank."""
+    return {pid: tuple(" ".join(str(v).split()) if v is not None else "" for v in (p.contact_name, p.contact_email, p.phone))
+            for pid, p in registers.providers.items()}
+
+
+def _provider_notes(returns: list, monday: dt.date) -> dict[str, str]:
+    """placement_id -> what the provider wrote in Notes in the reporting week's accepted return."""
+    notes = {}
+    for ret in returns:
+        if ret.week == monday:
+            for pid, row in ret.rows.items():
+                if row.notes:
+                    notes[pid] = row.notes
+    return notes
 
 
 def _check_addresses(plans, registers, findings: Findings) -> None:

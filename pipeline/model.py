@@ -94,6 +94,9 @@ class Facts:
     letters: list = field(default_factory=list)            # letters.Letter: letters to parents to print (policy §12)
     register_import: list = field(default_factory=list)    # register_import.split_rows: rows of register_import.csv
     register_held: list = field(default_factory=list)      # register_import.split_rows: rows of register_import_held.csv
+    upn_names: dict[str, str] = field(default_factory=dict)        # UPN -> "Forename Surname" of a placed pupil
+    provider_contacts: dict[str, tuple] = field(default_factory=dict)  # provider_id -> (contact name, e-mail, phone), '' if blank
+    provider_notes: dict[str, str] = field(default_factory=dict)   # placement_id -> the Notes of the reporting week's return
     rules: object = None          # rules.RuleContext the actions were worked out from (registers, sessions, returns)
 
     @property

@@ -151,3 +151,4 @@ class ReturnRow:
     placement_id: str                         # as the Placements sheet spells it
     marks: Mapping[tuple[int, str], tuple]    # (weekday 0-4, 'AM'|'PM') -> (the cell's value as found, its cell)
     source: Source
+    notes: str | None = None                  # the provider's Notes on the pupil: free text, for the school's own reports only

@@ -180,14 +180,14 @@ def test_tables_and_headers(workbook):
     expected = {
         "Attendance": ATTENDANCE_HEADERS,
         "Actions": ["Owner", "Status", "Due", "Days overdue", "Pupil or provider", "What to do", "Policy §", "Rule",
-                    "Placement ID", "Provider ID", "UPN"],
+                    "Placement ID", "Provider ID", "UPN", "Who"],
         "Placements": ["Placement ID", "Pupil", "Provider ID", "Provider", "Start date", "Planned end date",
                        "Actual end date", "Parent letter sent", "Parents agreed", "Intervention plan agreed",
                        "Dual registered from", "Attainment data sent", "SEND details sent", "Latest agreement review",
                        "Latest provider termly report", "Latest AP lead visit", "Final report received",
                        "Pupil views recorded", "Reintegration plan agreed", "Destination"],
         "Providers": PROVIDER_HEADERS,
-        "Missing returns": ["Provider ID", "Provider", "Week commencing"],
+        "Missing returns": ["Provider ID", "Provider", "Week commencing", "Contact name", "Contact email", "Phone"],
         "Reconciliation": ["Risk", "Placement ID", "Pupil", "Provider", "Date", "Session", "School code",
                            "Provider code", "What to do"],
         "Findings": ["Severity", "File", "Sheet", "Cell", "Rule", "Value", "Message"],
@@ -253,7 +253,7 @@ def test_attendance_highlights_below_target_and_persistent_absence(workbook):
     assert {r.type for _, r in rules} == {"expression"}
     formulas = sorted(r.formula[0] for _, r in rules)
     assert formulas == ['$Q2="Y"', '$R2="Y"']
-    assert all(ref == "A2:R4" for ref, _ in rules)
+    assert all(ref == "A2:S4" for ref, _ in rules)        # through the Provider notes column
     fills = {r.formula[0]: r.dxf.fill.bgColor.rgb for _, r in rules}
     assert fills['$R2="Y"'].endswith("FFC7CE")             # red for persistent absence
     assert fills['$Q2="Y"'].endswith("FFEB9C")             # amber for below target
@@ -273,7 +273,8 @@ def test_empty_week_still_writes_every_sheet(tmp_path):
     write_xlsx_report(make_result(pupils=[], actions=[], missing_returns=[], findings=[]), path)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == SHEETS
-    assert _headers(wb["Missing returns"]) == ["Provider ID", "Provider", "Week commencing"]
+    assert _headers(wb["Missing returns"]) == ["Provider ID", "Provider", "Week commencing", "Contact name",
+                                               "Contact email", "Phone"]
     assert "No missing returns this week." in [c.value for row in wb["Missing returns"].iter_rows() for c in row]
     summary = wb["Summary"]
     assert any(c.value == "Nothing needs doing this week: all returns are in and no actions are open."

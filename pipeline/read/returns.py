@@ -360,7 +360,16 @@ def _rows(ret: Return, lines, columns: dict, regs: Registers, findings: Findings
         if formulas:
             _formula_marks(ret, pid, number, marks, sessions, formulas, findings)
         ret.rows[pid] = ReturnRow(placement_id=pid, marks=marks,
-                                  source=Source(ret.file, ret.sheet, number, {"placement_id": id_cell}))
+                                  source=Source(ret.file, ret.sheet, number, {"placement_id": id_cell}),
+                                  notes=_notes(line, columns, number, formulas))
+
+
+def _notes(line: list, columns: dict, number: int, formulas: frozenset) -> str | None:
+    """The row's Notes as one line of text; None when blank, absent or a formula (a formula's value is not the provider's words)."""
+    j = columns.get("notes")
+    if j is None or j >= len(line) or (formulas and (number - 1, j) in formulas) or is_blank(line[j]):
+        return None
+    return " ".join(text(line[j]).split()) or None
 
 
 def _formula_marks(ret: Return, pid: str, number: int, marks: dict, sessions: list, formulas: frozenset,

@@ -13,23 +13,25 @@ from ..model import Facts
 from ..output import write_text
 from ..schema import PROVIDER_CHECKS
 from .pages import ENV
-from .wording import first_step, reconciliation_note, report_actions, safeguarding_first, summary_counts
+from .wording import actions_by_person, first_step, owner_heading, reconciliation_note, report_actions, safeguarding_first, summary_counts
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 def _context(result: Facts) -> dict:
-    pupils = [(p, result.pupil_names.get(p.placement_id, ""), result.provider_names.get(p.provider_id, ""))
-              for p in result.pupils]
-    by_owner = [(owner, list(group)) for owner, group in groupby(report_actions(result), key=lambda a: a.owner)]
-    missing = [(m, result.provider_names.get(m.provider_id, "")) for m in result.missing_returns]
+    pupils = [(p, result.pupil_names.get(p.placement_id, ""), result.provider_names.get(p.provider_id, ""),
+               result.provider_notes.get(p.placement_id, "")) for p in result.pupils]
+    by_owner = [(owner, owner_heading(result, owner, len(items)), items)
+                for owner, items in ((o, list(g)) for o, g in groupby(report_actions(result), key=lambda a: a.owner))]
+    missing = [(m, result.provider_names.get(m.provider_id, ""), *result.provider_contacts.get(m.provider_id, ("", "", "")))
+               for m in result.missing_returns]
     findings = sorted(result.findings, key=lambda x: (x.file, SEVERITY_ORDER.get(x.severity, 9)))
     by_file = [(file, list(group)) for file, group in groupby(findings, key=lambda x: x.file)]
     return {"school": result.settings.school_name, "week": result.week, "as_of": result.as_of,
             "target": result.settings.target_percent,
             "window": result.settings.options.get(("rules", "due_window_school_days"), 10),
             "counts": summary_counts(result), "first_step": first_step(result),
-            "pupils": pupils, "actions_by_owner": by_owner, "missing": missing, "findings_by_file": by_file,
+            "pupils": pupils, "actions_by_owner": by_owner, "actions_by_person": actions_by_person(result), "missing": missing, "findings_by_file": by_file,
             "placements": result.placements, "milestone_headers": MILESTONE_HEADERS,
             "providers": result.providers, "check_headers": PROVIDER_CHECKS,
             "reconciliation": safeguarding_first(result), "reconciliation_note": reconciliation_note(result),

@@ -77,15 +77,44 @@ def action_subject(result: Facts, action: Action) -> str:
         return result.pupil_names.get(action.placement_id) or action.placement_id
     if action.provider_id:
         return result.provider_names.get(action.provider_id) or action.provider_id
-    return action.upn or ""
+    if action.upn:
+        return result.upn_names.get(action.upn) or action.upn
+    return ""
+
+
+def person_of(result: Facts, owner: str | None) -> str:
+    """Who holds the owner's role, from [people]; '' when school.toml does not name one."""
+    return " ".join(str(result.settings.people.get(owner or "") or "").split())
+
+
+def owner_heading(result: Facts, owner: str | None, n: int) -> str:
+    """'AP lead: Mr Tom Baines — 3 actions', or 'Local authority: 2 actions' when [people] does not name who
+    holds the role."""
+    person = person_of(result, owner)
+    return f"{owner}: {person} — {plural(n, 'action')}" if person else f"{owner or ''}: {plural(n, 'action')}"
+
+
+def actions_by_person(result: Facts) -> list[tuple[str, list[str], int]]:
+    """(person, the roles of theirs that own actions, how many actions) for each person named in [people]
+    who owns an action, in the owners' report order: so the Headteacher sees all of one person's actions."""
+    people: dict[str, tuple[list[str], list[int]]] = {}
+    for owner in sorted({a.owner for a in result.actions}, key=owner_rank):
+        person = person_of(result, owner)
+        if person:
+            roles, count = people.setdefault(person, ([], [0]))
+            roles.append(owner)
+            count[0] += sum(1 for a in result.actions if a.owner == owner)
+    return [(person, roles, count[0]) for person, (roles, count) in people.items()]
 
 
 @dataclass(frozen=True)
 class ReportAction:
-    """An action as the reports list it: the action, how many days overdue, and whom it is about."""
+    """An action as the reports list it: the action, how many days overdue, whom it is about, and who holds
+    its owner's role ([people]; '' when not named)."""
     action: Action
     days_overdue: int | None
     subject: str
+    person: str = ""
 
     def __getattr__(self, name):          # the action's own fields read through: a.status, a.due, a.message
         return getattr(self.action, name)
@@ -94,7 +123,8 @@ class ReportAction:
 def report_actions(result: Facts) -> list[ReportAction]:
     """The actions in report order: by owner (OWNER_ORDER), then status, then due date; the facts' own
     order (summary.json's) is untouched."""
-    rows = [ReportAction(a, days_overdue(a, result.as_of), action_subject(result, a)) for a in result.actions]
+    rows = [ReportAction(a, days_overdue(a, result.as_of), action_subject(result, a), person_of(result, a.owner))
+            for a in result.actions]
     return sorted(rows, key=lambda r: (owner_rank(r.owner), STATUS_ORDER.get(r.status, 9), r.due or dt.date.max))
 
 

@@ -23,18 +23,19 @@ ATTENDANCE_HEADERS = (["Placement ID", "Pupil", "Provider ID", "Provider"]
                       + [f"Week {x}" for x in FIGURE_LABELS]
                       + [f"Year to date {x}" for x in FIGURE_LABELS]
                       + ["Below target", "Persistent absence"])
+ATTENDANCE_HEADERS += ["Provider notes"]   # last: the reporting week's Notes from the return, free text kept as text
 ACTION_HEADERS = ["Owner", "Status", "Due", "Days overdue", "Pupil or provider", "What to do", "Policy §", "Rule",
-                  "Placement ID", "Provider ID", "UPN"]
+                  "Placement ID", "Provider ID", "UPN", "Who"]   # Who: the person holding the Owner role ([people])
 PLACEMENT_HEADERS = (["Placement ID", "Pupil", "Provider ID", "Provider", "Start date", "Planned end date",
                       "Actual end date"] + list(MILESTONE_HEADERS))
 PROVIDER_HEADERS = (["Provider ID", "Name", "Registered", "Status", "Pupils now or starting soon"]
                     + [f"{check} {part}" for check in PROVIDER_CHECKS for part in ("date", "expires", "status")]
                     + ["Overall"])
-MISSING_HEADERS = ["Provider ID", "Provider", "Week commencing"]
+MISSING_HEADERS = ["Provider ID", "Provider", "Week commencing", "Contact name", "Contact email", "Phone"]
 FINDING_HEADERS = ["Severity", "File", "Sheet", "Cell", "Rule", "Value", "Message"]
 RECONCILIATION_HEADERS = ["Risk", "Placement ID", "Pupil", "Provider", "Date", "Session", "School code",
                           "Provider code", "What to do"]
-WIDE = {"What to do": 70, "Message": 70, "Value": 30, "File": 35, "Overall": 50,
+WIDE = {"Provider notes": 50, "What to do": 70, "Message": 70, "Value": 30, "File": 35, "Overall": 50,
         **{h: 18 for h in MILESTONE_HEADERS}}                        # wrapped text columns
 # colour of a cell by its state (the words are always in the cell too): milestones, provider checks, actions
 STATE_FORMAT = {"done": "green", "overdue": "red", "due": "amber", "refused": "grey",
@@ -192,7 +193,8 @@ def _attendance_sheet(wb, f, result: Facts) -> None:
         rows.append([p.placement_id, result.pupil_names.get(p.placement_id),
                      p.provider_id, result.provider_names.get(p.provider_id)]
                     + [getattr(p.week, k) for k in FIGURES] + [getattr(p.year_to_date, k) for k in FIGURES]
-                    + ["Y" if p.below_target else "N", "Y" if p.persistent_absence else "N"])
+                    + ["Y" if p.below_target else "N", "Y" if p.persistent_absence else "N"]
+                    + [result.provider_notes.get(p.placement_id)])
     pct_cols = {ATTENDANCE_HEADERS.index("Week %"): "pct", ATTENDANCE_HEADERS.index("Year to date %"): "pct"}
     ws = _table_sheet(wb, f, result, "Attendance", ATTENDANCE_HEADERS, rows, pct_cols,
                       "No pupils in alternative provision so far this year.")
@@ -210,7 +212,7 @@ def _actions_sheet(wb, f, result: Facts) -> None:
     """Grouped by owner (wording.OWNER_ORDER), then overdue, due, alert, then due date."""
     rows = [[a.owner, _coloured(a.status.capitalize(), a.status), a.due,
              a.days_overdue, a.subject, a.message, a.section, a.rule,
-             a.placement_id, a.provider_id, a.upn]
+             a.placement_id, a.provider_id, a.upn, a.person]
             for a in report_actions(result)]
     _table_sheet(wb, f, result, "Actions", ACTION_HEADERS, rows,
                  {ACTION_HEADERS.index("Due"): "date", ACTION_HEADERS.index("Days overdue"): "int_left"},
@@ -248,7 +250,8 @@ def _providers_sheet(wb, f, result: Facts) -> None:
 
 
 def _missing_sheet(wb, f, result: Facts) -> None:
-    rows = [[m.provider_id, result.provider_names.get(m.provider_id), m.week_commencing]
+    rows = [[m.provider_id, result.provider_names.get(m.provider_id), m.week_commencing,
+             *result.provider_contacts.get(m.provider_id, ("", "", ""))]
             for m in result.missing_returns]
     _table_sheet(wb, f, result, "Missing returns", MISSING_HEADERS, rows, {2: "date"},
                  "No missing returns this week.")
