@@ -95,6 +95,8 @@ class Facts:
     register_import: list = field(default_factory=list)    # register_import.split_rows: rows of register_import.csv
     register_held: list = field(default_factory=list)      # register_import.split_rows: rows of register_import_held.csv
     rules: object = None          # rules.RuleContext the actions were worked out from (registers, sessions, returns)
+    changes: object = None        # changes.Changes since the previous report in OUT (contract §15); None: not compared
+    trend: object = None          # trend.Trend: each pupil's weekly percent over the last six school weeks (§15)
 
     @property
     def error_count(self) -> int:
