@@ -7,6 +7,7 @@ and providers' e-mail addresses are checked here too.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from .attendance import missing_returns, pupil_figures
 from .calendar import SchoolCalendar, monday_of
+from .changes import compare
 from .contacts import single_address
 from .errors import RunError
 from .findings import Finding, Findings
@@ -33,6 +35,7 @@ from .rules import RuleContext, run_rules
 from .rules.register_rules import Mismatch
 from .sessions import build_sessions
 from .settings import load_settings
+from .trend import pupil_trends
 
 
 def choose_week(calendar: SchoolCalendar, week: dt.date | None, today: dt.date) -> dt.date:
@@ -65,18 +68,26 @@ def compute_facts(data_dir: Path, week: dt.date | None = None, as_of: dt.date | 
     if as_of < monday:
         raise RunError(f"--as-of {as_of:%d/%m/%Y} is before the reporting week begins ({monday:%d/%m/%Y}). "
                        "Give an --as-of on or after the Monday of the week.")
-    for line in open_in_excel_notes(data_dir):       # unsaved edits in Excel are not in the files read
+    def note(line: str) -> None:
         if notes is not None:
             notes.append(line)
         else:
             print(f"Note: {line}", file=sys.stderr)
+
+    for line in open_in_excel_notes(data_dir):       # unsaved edits in Excel are not in the files read
+        note(line)
     findings = Findings()
     registers = read_registers(data_dir, findings)
     with returns_cache(settings, data_dir, out_dir, use_cache, notes.append if notes is not None else None) as cache:
         returns = read_returns(data_dir, registers, findings, tuple(load_passwords(settings, data_dir).values()), cache,
                                calendar)
     register = read_register(data_dir, findings)      # the school's own MIS export, optional (contract §6)
-    return work_out(settings, calendar, monday, as_of, registers, returns, register, findings, data_dir)
+    facts = work_out(settings, calendar, monday, as_of, registers, returns, register, findings, data_dir)
+    sessions = facts.rules.sessions
+    returned = set() if sessions.empty else \
+        set(map(tuple, sessions[sessions["file"] != ""][["provider_id", "week"]].drop_duplicates().itertuples(index=False)))
+    changes = compare(out_dir, calendar, monday, facts.actions, facts.pupils, facts.missing_returns, returned, note)
+    return dataclasses.replace(facts, changes=changes)
 
 
 def work_out(settings, calendar: SchoolCalendar, monday: dt.date, as_of: dt.date, registers: Registers,
@@ -97,6 +108,7 @@ def work_out(settings, calendar: SchoolCalendar, monday: dt.date, as_of: dt.date
     _check_addresses(plans, registers, findings)
     mismatches, compared = ctx.reconciliation
     to_import, held = split_rows(ctx)
+    trend = pupil_trends(sessions, calendar, monday, count_to, [p.placement_id for p in pupils])
     return Facts(
         settings, monday, as_of, count_to, year_start,
         findings=tuple(sort_findings(cap_per_file(sort_findings(findings)))),
@@ -107,7 +119,8 @@ def work_out(settings, calendar: SchoolCalendar, monday: dt.date, as_of: dt.date
         returns_to_send=plans, letters=letters, register_import=to_import,
         mismatches=tuple(sorted(mismatches, key=Mismatch.sort_key)), register_files=list(register.files),
         register_compared=compared, register_held=held, upn_names=_upn_names(registers),
-        provider_contacts=_provider_contacts(registers), provider_notes=_provider_notes(returns, monday), rules=ctx)
+        provider_contacts=_provider_contacts(registers), provider_notes=_provider_notes(returns, monday), rules=ctx,
+        trend=trend)
 
 
 def _upn_names(registers) -> dict[str, str]:

@@ -98,6 +98,8 @@ class Facts:
     provider_contacts: dict[str, tuple] = field(default_factory=dict)  # provider_id -> (contact name, e-mail, phone), '' if blank
     provider_notes: dict[str, str] = field(default_factory=dict)   # placement_id -> the Notes of the reporting week's return
     rules: object = None          # rules.RuleContext the actions were worked out from (registers, sessions, returns)
+    changes: object = None        # changes.Changes since the previous report in OUT (contract §15); None: not compared
+    trend: object = None          # trend.Trend: each pupil's weekly percent over the last six school weeks (§15)
 
     @property
     def error_count(self) -> int:

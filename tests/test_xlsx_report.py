@@ -178,7 +178,7 @@ def test_summary_sheet_states_the_week_and_counts(workbook):
 
 def test_tables_and_headers(workbook):
     expected = {
-        "Attendance": ATTENDANCE_HEADERS,
+        "Attendance": ATTENDANCE_HEADERS + ["Provider notes"],
         "Actions": ["Owner", "Status", "Due", "Days overdue", "Pupil or provider", "What to do", "Policy §", "Rule",
                     "Placement ID", "Provider ID", "UPN", "Who"],
         "Placements": ["Placement ID", "Pupil", "Provider ID", "Provider", "Start date", "Planned end date",

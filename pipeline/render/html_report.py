@@ -8,19 +8,65 @@ from __future__ import annotations
 from itertools import groupby
 from pathlib import Path
 
+from markupsafe import Markup, escape
+
 from ..milestones import MILESTONE_HEADERS
 from ..model import Facts
 from ..output import write_text
 from ..schema import PROVIDER_CHECKS
+from ..trend import trend_text
+from .changes_wording import change_rows, changes_sentence
 from .pages import ENV
 from .wording import actions_by_person, first_step, owner_heading, reconciliation_note, report_actions, safeguarding_first, summary_counts
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
+SPARK_W, SPARK_H, SPARK_PAD = 96, 30, 3
+SPARK_INK, SPARK_TARGET = "#1d70b8", "#505a5f"
+
+
+def sparkline(values, target: float) -> Markup:
+    """A small inline SVG of a pupil's weekly percentages (0-100%, oldest first): a line through the weeks with
+    something possible (broken where a week has none), a dot on each, the target as a dashed line, and the
+    figures in words as its text alternative."""
+    n = len(values)
+    def x(i):
+        return SPARK_PAD + (SPARK_W - 2 * SPARK_PAD) * (i / (n - 1) if n > 1 else 0.5)
+
+    # 50-100% unless a point is lower (then 0-100%), so a fall of a few points still shows
+    low = 50.0 if all(v is None or v >= 50 for v in values) and target >= 50 else 0.0
+
+    def y(v):
+        return SPARK_PAD + (SPARK_H - 2 * SPARK_PAD) * (1 - (max(low, min(100.0, v)) - low) / (100 - low))
+    label = escape(trend_text(values))
+    parts = [f'<svg class="spark" role="img" aria-label="{label}" width="{SPARK_W}" height="{SPARK_H}" '
+             f'viewBox="0 0 {SPARK_W} {SPARK_H}"><title>{label}</title>',
+             f'<line class="spark-target" x1="0" x2="{SPARK_W}" y1="{y(target):.1f}" y2="{y(target):.1f}" '
+             f'stroke="{SPARK_TARGET}" stroke-width="1" stroke-dasharray="3 2" />']
+    runs, run = [], []
+    for i, v in enumerate(values):
+        if v is not None:
+            run.append(f"{x(i):.1f},{y(v):.1f}")
+        elif run:
+            runs.append(run)
+            run = []
+    if run:
+        runs.append(run)
+    parts += [f'<polyline class="spark-line" points="{" ".join(r)}" fill="none" stroke="{SPARK_INK}" '
+              'stroke-width="1.5" />' for r in runs if len(r) > 1]
+    parts += [f'<circle class="spark-dot" cx="{x(i):.1f}" cy="{y(v):.1f}" r="1.8" fill="{SPARK_INK}" />'
+              for i, v in enumerate(values) if v is not None]
+    return Markup("".join(parts) + "</svg>")
+
+
 def _context(result: Facts) -> dict:
     pupils = [(p, result.pupil_names.get(p.placement_id, ""), result.provider_names.get(p.provider_id, ""),
                result.provider_notes.get(p.placement_id, "")) for p in result.pupils]
+    trend = result.trend
+    trends = {p.placement_id: (sparkline(trend.of(p.placement_id), result.settings.target_percent),
+                               trend_text(trend.of(p.placement_id)), trend.falling(p.placement_id))
+              for p in result.pupils} if trend is not None else {}
     by_owner = [(owner, owner_heading(result, owner, len(items)), items)
                 for owner, items in ((o, list(g)) for o, g in groupby(report_actions(result), key=lambda a: a.owner))]
     missing = [(m, result.provider_names.get(m.provider_id, ""), *result.provider_contacts.get(m.provider_id, ("", "", "")))
@@ -35,7 +81,8 @@ def _context(result: Facts) -> dict:
             "placements": result.placements, "milestone_headers": MILESTONE_HEADERS,
             "providers": result.providers, "check_headers": PROVIDER_CHECKS,
             "reconciliation": safeguarding_first(result), "reconciliation_note": reconciliation_note(result),
-            "register_files": result.register_files}
+            "register_files": result.register_files, "trends": trends, "trend_weeks": trend.weeks if trend else (),
+            "changes_sentence": changes_sentence(result), "changes": change_rows(result)}
 
 
 def render_html_report(result: Facts) -> str:

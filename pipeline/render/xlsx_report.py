@@ -15,6 +15,7 @@ from ..milestones import MILESTONE_HEADERS
 from ..model import Facts
 from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime
 from ..schema import PROVIDER_CHECKS
+from .changes_wording import change_rows, changes_sentence
 from .wording import first_step, reconciliation_note, report_actions, safeguarding_first, summary_counts
 
 FIGURES = ("possible", "attended", "authorised", "unauthorised", "not_reported", "percent")
@@ -23,7 +24,7 @@ ATTENDANCE_HEADERS = (["Placement ID", "Pupil", "Provider ID", "Provider"]
                       + [f"Week {x}" for x in FIGURE_LABELS]
                       + [f"Year to date {x}" for x in FIGURE_LABELS]
                       + ["Below target", "Persistent absence"])
-ATTENDANCE_HEADERS += ["Provider notes"]   # last: the reporting week's Notes from the return, free text kept as text
+NOTES = "Provider notes"          # last column: the reporting week's Notes from the return, free text kept as text
 ACTION_HEADERS = ["Owner", "Status", "Due", "Days overdue", "Pupil or provider", "What to do", "Policy §", "Rule",
                   "Placement ID", "Provider ID", "UPN", "Who"]   # Who: the person holding the Owner role ([people])
 PLACEMENT_HEADERS = (["Placement ID", "Pupil", "Provider ID", "Provider", "Start date", "Planned end date",
@@ -31,6 +32,8 @@ PLACEMENT_HEADERS = (["Placement ID", "Pupil", "Provider ID", "Provider", "Start
 PROVIDER_HEADERS = (["Provider ID", "Name", "Registered", "Status", "Pupils now or starting soon"]
                     + [f"{check} {part}" for check in PROVIDER_CHECKS for part in ("date", "expires", "status")]
                     + ["Overall"])
+FALLING = "Falling"               # Y: weekly attendance fell three weeks running (trend.Trend.falling)
+CHANGE_HEADERS = ["Change", "Pupil or provider: what changed", "Rule", "ID", "Due"]
 MISSING_HEADERS = ["Provider ID", "Provider", "Week commencing", "Contact name", "Contact email", "Phone"]
 FINDING_HEADERS = ["Severity", "File", "Sheet", "Cell", "Rule", "Value", "Message"]
 RECONCILIATION_HEADERS = ["Risk", "Placement ID", "Pupil", "Provider", "Date", "Session", "School code",
@@ -164,10 +167,11 @@ def _summary_sheet(wb, f, result: Facts) -> None:
     for r, (label, value, fmt) in enumerate(lines, start=2):
         ws.write_string(r, 0, label, f["bold"])
         _put(ws, r, 1, value, f[fmt] if fmt else None)
-    ws.write_string(7, 0, "What to do first", f["bold"])
-    ws.write_string(7, 1, first_step(result), f["first"])
-    ws.set_row(7, 32)
-    ws.write_string(9, 0, "This week in numbers", f["bold"])
+    r = _changes_block(ws, f, result, 7)
+    ws.write_string(r, 0, "What to do first", f["bold"])
+    ws.write_string(r, 1, first_step(result), f["first"])
+    ws.set_row(r, 32)
+    ws.write_string(r + 2, 0, "This week in numbers", f["bold"])
     counts = [
         ("Pupils in alternative provision", c["pupils"]),
         ("Below the attendance target (year to date)", c["below_target"]),
@@ -179,7 +183,7 @@ def _summary_sheet(wb, f, result: Facts) -> None:
         ("Errors in the workbooks", c["errors"]),
         ("Warnings about the workbooks", c["warnings"]),
     ]
-    for r, (label, n) in enumerate(counts, start=10):
+    for r, (label, n) in enumerate(counts, start=r + 3):
         ws.write_string(r, 0, label)
         ws.write_number(r, 1, n, f["int_left"])
     ws.set_landscape()
@@ -187,20 +191,48 @@ def _summary_sheet(wb, f, result: Facts) -> None:
     ws.fit_to_pages(1, 1)
 
 
+def _changes_block(ws, f, result: Facts, row: int) -> int:
+    """'Changes since last week' from `row`: the sentence, then one row per change. Returns the next free row."""
+    ws.write_string(row, 0, "Changes since last week", f["bold"])
+    ws.write_string(row, 1, changes_sentence(result), f["wrap"])
+    changes = change_rows(result)
+    if not changes:
+        return row + 2
+    for c, h in enumerate(CHANGE_HEADERS):
+        ws.write_string(row + 1, c, h, f["bold"])
+    for r, ch in enumerate(changes, start=row + 2):
+        ws.write_string(r, 0, ch.kind, f["top"])
+        ws.write_string(r, 1, f"{ch.subject}: {ch.text}" if ch.subject else ch.text, f["wrap"])
+        _put(ws, r, 2, ch.rule, f["top"])
+        _put(ws, r, 3, ch.ref, f["top"])
+        _put(ws, r, 4, ch.due, f["date"])
+    ws.set_column(2, 2, 24)
+    ws.set_column(3, 3, 16)
+    ws.set_column(4, 4, 12)
+    return row + 3 + len(changes)
+
+
 def _attendance_sheet(wb, f, result: Facts) -> None:
+    trend = result.trend
+    weeks = trend.weeks if trend is not None else ()
+    headers = ATTENDANCE_HEADERS + [f"w/c {w:%d/%m}" for w in weeks] + ([FALLING] if trend is not None else []) + [NOTES]
     rows = []
     for p in result.pupils:
-        rows.append([p.placement_id, result.pupil_names.get(p.placement_id),
-                     p.provider_id, result.provider_names.get(p.provider_id)]
-                    + [getattr(p.week, k) for k in FIGURES] + [getattr(p.year_to_date, k) for k in FIGURES]
-                    + ["Y" if p.below_target else "N", "Y" if p.persistent_absence else "N"]
-                    + [result.provider_notes.get(p.placement_id)])
-    pct_cols = {ATTENDANCE_HEADERS.index("Week %"): "pct", ATTENDANCE_HEADERS.index("Year to date %"): "pct"}
-    ws = _table_sheet(wb, f, result, "Attendance", ATTENDANCE_HEADERS, rows, pct_cols,
+        row = ([p.placement_id, result.pupil_names.get(p.placement_id),
+                p.provider_id, result.provider_names.get(p.provider_id)]
+               + [getattr(p.week, k) for k in FIGURES] + [getattr(p.year_to_date, k) for k in FIGURES]
+               + ["Y" if p.below_target else "N", "Y" if p.persistent_absence else "N"])
+        if trend is not None:
+            row += ["n/a" if v is None else v for v in trend.of(p.placement_id)]
+            row.append("Y" if trend.falling(p.placement_id) else "N")
+        rows.append(row + [result.provider_notes.get(p.placement_id)])
+    pct_cols = {ATTENDANCE_HEADERS.index("Week %"): "pct", ATTENDANCE_HEADERS.index("Year to date %"): "pct",
+                **{len(ATTENDANCE_HEADERS) + i: "pct" for i in range(len(weeks))}}
+    ws = _table_sheet(wb, f, result, "Attendance", headers, rows, pct_cols,
                       "No pupils in alternative provision so far this year.")
     if rows:
         last = len(rows)
-        span = f"A2:{xlsxwriter.utility.xl_col_to_name(len(ATTENDANCE_HEADERS) - 1)}{last + 1}"
+        span = f"A2:{xlsxwriter.utility.xl_col_to_name(len(headers) - 1)}{last + 1}"
         pa = xlsxwriter.utility.xl_col_to_name(ATTENDANCE_HEADERS.index("Persistent absence"))
         below = xlsxwriter.utility.xl_col_to_name(ATTENDANCE_HEADERS.index("Below target"))
         # Added first, so it wins: red for persistent absence, then amber for below target.
