@@ -148,9 +148,16 @@ def test_provider_checks_with_rag_words():
 def test_attendance_rows_carry_text_tags():
     html = render_html_report(make_result())
     html = _section(html, "Attendance")
+    compact = html[html.index('<table class="stack attendance">'):html.index("</table>")]
+    counts = html[html.index('<details class="full-counts">'):html.index("</details>")]
+    printed = html[html.index('<div class="print-only">'):]
+    assert counts.count("<tr") == printed[:printed.index("</table>")].count("<tr") == 2 + 3   # two header rows
+    html = compact                       # the six columns a reader sees: pupil, provider, %, %, (trend), flags
     below = _row(html, "P001")
     assert "Below target" in below and "Persistent absence" not in below and 'class="row-below"' in below
     assert "83.3%" in below and "92.5%" in below
+    full = _row(counts, "P001")          # the session counts behind the two percentages, one click away
+    assert "83.3%" in full and "92.5%" in full and '<td class="num">37</td>' in full
     pa = _row(html, "P002")
     assert "Persistent absence" in pa and 'class="row-pa"' in pa
     none = _row(html, "P003")

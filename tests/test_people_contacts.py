@@ -126,7 +126,8 @@ def test_provider_notes_beside_the_pupil_as_text(report):
     formula_cell = next(ws.cell(r, col) for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "P003")
     assert formula_cell.data_type == "s" and formula_cell.value == FORMULA_NOTE     # text, never a formula
     html = report["html"]
-    pupil_cells = {_text(td) for td in re.findall(r"<td>(Test Pupil P00\d.*?)</td>", _section(html, "Attendance"), re.S)}
+    pupil_cells = {_text(td) for td in re.findall(r'<td data-label="Pupil" class="lead">(.*?Test Pupil P00\d.*?)</td>',
+                                              _section(html, "Attendance"), re.S)}
     assert f"Test Pupil P001 P001 Provider's note: {LUNCH}" in pupil_cells
     assert f"Test Pupil P003 P003 Provider's note: {FORMULA_NOTE}" in pupil_cells
     assert "&#34;http://evil.example/x&#34;" in html or "&quot;http://evil.example/x&quot;" in html   # escaped

@@ -78,7 +78,7 @@ def test_the_page_tags_a_pupil_falling_three_weeks():
     tags = re.findall(r'<span class="muted">(P00\d)</span></td>(.*?)</tr>', html, re.S)
     falling = {pid for pid, row in tags if "Falling 3 weeks" in row}
     assert falling == {"P001"}
-    assert html.count('<td class="trend"><svg') == 3
+    assert html.count('<td data-label="Trend" class="trend"><svg') == 3
 
 
 def test_without_a_trend_the_reports_have_no_trend_columns(tmp_path):
