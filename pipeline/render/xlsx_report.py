@@ -44,6 +44,7 @@ WIDE = {"Provider notes": 30, "What to do": 48, "Message": 48, "Value": 22, "Fil
         "Rule": 16, "Owner": 16, **{h: 10.5 for h in MILESTONE_HEADERS}}      # wrapped text columns: width at most
 SUMMARY_WIDTHS = (40, 82, 20, 8, 11)     # label, text (wrapped), then a change's rule, ID and due date
 SUMMARY_PAGE_LINES = 32                  # 15-point lines on a landscape A4 page at 100 %
+BOLD = 0.92                              # bold letters are wider: a bold wrapped cell holds fewer
 TURN = 11           # a column whose values are at most this wide gets its header turned upright, so it stays narrow
 LINE = 15           # points per line of 11 pt Calibri (xlsxwriter's default row height)
 # colour of a cell by its state (the words are always in the cell too): milestones, provider checks, actions
@@ -78,7 +79,7 @@ def write_xlsx_report(result: Facts, path) -> None:
 def _formats(wb) -> dict:
     return {
         "title": wb.add_format({"bold": True, "font_size": 14}),
-        "bold": wb.add_format({"bold": True}),
+        "bold": wb.add_format({"bold": True, "valign": "top"}),
         "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
         "top": wb.add_format({"valign": "top"}),
         "head": wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom", "font_color": "#FFFFFF",
@@ -188,7 +189,7 @@ def _widths(headers: list[str], rows: list[list]) -> tuple[list[float], set[int]
 def _wrap(text: str, width: float) -> list[str]:
     """The lines a wrapped cell of `width` characters shows `text` in (a greedy estimate: Calibri's average
     letter is a little narrower than the width unit, wide capitals and bold a little wider)."""
-    room = max(int(width * 1.05) - 1, 1)
+    room = max(int(width * 1.15) - 1, 1)
     lines = []
     for para in str(text).split("\n"):
         line = ""
@@ -219,7 +220,7 @@ def _upright(header: str, width: float) -> int:
     (one 15-point line per 20 points of width, about 3 characters)."""
     lines = max(int(width / 3), 1)
     for room in range(max(len(w) for w in header.split()), len(header) + 1):
-        if len(_wrap(header, (room + 1.5) / 1.05)) <= lines:
+        if len(_wrap(header, (room + 1.5) / 1.15)) <= lines:
             return room
     return len(header)
 
@@ -245,8 +246,6 @@ def _summary_sheet(wb, f, result: Facts) -> None:
     ws = wb.add_worksheet("Summary")
     c = summary_counts(result)
     window = result.settings.options.get(("rules", "due_window_school_days"), 10)
-    ws.set_column(0, 0, SUMMARY_WIDTHS[0])
-    ws.set_column(1, 1, SUMMARY_WIDTHS[1])
     ws.write_string(0, 0, "Alternative provision: weekly report", f["title"])
     lines = [
         ("School", result.settings.school_name, None),
@@ -257,11 +256,15 @@ def _summary_sheet(wb, f, result: Facts) -> None:
     for r, (label, value, fmt) in enumerate(lines, start=2):
         ws.write_string(r, 0, label, f["bold"])
         _put(ws, r, 1, value, f[fmt] if fmt else None)
-    r = _changes_block(ws, f, result, 7)
-    ws.write_string(r, 0, "What to do first", f["bold"])
-    ws.write_string(r, 1, first_step(result), f["first"])
-    ws.set_row(r, LINE * len(_wrap(first_step(result), SUMMARY_WIDTHS[1] * 0.92)) + 4)   # bold: a little wider
-    ws.write_string(r + 2, 0, "This week in numbers", f["bold"])
+    # what changed in one sentence, then the first instruction and the counts: those always print on page 1;
+    # the changes one by one follow, as long as they need to be
+    ws.write_string(7, 0, "Changes since last week", f["bold"])
+    ws.write_string(7, 1, changes_sentence(result), f["wrap"])
+    ws.set_row(7, LINE * len(_wrap(changes_sentence(result), SUMMARY_WIDTHS[1])))
+    ws.write_string(9, 0, "What to do first", f["bold"])
+    ws.write_string(9, 1, first_step(result), f["first"])
+    ws.set_row(9, LINE * len(_wrap(first_step(result), SUMMARY_WIDTHS[1] * BOLD)) + 4)
+    ws.write_string(11, 0, "This week in numbers", f["bold"])
     counts = [
         ("Pupils in alternative provision", c["pupils"]),
         ("Below the attendance target (year to date)", c["below_target"]),
@@ -273,45 +276,37 @@ def _summary_sheet(wb, f, result: Facts) -> None:
         ("Errors in the workbooks", c["errors"]),
         ("Warnings about the workbooks", c["warnings"]),
     ]
-    for r, (label, n) in enumerate(counts, start=r + 3):
+    for r, (label, n) in enumerate(counts, start=12):
         ws.write_string(r, 0, label)
         ws.write_number(r, 1, n, f["int_left"])
+    lines = _change_list(ws, f, result, r + 2) + r + 2
+    for c, width in enumerate(SUMMARY_WIDTHS):
+        ws.set_column(c, c, width)
     _page_setup(ws, result, "Summary")
-    # the whole Summary on page 1 while that keeps its text legible (about 8 pt); a longer one goes on over
-    # pages of full width, its first instruction still above the counts
-    ws.fit_to_pages(1, 1 if _summary_lines(result, r) <= SUMMARY_PAGE_LINES / 0.72 else 0)
+    # the whole Summary on one page while its text stays legible (at least 70 %, about 8 pt); a longer list of
+    # changes goes on over further pages, one page wide
+    ws.fit_to_pages(1, 1 if lines <= SUMMARY_PAGE_LINES / 0.7 else 0)
 
 
-def _summary_lines(result: Facts, last_row: int) -> float:
-    """The Summary's height in 15-point lines: every row, plus the extra lines of its wrapped cells."""
-    extra = len(_wrap(changes_sentence(result), SUMMARY_WIDTHS[1])) - 1
-    extra += sum(len(_wrap(_change_text(ch), SUMMARY_WIDTHS[1])) - 1 for ch in change_rows(result))
-    extra += len(_wrap(first_step(result), SUMMARY_WIDTHS[1] * 0.92))
-    return last_row + 1 + extra
-
-
-def _changes_block(ws, f, result: Facts, row: int) -> int:
-    """'Changes since last week' from `row`: the sentence, then one row per change. Returns the next free row."""
-    ws.write_string(row, 0, "Changes since last week", f["bold"])
-    ws.write_string(row, 1, changes_sentence(result), f["wrap"])
-    ws.set_row(row, LINE * len(_wrap(changes_sentence(result), SUMMARY_WIDTHS[1])))
+def _change_list(ws, f, result: Facts, row: int) -> int:
+    """The changes since last week one by one from `row`, under a header row. Returns the lines they take."""
     changes = change_rows(result)
     if not changes:
-        return row + 2
+        return 0
     for c, h in enumerate(CHANGE_HEADERS):
-        ws.write_string(row + 1, c, h, f["bold"])
-    for r, ch in enumerate(changes, start=row + 2):
+        ws.write_string(row, c, h, f["bold"])
+    taken = 1
+    for r, ch in enumerate(changes, start=row + 1):
         ws.write_string(r, 0, ch.kind, f["top"])
         ws.write_string(r, 1, _change_text(ch), f["wrap"])
         lines = len(_wrap(_change_text(ch), SUMMARY_WIDTHS[1]))
         if lines > 1:
             ws.set_row(r, LINE * lines)
+        taken += lines
         _put(ws, r, 2, ch.rule, f["top"])
         _put(ws, r, 3, ch.ref, f["top"])
         _put(ws, r, 4, ch.due, f["date"])
-    for c, width in enumerate(SUMMARY_WIDTHS[2:], start=2):
-        ws.set_column(c, c, width)
-    return row + 3 + len(changes)
+    return taken
 
 
 def _change_text(ch) -> str:
