@@ -6,7 +6,6 @@ Written cell by cell with xlsxwriter so that every text from the inputs stays te
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,8 +83,8 @@ def _formats(wb) -> dict:
         "top": wb.add_format({"valign": "top"}),
         "head": wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom", "font_color": "#FFFFFF",
                                "bg_color": "#4472C4"}),
-        "turned": wb.add_format({"bold": True, "rotation": 90, "valign": "bottom", "align": "center", "text_wrap": True,
-                                 "font_color": "#FFFFFF", "bg_color": "#4472C4"}),
+        "turned": wb.add_format({"bold": True, "rotation": 90, "valign": "bottom", "align": "center",
+                                 "text_wrap": True, "font_color": "#FFFFFF", "bg_color": "#4472C4"}),
         "date": wb.add_format({"num_format": "dd/mm/yyyy", "align": "left", "valign": "top"}),
         "longdate": wb.add_format({"num_format": "dddd d mmmm yyyy", "align": "left"}),
         "pct": wb.add_format({"num_format": '0.0"%"', "valign": "top"}),
@@ -168,17 +167,18 @@ def _text(value) -> str:
 
 def _widths(headers: list[str], rows: list[list]) -> tuple[list[float], set[int]]:
     """Each column's width in characters, and the columns whose header is turned upright. Short values (counts,
-    percentages, dates, IDs) keep a narrow column under an upright header; text columns wrap at WIDE's width."""
+    percentages, dates, IDs) keep a narrow column under an upright header; text columns wrap at WIDE's width.
+    An empty table keeps its headings level, wide enough to read."""
     widths, turned = [], set()
     for c, h in enumerate(headers):
         data = max([len(_text(_plain(row[c]))) for row in rows] + [1])
         if h in WIDE:
             words = max(len(w) for w in h.split())
-            width = max(min(max(data, len(h)) + 1, WIDE[h]), 8)
-            if words + 1 > width or len(_wrap(h, width)) > 2:
+            width = max(min(max(data, len(h)) + 1, WIDE[h]), 8 if rows else len(h) + 2)
+            if rows and (words + 1 > width or len(_wrap(h, width)) > 2):
                 turned.add(c)       # a long heading over a narrow wrapped column (the milestones) stands upright
             widths.append(width)
-        elif data <= TURN and len(h) > data + 1:
+        elif rows and data <= TURN and len(h) > data + 1:
             widths.append(max(data + 2, 4.5))
             turned.add(c)
         else:
@@ -226,7 +226,8 @@ def _upright(header: str, width: float) -> int:
 
 
 def _header_height(headers, widths, turned) -> float:
-    """Tall enough for the longest upright header (about 5 points a bold letter, 4 in Calibri) and the deepest wrapped one."""
+    """Tall enough for the longest upright header (about 5 points a bold letter, 4 in Calibri) and for the
+    deepest wrapped one."""
     upright = max([_upright(headers[c], widths[c]) * 5 + 12 for c in turned] + [0])
     flat = max(len(_wrap(h, widths[c])) * LINE for c, h in enumerate(headers) if c not in turned)
     return max(upright, flat, LINE)
