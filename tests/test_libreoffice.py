@@ -214,3 +214,105 @@ def test_pre_filled_return_keeps_its_dropdown_and_protection_after_a_round_trip(
         assert ws[cell].value == "-" and ws[cell].protection.locked, cell
     codes = [r[0] for r in book["Lists"].iter_rows(min_row=2, max_col=1, values_only=True) if r[0]]
     assert "B" in codes and book["Lists"].sheet_state == "hidden"
+
+
+# --- The weekly workbook printed (issue 16): LibreOffice's PDF of it, read back with pypdf. Each sheet's pages carry
+# the page header '<sheet>, week commencing dd/mm/yyyy', which tells the sheets' pages apart.
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def first_instruction(xlsx: Path) -> str:
+    ws = openpyxl.load_workbook(xlsx)["Summary"]
+    return next(r[1] for r in ws.iter_rows(values_only=True) if r[0] == "What to do first")
+
+
+def pages_by_sheet(pdf: Path, sheets: list[str]) -> dict[str, list[str]]:
+    """sheet -> the whitespace-squashed text of each of its PDF pages, in order."""
+    from pypdf import PdfReader
+
+    out = {s: [] for s in sheets}
+    for page in PdfReader(pdf).pages:
+        text = squash(page.extract_text())
+        owner = [s for s in sheets if f"{s}, week commencing" in text]
+        assert len(owner) == 1, text[:200]
+        out[owner[0]].append(text)
+    return out
+
+
+def body_sizes(pdf: Path) -> list[float]:
+    """Each page's most common printed text size in points (font size times the text matrix's scale)."""
+    from collections import Counter
+
+    from pypdf import PdfReader, mult
+
+    sizes = []
+    for page in PdfReader(pdf).pages:
+        seen = Counter()
+
+        def visit(text, cm, tm, font, size, seen=seen):
+            if text.strip():
+                m = mult(tm, cm)
+                seen[round(size * (m[0] ** 2 + m[1] ** 2) ** 0.5, 1)] += len(text.strip())
+        page.extract_text(visitor_text=visit)
+        sizes.append(seen.most_common(1)[0][0])
+    return sizes
+
+
+def test_the_weekly_reports_first_instruction_prints_whole_on_page_1(converted, demo_outputs):
+    from pypdf import PdfReader
+
+    page1 = squash(PdfReader(converted["weekly_report"].pdf).pages[0].extract_text())
+    instruction = first_instruction(demo_outputs.weekly_xlsx)
+    assert instruction.startswith("First check the 1 session where the school's register has a pupil at provision")
+    assert squash(instruction) in page1
+    assert "Summary, week commencing 23/11/2026" in page1 and "This week in numbers" in page1
+
+
+def test_every_sheet_of_the_weekly_report_prints_one_page_wide_and_readable(converted, demo_outputs):
+    """One page wide: every page of a sheet shows both its first and its last column's heading (the heading row
+    repeats on each page). A sheet cut into two pages across would have a page without the first heading, the
+    left-hand columns, and one without the last. Readable: the body text prints at 6 pt or more (it was about
+    4 pt on the Attendance sheet before); this needs Calibri's metrics, that is Carlito (fonts-crosextra-carlito),
+    as LibreOffice's fallback font is much wider."""
+    book = openpyxl.load_workbook(demo_outputs.weekly_xlsx)
+    pages = pages_by_sheet(converted["weekly_report"].pdf, book.sheetnames)
+    assert len(pages["Summary"]) == 1
+    for sheet in book.sheetnames[1:]:
+        ws = book[sheet]
+        first, last = squash(ws.cell(1, 1).value), squash(ws.cell(1, ws.max_column).value)
+        assert pages[sheet], sheet
+        for n, text in enumerate(pages[sheet], start=1):
+            assert first in text and last in text, (sheet, n, first, last)
+    assert len(pages["Attendance"]) == 1 and len(pages["Actions"]) == 3     # the demo's 18 actions run on down
+    assert shutil.which("fc-match") and "Carlito" in subprocess.run(
+        ["fc-match", "Calibri"], capture_output=True, text=True).stdout, "install fonts-crosextra-carlito"
+    small = [(n, size) for n, size in enumerate(body_sizes(converted["weekly_report"].pdf), start=1) if size < 6]
+    assert small == []
+
+
+@pytest.fixture(scope="module")
+def second_week_pdf(office, tmp_path_factory):
+    """The demo's week 2026-11-23 after 2026-11-16 in the same OUT (the Summary lists 12 changes), as a PDF."""
+    from tests.test_changes import FIRST, SECOND, demo_copy, week
+
+    data, out = demo_copy(tmp_path_factory.mktemp("data")), tmp_path_factory.mktemp("out")
+    assert [week(data, out, FIRST), week(data, out, SECOND)] == [0, 1]
+    xlsx = out / SECOND / "weekly_report.xlsx"
+    run = office.convert(xlsx, "pdf", out / "pdf")
+    assert run.returncode == 0, run.stdout + run.stderr
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(out / "pdf" / "weekly_report.pdf", ARTIFACTS / "weekly_report_second_week.pdf")
+    return SimpleNamespace(xlsx=xlsx, pdf=out / "pdf" / "weekly_report.pdf")
+
+
+def test_a_long_list_of_changes_does_not_push_the_first_instruction_off_page_1(second_week_pdf):
+    book = openpyxl.load_workbook(second_week_pdf.xlsx)
+    pages = pages_by_sheet(second_week_pdf.pdf, book.sheetnames)
+    assert squash(first_instruction(second_week_pdf.xlsx)) in pages["Summary"][0]
+    assert "Changes since last week" in pages["Summary"][0]
+    assert "Since the report for the week commencing Monday 16 November 2026: 10 new actions" in pages["Summary"][0]
+    # the changes one by one follow the counts, running on to page 2 rather than shrinking the text
+    assert len(pages["Summary"]) == 2 and "Back on target" in pages["Summary"][1]
+    assert min(body_sizes(second_week_pdf.pdf)[:2]) >= 9

@@ -416,3 +416,43 @@ def test_header_lists_match_the_module():
     assert ACTION_HEADERS[:5] == ["Owner", "Status", "Due", "Days overdue", "Pupil or provider"]
     assert PLACEMENT_HEADERS[7:] == list(MILESTONE_HEADERS)
     assert PROVIDER_HEADERS[5:8] == ["Approved date", "Approved expires", "Approved status"]
+
+
+def test_every_sheet_of_the_demos_report_is_set_up_to_print(demo_outputs):
+    """Read back as Excel reads the file: landscape A4, fitted one page wide (fitToWidth absent means 1 in
+    OOXML), the table sheets any number of pages tall with their header row repeated on each page, frozen under
+    the header, and one Excel table each whose filter buttons are on."""
+    book = openpyxl.load_workbook(demo_outputs.weekly_xlsx)
+    assert book.sheetnames == SHEETS
+    for ws in book.worksheets:
+        setup = ws.page_setup
+        assert (setup.orientation, str(setup.paperSize)) == ("landscape", "9"), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and (setup.fitToWidth or 1) == 1, ws.title
+        if ws.title == "Summary":
+            assert setup.fitToHeight in (None, 1)            # the demo's Summary fits one page whole
+            assert ws.print_title_rows is None and not ws.tables
+            continue
+        assert setup.fitToHeight == 0, ws.title
+        assert ws.print_title_rows == "$1:$1", ws.title
+        assert ws.freeze_panes == ("C2" if ws.title in ("Placements", "Providers") else "A2"), ws.title
+        (table,) = ws.tables.values()
+        assert table.autoFilter is not None and table.autoFilter.ref == table.ref, ws.title
+        assert table.ref.startswith("A1:") and table.headerRowCount in (None, 1), ws.title
+
+
+def test_wrapped_cells_get_rows_tall_enough_for_their_text(demo_outputs):
+    """xlsxwriter does not size rows: the first instruction's row and each long 'What to do' row are given
+    the height of their wrapped lines, so no text is cut off on screen or on paper."""
+    book = openpyxl.load_workbook(demo_outputs.weekly_xlsx)
+    summary = book["Summary"]
+    row = next(c.row for c in summary["A"] if c.value == "What to do first")
+    cell = summary.cell(row, 2)
+    assert cell.alignment.wrap_text and summary.row_dimensions[row].height >= 2 * 15
+    actions = book["Actions"]
+    column = [c.value for c in actions[1]].index("What to do") + 1
+    width = actions.column_dimensions[openpyxl.utils.get_column_letter(column)].width
+    for r in range(2, actions.max_row + 1):
+        text = actions.cell(r, column).value
+        if text and len(text) > width * 1.3:
+            assert actions.cell(r, column).alignment.wrap_text, r
+            assert (actions.row_dimensions[r].height or 15) >= 30, (r, text)

@@ -38,8 +38,14 @@ MISSING_HEADERS = ["Provider ID", "Provider", "Week commencing", "Contact name",
 FINDING_HEADERS = ["Severity", "File", "Sheet", "Cell", "Rule", "Value", "Message"]
 RECONCILIATION_HEADERS = ["Risk", "Placement ID", "Pupil", "Provider", "Date", "Session", "School code",
                           "Provider code", "What to do"]
-WIDE = {"Provider notes": 50, "What to do": 70, "Message": 70, "Value": 30, "File": 35, "Overall": 50,
-        **{h: 18 for h in MILESTONE_HEADERS}}                        # wrapped text columns
+WIDE = {"Provider notes": 30, "What to do": 48, "Message": 48, "Value": 22, "File": 24, "Overall": 24,
+        "Pupil or provider": 20, "Pupil": 15, "Provider": 16, "Name": 20, "Contact email": 28, "Who": 14,
+        "Rule": 16, "Owner": 16, **{h: 10.5 for h in MILESTONE_HEADERS}}      # wrapped text columns: width at most
+SUMMARY_WIDTHS = (40, 82, 20, 8, 11)     # label, text (wrapped), then a change's rule, ID and due date
+SUMMARY_PAGE_LINES = 32                  # 15-point lines on a landscape A4 page at 100 %
+BOLD = 0.92                              # bold letters are wider: a bold wrapped cell holds fewer
+TURN = 11           # a column whose values are at most this wide gets its header turned upright, so it stays narrow
+LINE = 15           # points per line of 11 pt Calibri (xlsxwriter's default row height)
 # colour of a cell by its state (the words are always in the cell too): milestones, provider checks, actions
 STATE_FORMAT = {"done": "green", "overdue": "red", "due": "amber", "refused": "grey",
                 "green": "green", "red": "red", "amber": "amber"}
@@ -72,14 +78,18 @@ def write_xlsx_report(result: Facts, path) -> None:
 def _formats(wb) -> dict:
     return {
         "title": wb.add_format({"bold": True, "font_size": 14}),
-        "bold": wb.add_format({"bold": True}),
+        "bold": wb.add_format({"bold": True, "valign": "top"}),
         "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
         "top": wb.add_format({"valign": "top"}),
+        "head": wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom", "font_color": "#FFFFFF",
+                               "bg_color": "#4472C4"}),
+        "turned": wb.add_format({"bold": True, "rotation": 90, "valign": "bottom", "align": "center",
+                                 "text_wrap": True, "font_color": "#FFFFFF", "bg_color": "#4472C4"}),
         "date": wb.add_format({"num_format": "dd/mm/yyyy", "align": "left", "valign": "top"}),
         "longdate": wb.add_format({"num_format": "dddd d mmmm yyyy", "align": "left"}),
         "pct": wb.add_format({"num_format": '0.0"%"', "valign": "top"}),
         "pct_left": wb.add_format({"num_format": '0.0"%"', "align": "left"}),
-        "int_left": wb.add_format({"align": "left"}),
+        "int_left": wb.add_format({"align": "left", "valign": "top"}),
         "first": wb.add_format({"bold": True, "text_wrap": True, "bg_color": "#FFF2CC", "border": 1, "valign": "top"}),
         "amber": wb.add_format({"bg_color": "#FFEB9C", "font_color": "#7F4F00"}),
         "red": wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
@@ -93,6 +103,7 @@ def _formats(wb) -> dict:
 def _page_setup(ws, result: Facts, sheet: str) -> None:
     ws.set_landscape()
     ws.set_paper(9)
+    ws.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.6)
     ws.fit_to_pages(1, 0)
     school = result.settings.school_name.replace("&", "&&")[:120]
     ws.set_header(f"&L{school}&R{sheet}, week commencing {result.week:%d/%m/%Y}")
@@ -123,22 +134,103 @@ def _table_sheet(wb, f, result, name: str, headers: list[str], rows: list[list],
             if isinstance(value, Styled):
                 _put(ws, r, c, value.value, f[value.fmt])
             else:
-                _put(ws, r, c, value, f[formats.get(c, "top")])
+                _put(ws, r, c, value, f[formats.get(c, "wrap" if headers[c] in WIDE else "top")])
+    widths, turned = _widths(headers, rows)
     ws.add_table(0, 0, max(len(rows), 1), len(headers) - 1, {
-        "name": name.replace(" ", ""), "style": "Table Style Medium 2",
-        "columns": [{"header": h} for h in headers]})
+        "name": name.replace(" ", ""), "style": "Table Style Medium 2", "autofilter": True,
+        "columns": [{"header": h, "header_format": f["turned" if c in turned else "head"]}
+                    for c, h in enumerate(headers)]})
     if not rows and empty:
         ws.write_string(3, 0, empty)
     for c, h in enumerate(headers):
-        longest = max([len(h) + 4] + [len(str(_plain(row[c]))) + 2 for row in rows if _plain(row[c]) is not None])
-        if h in WIDE:
-            ws.set_column(c, c, min(longest, WIDE[h]), f["wrap"])
-        else:
-            ws.set_column(c, c, min(max(longest, 10), 30))
+        ws.set_column(c, c, widths[c], f["wrap"] if h in WIDE else None)
+    ws.set_row(0, _header_height(headers, widths, turned))
+    for r, row in enumerate(rows, start=1):
+        lines = max([_lines(_plain(v), widths[c]) for c, v in enumerate(row) if headers[c] in WIDE] + [1])
+        if lines > 1:
+            ws.set_row(r, LINE * lines)
     ws.freeze_panes(1, 0)
     ws.repeat_rows(0)
     _page_setup(ws, result, name)
     return ws
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return "00/00/000"        # dd/mm/yyyy: ten characters, two of them narrow slashes
+    if isinstance(value, float):
+        return f"{value:.1f}%"
+    return str(value)
+
+
+def _widths(headers: list[str], rows: list[list]) -> tuple[list[float], set[int]]:
+    """Each column's width in characters, and the columns whose header is turned upright. Short values (counts,
+    percentages, dates, IDs) keep a narrow column under an upright header; text columns wrap at WIDE's width.
+    An empty table keeps its headings level, wide enough to read."""
+    widths, turned = [], set()
+    for c, h in enumerate(headers):
+        data = max([len(_text(_plain(row[c]))) for row in rows] + [1])
+        if h in WIDE:
+            words = max(len(w) for w in h.split())
+            width = max(min(max(data, len(h)) + 1, WIDE[h]), 8 if rows else len(h) + 2)
+            if rows and (words + 1 > width or len(_wrap(h, width)) > 2):
+                turned.add(c)       # a long heading over a narrow wrapped column (the milestones) stands upright
+            widths.append(width)
+        elif rows and data <= TURN and len(h) > data + 1:
+            widths.append(max(data + 2, 4.5))
+            turned.add(c)
+        else:
+            widths.append(min(max(data, len(h)) + 2, 30))
+    return widths, turned
+
+
+def _wrap(text: str, width: float) -> list[str]:
+    """The lines a wrapped cell of `width` characters shows `text` in (a greedy estimate: Calibri's average
+    letter is a little narrower than the width unit, wide capitals and bold a little wider)."""
+    room = max(int(width * 1.15) - 1, 1)
+    lines = []
+    for para in str(text).split("\n"):
+        line = ""
+        for word in para.split():
+            while len(word) > room:
+                if line:
+                    lines.append(line)
+                    line = ""
+                lines.append(word[:room])
+                word = word[room:]
+            if not line:
+                line = word
+            elif len(line) + 1 + len(word) <= room:
+                line += " " + word
+            else:
+                lines.append(line)
+                line = word
+        lines.append(line)
+    return lines
+
+
+def _lines(value, width: float) -> int:
+    return 1 if value is None or value == "" else len(_wrap(_text(value), width))
+
+
+def _upright(header: str, width: float) -> int:
+    """The letters in the longest line of an upright header wrapped across a column of `width` characters
+    (one 15-point line per 20 points of width, about 3 characters)."""
+    lines = max(int(width / 3), 1)
+    for room in range(max(len(w) for w in header.split()), len(header) + 1):
+        if len(_wrap(header, (room + 1.5) / 1.15)) <= lines:
+            return room
+    return len(header)
+
+
+def _header_height(headers, widths, turned) -> float:
+    """Tall enough for the longest upright header (about 5 points a bold letter, 4 in Calibri) and for the
+    deepest wrapped one."""
+    upright = max([_upright(headers[c], widths[c]) * 5 + 12 for c in turned] + [0])
+    flat = max(len(_wrap(h, widths[c])) * LINE for c, h in enumerate(headers) if c not in turned)
+    return max(upright, flat, LINE)
 
 
 def _plain(value):
@@ -155,8 +247,6 @@ def _summary_sheet(wb, f, result: Facts) -> None:
     ws = wb.add_worksheet("Summary")
     c = summary_counts(result)
     window = result.settings.options.get(("rules", "due_window_school_days"), 10)
-    ws.set_column(0, 0, 44)
-    ws.set_column(1, 1, 70)
     ws.write_string(0, 0, "Alternative provision: weekly report", f["title"])
     lines = [
         ("School", result.settings.school_name, None),
@@ -167,11 +257,15 @@ def _summary_sheet(wb, f, result: Facts) -> None:
     for r, (label, value, fmt) in enumerate(lines, start=2):
         ws.write_string(r, 0, label, f["bold"])
         _put(ws, r, 1, value, f[fmt] if fmt else None)
-    r = _changes_block(ws, f, result, 7)
-    ws.write_string(r, 0, "What to do first", f["bold"])
-    ws.write_string(r, 1, first_step(result), f["first"])
-    ws.set_row(r, 32)
-    ws.write_string(r + 2, 0, "This week in numbers", f["bold"])
+    # what changed in one sentence, then the first instruction and the counts: those always print on page 1;
+    # the changes one by one follow, as long as they need to be
+    ws.write_string(7, 0, "Changes since last week", f["bold"])
+    ws.write_string(7, 1, changes_sentence(result), f["wrap"])
+    ws.set_row(7, LINE * len(_wrap(changes_sentence(result), SUMMARY_WIDTHS[1])))
+    ws.write_string(9, 0, "What to do first", f["bold"])
+    ws.write_string(9, 1, first_step(result), f["first"])
+    ws.set_row(9, LINE * len(_wrap(first_step(result), SUMMARY_WIDTHS[1] * BOLD)) + 4)
+    ws.write_string(11, 0, "This week in numbers", f["bold"])
     counts = [
         ("Pupils in alternative provision", c["pupils"]),
         ("Below the attendance target (year to date)", c["below_target"]),
@@ -183,33 +277,41 @@ def _summary_sheet(wb, f, result: Facts) -> None:
         ("Errors in the workbooks", c["errors"]),
         ("Warnings about the workbooks", c["warnings"]),
     ]
-    for r, (label, n) in enumerate(counts, start=r + 3):
+    for r, (label, n) in enumerate(counts, start=12):
         ws.write_string(r, 0, label)
         ws.write_number(r, 1, n, f["int_left"])
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 1)
+    lines = _change_list(ws, f, result, r + 2) + r + 2
+    for c, width in enumerate(SUMMARY_WIDTHS):
+        ws.set_column(c, c, width)
+    _page_setup(ws, result, "Summary")
+    # the whole Summary on one page while its text stays legible (at least 70 %, about 8 pt); a longer list of
+    # changes goes on over further pages, one page wide
+    ws.fit_to_pages(1, 1 if lines <= SUMMARY_PAGE_LINES / 0.7 else 0)
 
 
-def _changes_block(ws, f, result: Facts, row: int) -> int:
-    """'Changes since last week' from `row`: the sentence, then one row per change. Returns the next free row."""
-    ws.write_string(row, 0, "Changes since last week", f["bold"])
-    ws.write_string(row, 1, changes_sentence(result), f["wrap"])
+def _change_list(ws, f, result: Facts, row: int) -> int:
+    """The changes since last week one by one from `row`, under a header row. Returns the lines they take."""
     changes = change_rows(result)
     if not changes:
-        return row + 2
+        return 0
     for c, h in enumerate(CHANGE_HEADERS):
-        ws.write_string(row + 1, c, h, f["bold"])
-    for r, ch in enumerate(changes, start=row + 2):
+        ws.write_string(row, c, h, f["bold"])
+    taken = 1
+    for r, ch in enumerate(changes, start=row + 1):
         ws.write_string(r, 0, ch.kind, f["top"])
-        ws.write_string(r, 1, f"{ch.subject}: {ch.text}" if ch.subject else ch.text, f["wrap"])
+        ws.write_string(r, 1, _change_text(ch), f["wrap"])
+        lines = len(_wrap(_change_text(ch), SUMMARY_WIDTHS[1]))
+        if lines > 1:
+            ws.set_row(r, LINE * lines)
+        taken += lines
         _put(ws, r, 2, ch.rule, f["top"])
         _put(ws, r, 3, ch.ref, f["top"])
         _put(ws, r, 4, ch.due, f["date"])
-    ws.set_column(2, 2, 24)
-    ws.set_column(3, 3, 16)
-    ws.set_column(4, 4, 12)
-    return row + 3 + len(changes)
+    return taken
+
+
+def _change_text(ch) -> str:
+    return f"{ch.subject}: {ch.text}" if ch.subject else ch.text
 
 
 def _attendance_sheet(wb, f, result: Facts) -> None:
