@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .calendar import SchoolCalendar
+from .model import MissingReturn
 
 NO_EARLIER_REPORT = ("There is no earlier report in this output folder to compare with, so nothing is listed "
                      "as changed this week.")
@@ -60,13 +61,6 @@ class PupilChange:
 
 
 @dataclass(frozen=True)
-class LateReturn:
-    """A return missing in the previous report and accepted now."""
-    provider_id: str
-    week_commencing: dt.date
-
-
-@dataclass(frozen=True)
 class Changes:
     """Since the previous report. `previous_week` None: there is none (or it could not be read)."""
     previous_week: dt.date | None = None
@@ -74,7 +68,7 @@ class Changes:
     gone_actions: tuple[ActionChange, ...] = ()
     fell_below: tuple[PupilChange, ...] = ()
     recovered: tuple[PupilChange, ...] = ()
-    late_returns: tuple[LateReturn, ...] = ()
+    late_returns: tuple[MissingReturn, ...] = ()     # missing in the previous report, accepted now
 
     @property
     def any(self) -> bool:
@@ -133,7 +127,8 @@ def compare(out_dir: Path | None, calendar: SchoolCalendar, monday: dt.date, act
         elif was_below and not p.below_target and p.placement_id in old_pupils:
             recovered.append(PupilChange(p.placement_id, was_percent, p.year_to_date.percent))
     still = {(m.provider_id, m.week_commencing) for m in missing_returns}
-    late = sorted(LateReturn(*m) for m in old_missing if m not in still and m in returned)
+    late = sorted((MissingReturn(*m) for m in old_missing if m not in still and m in returned),
+                  key=lambda m: (m.provider_id, m.week_commencing))
     return Changes(week, tuple(new), tuple(gone), tuple(fell), tuple(recovered), tuple(late))
 
 

@@ -222,3 +222,28 @@ def test_the_html_trend_says_the_single_week_figures(two_weeks, single_weeks):
         assert f'<svg class="spark" role="img" aria-label="Last six weeks: {words}"' in row
         assert f"<title>Last six weeks: {words}</title>" in row
     assert 'aria-label="Last six weeks: 80.0%, 100.0%, 80.0%, 0.0%, n/a, 100.0%"' in text      # P004
+
+
+def test_returns_missing_last_week_and_accepted_now_are_late_returns_by_provider_then_week(tmp_path):
+    import json
+    import tomllib
+
+    from pipeline.calendar import SchoolCalendar
+    from pipeline.changes import compare
+    from pipeline.model import MissingReturn
+    from pipeline.settings import parse_settings
+    from tests.factories import SCHOOL_TOML
+
+    calendar = SchoolCalendar.from_settings(parse_settings(tomllib.loads(SCHOOL_TOML)))
+    before = tmp_path / "2026-11-16"
+    before.mkdir()
+    (before / "summary.json").write_text(json.dumps({
+        "week_commencing": "2026-11-16", "pupils": [], "actions": [],
+        "missing_returns": [{"provider_id": "PRV2", "week_commencing": "2026-11-09"},
+                            {"provider_id": "PRV1", "week_commencing": "2026-11-16"},
+                            {"provider_id": "PRV3", "week_commencing": "2026-11-16"}]}), encoding="utf-8")
+    returned = {("PRV2", dt.date(2026, 11, 9)), ("PRV1", dt.date(2026, 11, 16))}     # PRV3's is still missing
+    changes = compare(tmp_path, calendar, dt.date(2026, 11, 23), [], [],
+                      [MissingReturn("PRV3", dt.date(2026, 11, 16))], returned)
+    assert changes.previous_week == dt.date(2026, 11, 16)
+    assert changes.late_returns == (MissingReturn("PRV1", dt.date(2026, 11, 16)), MissingReturn("PRV2", dt.date(2026, 11, 9)))
