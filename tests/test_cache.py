@@ -250,10 +250,13 @@ def test_the_paths_cache_setting_is_where_the_cache_goes(tmp_path, monkeypatch):
     run_week(data, out, NOV_23)
     assert (elsewhere / FILENAME).is_file() and entries(elsewhere / FILENAME) == 4
     assert not (out / ".cache").exists()
-    monkeypatch.chdir(tmp_path)                                    # a relative path is from the current folder
+    elsewhere_cwd = tmp_path / "cwd"
+    elsewhere_cwd.mkdir()
+    monkeypatch.chdir(elsewhere_cwd)        # a relative path is from the folder holding the school folder, not the cwd
     (data / "school.toml").write_text(with_cache_setting("relative/cache"), encoding="utf-8")
     run_week(data, out, NOV_23)
     assert (tmp_path / "relative" / "cache" / FILENAME).is_file()
+    assert not (elsewhere_cwd / "relative").exists()
 
 
 def test_the_setting_may_put_the_cache_inside_the_school_folder(tmp_path):

@@ -22,6 +22,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import sqlite3
 import sys
 import zlib
@@ -48,11 +49,13 @@ def _parser() -> str:
 
 
 def cache_folder(settings, data_dir: Path, out_dir: Path | None) -> Path | None:
-    """Where the cache lives: `[paths] cache` (a relative path is taken from the current folder) or
+    """Where the cache lives: `[paths] cache` (a relative path is taken from the folder that holds the school
+    folder, as [paths] out is: never the working folder, which is C:\\Windows\\System32 for a scheduled task) or
     OUT/.cache; None (no cache) when neither is given or the default would fall inside the school folder."""
     configured = settings.options.get(("paths", "cache")) if settings is not None else None
     if configured:
-        return Path(str(configured)).expanduser()
+        path = Path(str(configured)).expanduser()
+        return path if path.is_absolute() else Path(os.path.abspath(data_dir)).parent / path
     if out_dir is None:
         return None
     folder = Path(out_dir) / FOLDER
