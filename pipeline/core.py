@@ -16,7 +16,7 @@ from pathlib import Path
 from .attendance import missing_returns, pupil_figures
 from .calendar import SchoolCalendar, monday_of
 from .changes import compare
-from .contacts import single_address
+from .contacts import one_line, single_address
 from .errors import RunError
 from .findings import Finding, Findings
 from .findings_cap import cap_per_file
@@ -130,7 +130,7 @@ def _upn_names(registers) -> dict[str, str]:
 
 def _provider_contacts(registers) -> dict[str, tuple]:
     """provider_id -> (contact name, contact e-mail, phone) as providers.xlsx gives them; '' where blank."""
-    return {pid: tuple(" ".join(str(v).split()) if v is not None else "" for v in (p.contact_name, p.contact_email, p.phone))
+    return {pid: tuple(one_line(v) for v in (p.contact_name, p.contact_email, p.phone))
             for pid, p in registers.providers.items()}
 
 

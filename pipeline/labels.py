@@ -25,6 +25,11 @@ def abbreviated_date(day: dt.date, weekday: bool = False) -> str:
     return f"{DAY_NAMES[day.weekday()]} {text}" if weekday else text
 
 
+def percent_text(value: float | None) -> str:
+    """'90.0%' (one decimal place, as the figures are rounded), or 'n/a' when nothing was possible."""
+    return "n/a" if value is None else f"{value:.1f}%"
+
+
 def provider_name(providers: dict, provider_id: str) -> str:
     """The provider's Name in providers.xlsx, or its Provider ID when the name is blank or the provider is
     not in the register: a line about a provider always names it somehow."""

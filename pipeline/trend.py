@@ -13,6 +13,7 @@ import pandas as pd
 
 from .attendance import counts_by_placement, figures
 from .calendar import SchoolCalendar
+from .labels import percent_text
 
 WEEKS = 6
 FALLING_RUN = 3          # decreases in a row, the last into the reporting week, that mark a pupil as falling
@@ -56,7 +57,7 @@ def pupil_trends(sessions: pd.DataFrame, calendar: SchoolCalendar, monday: dt.da
 
 def trend_text(values) -> str:
     """'Last six weeks: 100.0%, 90.0%, n/a, ...': a trend in words (a chart's text alternative)."""
-    words = ", ".join("n/a" if v is None else f"{v:.1f}%" for v in values)
+    words = ", ".join(percent_text(v) for v in values)
     if not values:
         return "No school weeks to show"
     return f"Last {_count(len(values))} weeks: {words}" if len(values) > 1 else f"Last week: {words}"

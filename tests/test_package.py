@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.delivery.prepare import STALE_PATTERN
-from pipeline.labels import abbreviated_date, long_date, provider_name
+from pipeline.labels import abbreviated_date, long_date, percent_text, provider_name
 from pipeline.output import remove_stale
 from pipeline.rounding import half_up, money, percent
 from tests.record_factories import provider_record
@@ -102,6 +102,10 @@ def test_dates_in_words_are_english_whatever_the_locale():
     assert long_date(dt.date(2026, 9, 7), weekday=True) == "Monday 7 September 2026"
     assert abbreviated_date(dt.date(2026, 11, 23)) == "23 Nov 2026"
     assert abbreviated_date(dt.date(2027, 6, 5), weekday=True) == "Saturday 5 Jun 2027"
+
+
+def test_a_percentage_is_written_to_one_decimal_place_or_n_a():
+    assert [percent_text(v) for v in (96.3, 100.0, 0.0, None)] == ["96.3%", "100.0%", "0.0%", "n/a"]
 
 
 def test_a_provider_is_named_by_its_name_or_else_its_id():

@@ -2,10 +2,11 @@
 change, each by pupil or provider. For the attendance lead's own reports only: the rows carry pupils' names."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 import datetime as dt
+from dataclasses import dataclass
 
 from ..changes import NO_EARLIER_REPORT, Changes
+from ..labels import long_date, percent_text
 from ..model import Facts
 from .wording import action_subject, plural
 
@@ -23,16 +24,12 @@ class ChangeRow:
     due: dt.date | None = None   # the action's due date (actions only)
 
 
-def _percent(value) -> str:
-    return "n/a" if value is None else f"{value:.1f}%"
-
-
 def changes_sentence(result: Facts) -> str:
     """The one line that opens the section: what the report is compared with and how much changed."""
     c: Changes | None = result.changes
     if c is None or c.previous_week is None:
         return NO_EARLIER_REPORT
-    since = f"the report for the week commencing {c.previous_week:%A} {c.previous_week.day} {c.previous_week:%B %Y}"
+    since = f"the report for the week commencing {long_date(c.previous_week, weekday=True)}"
     if not c.any:
         return (f"Nothing changed since {since}: no new actions, none done or expired, no pupil crossed the "
                 "attendance target and no late return arrived.")
@@ -58,7 +55,7 @@ def change_rows(result: Facts) -> list[ChangeRow]:
         for p in pupils:
             where = "below" if kind == BELOW else "at or above"
             rows.append(ChangeRow(kind, result.pupil_names.get(p.placement_id) or p.placement_id,
-                                  f"Year to date {_percent(p.now)} (last report {_percent(p.before)}): "
+                                  f"Year to date {percent_text(p.now)} (last report {percent_text(p.before)}): "
                                   f"{where} the {target:g}% target.", p.placement_id))
     for m in c.late_returns:
         rows.append(ChangeRow(LATE, result.provider_names.get(m.provider_id) or m.provider_id,

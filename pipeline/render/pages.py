@@ -6,7 +6,7 @@ import datetime as dt
 
 from jinja2 import Environment, PackageLoader
 
-from ..labels import abbreviated_date
+from ..labels import abbreviated_date, percent_text
 from .wording import plural
 
 
@@ -22,11 +22,7 @@ def short_date(d: dt.date | None) -> str:
     return "" if not d else f"{d:%d/%m/%Y}"
 
 
-def percent(value) -> str:
-    return "n/a" if value is None else f"{value:.1f}%"
-
-
 ENV = Environment(loader=PackageLoader("pipeline.render", "templates"), autoescape=True,
                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-ENV.filters.update(uk_date=uk_date, short_date=short_date, percent=percent)
+ENV.filters.update(uk_date=uk_date, short_date=short_date, percent=percent_text)
 ENV.globals.update(plural=plural)
