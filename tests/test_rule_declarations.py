@@ -123,7 +123,8 @@ def test_every_rule_declares_its_kind_key_settings_and_what_it_checks(rule):
 def test_kinds_and_what_the_pack_measures():
     kinds = {r.id: r.kind for r in CATALOGUE.values()}
     assert sorted(i for i, k in kinds.items() if k == ALERT) == [
-        "below-target", "formal-reviews", "incident", "past-planned-end", "register-mismatch", "work-set"]
+        "below-target", "formal-reviews", "incident", "past-planned-end", "provider-registration", "register-mismatch",
+        "work-set"]
     unmeasured = [r.id for r in CATALOGUE.values() if r.obligations is None and r.pack_alerts is None]
     assert unmeasured == ["register-mismatch"]
 

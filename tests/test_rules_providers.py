@@ -162,3 +162,44 @@ def test_check_period_comes_from_the_settings(months, checked, expected):
     toml = toml_with_rules(provider_check_months=months) if months else None
     actions = checks([provider(Child_protection_policy_acknowledged=checked)], toml=toml)
     assert key_due_status(actions) == expected
+
+
+# --- provider-registration (§5.3, §7.6): five full-time pupils, or one with an EHC plan or looked after -------
+
+def registration(placements, providers=None, as_of=AS_OF) -> list[dict]:
+    return actions_as_of(memory_school(placements, providers or [provider(Registered="N")]),
+                         "provider-registration", as_of)
+
+
+def full_time(n: int, **over) -> list[dict]:
+    return [placement(f"P{i:03}", UPN=f"B8012000050{i:02}", **over) for i in range(1, n + 1)]
+
+
+def test_five_full_time_pupils_at_an_unregistered_provider_is_one_alert():
+    actions = registration(full_time(5))
+    assert [(a["provider_id"], a["status"], a["due"], a["owner"], a["placement_id"]) for a in actions] == [
+        ("PRV1", "alert", None, "DSL", None)]
+    assert "educates full time 5 pupils from this school" in actions[0]["message"]
+    assert "Pupil" not in actions[0]["message"]          # no pupil named
+
+
+def test_four_full_time_pupils_is_quiet_and_a_fifth_part_time_does_not_count():
+    assert registration(full_time(4)) == []
+    assert registration(full_time(4) + [placement("P005", UPN="B801200005099", Fri="AM")]) == []
+
+
+@pytest.mark.parametrize("flag", ["EHC plan", "Looked after"])
+def test_one_full_time_pupil_with_an_ehc_plan_or_looked_after_is_enough(flag):
+    actions = registration([placement(**{flag.replace(" ", "_"): "Y"})])
+    assert [a["provider_id"] for a in actions] == ["PRV1"]
+    assert "1 pupil from this school, 1 of them with an EHC plan or looked after" in actions[0]["message"]
+
+
+def test_a_registered_provider_ended_or_refused_placements_are_quiet():
+    assert registration(full_time(5), [provider(Registered="Y")]) == []
+    ended = full_time(4) + [placement("P005", UPN="B801200005099", Actual_end_date=D(2026, 11, 20))]
+    assert registration(ended) == []
+    refused = full_time(4) + [placement("P005", UPN="B801200005099", Parents_refused=D(2026, 9, 1))]
+    assert registration(refused) == []
+    later = full_time(4) + [placement("P005", UPN="B801200005099", start=D(2026, 11, 30))]
+    assert registration(later) == []                     # not yet active on as-of

@@ -1,13 +1,16 @@
-"""Provider suitability (§5.3, §7.6): registered, approved, and its safeguarding checks current."""
+"""Provider suitability (§5.3, §7.6): registered, approved, its safeguarding checks current, and registered as an
+independent school when it educates enough pupils full time."""
 from __future__ import annotations
 
 import calendar as _cal
 import datetime as dt
+from dataclasses import dataclass
 
-from . import WINDOW, RuleContext, action, rule, starting_or_active
-from .obligations import DEADLINE, Obligation, Span
-from ..records import Provider
-from ..schema import ACTIVE, PROVIDER_CHECKS, PROVIDERS, YES
+from . import AT_END, WINDOW, RuleContext, action, rule, starting_or_active
+from .obligations import ALERT, DEADLINE, Obligation, Span
+from ..records import Placement, Provider
+from ..schema import ACTIVE, FULL_DAY, PROVIDER_CHECKS, PROVIDERS, WEEKDAYS, YES
+from ..sessions import is_active
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -85,3 +88,68 @@ def provider_checks(ctx: RuleContext, ob: Obligation, status: str):
                   f"{ctx.provider_label(ob.subject)} is not cleared for pupils: {items}. Complete the checks "
                   "and update providers.xlsx, or stop using the provider.",
                   provider_id=ob.subject)
+
+
+# --- provider-registration (§5.3, §7.6): the test for registering as an independent school -----------------
+
+REGISTRATION_PUPILS = 5     # full-time pupils that make an unregistered provider an independent school
+REGISTRATION_PRIORITY = 1   # ... or this many full-time pupils with an EHC plan or looked after
+
+
+@dataclass(frozen=True)
+class FullTime:
+    """Whom a provider educates full time (a `Full day` pattern Monday to Friday) among placements active on a
+    day: all of them, and those with an EHC plan or looked after. Counts add up across a trust's schools."""
+    pupils: int = 0
+    priority: int = 0       # with an EHC plan or looked after
+
+    def __add__(self, other: "FullTime") -> "FullTime":
+        return FullTime(self.pupils + other.pupils, self.priority + other.priority)
+
+    @property
+    def must_register(self) -> bool:
+        """Whether these pupils meet the test for registering as an independent school."""
+        return self.pupils >= REGISTRATION_PUPILS or self.priority >= REGISTRATION_PRIORITY
+
+
+def is_full_time(p: Placement) -> bool:
+    """A pattern of `Full day` Monday to Friday, whatever the week's school days."""
+    return all(getattr(p, day.lower()) == FULL_DAY for day in WEEKDAYS)
+
+
+def full_time_by_provider(placements, day: dt.date) -> dict[str, FullTime]:
+    """provider id -> FullTime among the placements active on `day` (parents who refused: never active)."""
+    found: dict[str, FullTime] = {}
+    for p in placements:
+        if is_active(p, day) and is_full_time(p):
+            priority = int(p.ehc_plan == YES or p.looked_after == YES)
+            found[p.provider_id] = found.get(p.provider_id, FullTime()) + FullTime(1, priority)
+    return found
+
+
+def unregistered(provider: Provider | None) -> bool:
+    return provider is None or provider.registered != YES
+
+
+def registration_wording(label: str, ft: FullTime, where: str) -> str:
+    """The alert's sentence: what was found and what to do (no pupil is named)."""
+    priority = f", {ft.priority} of them with an EHC plan or looked after" if ft.priority else ""
+    return (f"{label} is not recorded as Registered (Y) but educates full time {ft.pupils} "
+            f"pupil{'s' if ft.pupils != 1 else ''} {where}{priority}: a provider that educates full time "
+            f"{REGISTRATION_PUPILS} or more pupils, or one with an EHC plan or looked after, must be registered as an "
+            "independent school. Ask the provider for its registration and record it in providers.xlsx; if it is "
+            "not registered, tell the local authority and stop placing pupils there full time.")
+
+
+@rule("provider-registration", "5.3, 7.6", "DSL", "provider",
+      "The provider's Registered is not Y and, among placements active on as-of, it educates full time (a pattern "
+      "of Full day Monday to Friday) 5 or more pupils, or 1 or more with an EHC plan or looked after: an alert. "
+      "In trust mode the pupils are counted across the trust's schools.",
+      kind=ALERT, what="Unregistered providers educating pupils full time", pack_alerts=AT_END,
+      pack_note="providers at {end}")
+def provider_registration(ctx: RuleContext):
+    for provider_id, ft in sorted(full_time_by_provider(ctx.registers.placements, ctx.as_of).items()):
+        if ft.must_register and unregistered(ctx.registers.providers.get(provider_id)):
+            yield action("provider-registration", "alert", None,
+                         registration_wording(ctx.provider_label(provider_id), ft, "from this school"),
+                         provider_id=provider_id)
