@@ -2,6 +2,7 @@
 
     python -m tools.synth --placements 2000 --providers 150 --weeks 39 [--seed 1] OUT_DIR
     python -m tools.synth --add-week OUT_DIR        # the next school week's returns
+    python -m tools.synth --trust OUT_DIR [--schools 40] [--providers 60] [--weeks 39] [--seed 1]   # a trust
 
 OUT_DIR gets school.toml (the terms of 2026-27, as in the demo), providers.xlsx, placements.xlsx (with
 Reviews and Exclusions, from `tools.synth_model`) and one return per provider and school week with
@@ -11,6 +12,9 @@ sessions are left blank or hold an unknown code, and about 1% of returns are mis
 records the arguments so that --add-week can write the next week. No clock: the same arguments give
 byte-identical files. Returns are written with xlsxwriter directly (about 4 ms each), not with the
 styled pre-filled return (about 25 ms each).
+
+With --trust, OUT_DIR is a trust folder (contract §16) of --schools such schools sharing one providers.xlsx:
+see `tools.synth_trust`. --add-week works on it too (every school gets the next week).
 """
 from __future__ import annotations
 
@@ -48,13 +52,14 @@ ERRORS = ("", "", "A", "PR", "?")                      # blank, or a code that i
 HEADERS = [c.header for c in schema.ATTENDANCE.columns]
 INCIDENT_HEADERS = [c.header for c in schema.INCIDENTS.columns]
 
+SCHOOL_NAME, SCHOOL_TARGET = "Synthtown Academy (synthetic)", 92.0
 SCHOOL_TOML = '''\
 # A synthetic school for benchmarks, written by `python -m tools.synth`. Everything here is made up.
 
 [school]
-name = "Synthtown Academy (synthetic)"
+name = "{name}"
 address = "1 Example Road, Synthtown"
-target_percent = 92.0
+target_percent = {target}
 
 [calendar]
 closures = [2026-11-13]
@@ -210,7 +215,7 @@ def generate(folder, placements: int, providers: int, weeks: int, seed: int = 1,
         raise ValueError(f"{folder} is not empty: give a new or empty folder")
     params = {"placements": placements, "providers": providers, "weeks": weeks, "seed": seed,
               "weeks_written": weeks}
-    toml = SCHOOL_TOML.format(budget=max(placements, 1) * 2500)
+    toml = SCHOOL_TOML.format(name=SCHOOL_NAME, target=SCHOOL_TARGET, budget=max(placements, 1) * 2500)
     m = build(SchoolCalendar.from_settings(parse_settings(tomllib.loads(toml))), placements, providers, weeks, seed)
     folder.mkdir(parents=True, exist_ok=True)
     write_text(folder / "school.toml", toml)
@@ -224,10 +229,14 @@ def generate(folder, placements: int, providers: int, weeks: int, seed: int = 1,
 
 
 def add_week(folder, seed: int | None = None) -> tuple[dt.date, list[Path]]:
-    """Add the next school week's returns to a synthetic folder (registers unchanged): (its Monday, files).
+    """Add the next school week's returns to a synthetic folder, or to each school of a synthetic trust
+    (registers unchanged): (its Monday, files).
     `seed` draws the week's codes; by default the folder's own seed."""
     folder = Path(folder)
     params = json.loads((folder / PARAMS).read_text(encoding="utf-8"))
+    if params.get("trust"):
+        from .synth_trust import trust_add_week
+        return trust_add_week(folder, params, seed)
     m = _model(folder, params)
     if params["weeks_written"] >= len(m.weeks):
         raise ValueError(f"{folder} already has returns for every school week of the year")
@@ -242,25 +251,39 @@ def last_week(folder) -> dt.date:
     """Monday of the latest week with returns in a synthetic folder: the week to report on."""
     folder = Path(folder)
     params = json.loads((folder / PARAMS).read_text(encoding="utf-8"))
+    if params.get("trust"):
+        from .synth_trust import trust_last_week
+        return trust_last_week(folder, params)
     return _model(folder, params).weeks[params["weeks_written"] - 1]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tools.synth", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--placements", type=int, default=30)
-    ap.add_argument("--providers", type=int, default=8)
+    ap.add_argument("--placements", type=int, help="default 30 (one school; a trust's schools have 10 to 60 each)")
+    ap.add_argument("--providers", type=int, help="default 8; with --trust, the shared register's, default 60")
     ap.add_argument("--weeks", type=int, default=39, help="school weeks of returns from the year's start")
     ap.add_argument("--seed", type=int, help="default 1; with --add-week, the folder's own seed")
     ap.add_argument("--jobs", type=int, help="processes writing returns (default: one per core for big schools)")
     ap.add_argument("--add-week", action="store_true", help="add the next school week's returns to OUT_DIR")
+    ap.add_argument("--trust", action="store_true", help="make OUT_DIR a trust folder: trust.toml, a shared "
+                    "providers.xlsx and --schools school folders")
+    ap.add_argument("--schools", type=int, default=40, help="with --trust: how many schools (default 40)")
     ap.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     args = ap.parse_args(argv)
     try:
         if args.add_week:
             monday, paths = add_week(args.out_dir, args.seed)
             print(f"wrote {len(paths)} returns for the week commencing {monday.isoformat()} to {args.out_dir}")
+        elif args.trust:
+            if args.placements is not None:
+                raise ValueError("--placements is for one school: each school of a trust has 10 to 60 placements")
+            from .synth_trust import generate_trust
+            paths = generate_trust(args.out_dir, args.schools, 60 if args.providers is None else args.providers,
+                                   args.weeks, 1 if args.seed is None else args.seed, args.jobs)
+            print(f"wrote {len(paths)} files for a trust of {args.schools} schools to {args.out_dir}")
         else:
-            paths = generate(args.out_dir, args.placements, args.providers, args.weeks,
+            paths = generate(args.out_dir, 30 if args.placements is None else args.placements,
+                             8 if args.providers is None else args.providers, args.weeks,
                              1 if args.seed is None else args.seed, args.jobs)
             print(f"wrote {len(paths)} files to {args.out_dir}")
     except (ValueError, OSError) as exc:

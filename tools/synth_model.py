@@ -69,27 +69,51 @@ def school_weeks(calendar: SchoolCalendar) -> list[dt.date]:
     return sorted({monday_of(d) for d in calendar.days})
 
 
-def build(calendar: SchoolCalendar, placements: int, providers: int, weeks: int, seed: int) -> Model:
+def build(calendar: SchoolCalendar, placements: int, providers: int, weeks: int, seed: int, *,
+          given: list[dict] | None = None, school: int = 0, key: str | None = None) -> Model:
+    """One school's registers. With `given` (a trust's school), its placements draw from those provider rows
+    instead of `providers` new ones, `school` (1, 2, ...) keeps its UPNs apart from the other schools' and
+    `key` seeds it."""
     all_weeks = school_weeks(calendar)
     if not 1 <= weeks <= len(all_weeks):
         raise ValueError(f"--weeks must be 1 to {len(all_weeks)}: the terms have {len(all_weeks)} school weeks")
     span_end = calendar.school_days(all_weeks[0], all_weeks[weeks - 1] + dt.timedelta(days=4))[-1]
     m = Model(calendar, all_weeks, span_end)
-    rng = random.Random(f"synth/{seed}/{placements}/{providers}/{weeks}")
-    m.providers = [_provider(i, providers, rng, span_end) for i in range(providers)]
-    weights = [rng.uniform(0.3, 3.0) for _ in range(providers)]
+    rng = random.Random(key or f"synth/{seed}/{placements}/{providers}/{weeks}")
+    m.providers = list(given) if given is not None else [_provider(i, providers, rng, span_end) for i in range(providers)]
+    count = len(m.providers)
+    weights = [rng.uniform(0.3, 3.0) for _ in range(count)]
     days = calendar.school_days(calendar.days[0], span_end)
     later = calendar.days[len(days):len(days) + 10]       # a few placements start in the next fortnight
     for i in range(placements):
         # one full-time placement per provider runs all year, so every provider has pupils every week
-        anchor = i < providers
-        provider = m.providers[i if anchor else rng.choices(range(providers), weights)[0]]
-        p = _placement(m, i, placements, provider, rng, anchor, days, later)
-        m.placements.append(p)
-        m.absence[p["Placement ID"]] = rng.choices((0.02, 0.06, 0.12, 0.3), (45, 30, 17, 8))[0]
-        _reviews(m, p, rng)
-        _exclusions(m, p, rng)
+        anchor = i < count
+        provider = m.providers[i if anchor else rng.choices(range(count), weights)[0]]
+        _add(m, _placement(m, i, placements, provider, rng, anchor, days, later, school), rng)
     return m
+
+
+def _add(m: Model, p: dict, rng: random.Random) -> None:
+    m.placements.append(p)
+    m.absence[p["Placement ID"]] = rng.choices((0.02, 0.06, 0.12, 0.3), (45, 30, 17, 8))[0]
+    _reviews(m, p, rng)
+    _exclusions(m, p, rng)
+
+
+def add_all_year(m: Model, provider: dict, rng: random.Random, school: int = 0, full_time: bool = True) -> dict:
+    """One more pupil placed at `provider` from the first school day, all year, by the school, with no EHC plan
+    and not looked after: full time (Full day Monday to Friday) or, with `full_time` false, Monday to Thursday.
+    A trust's arranged provider-registration cases are made of these."""
+    days = m.calendar.school_days(m.calendar.days[0], m.span_end)
+    i = len(m.placements)
+    p = _placement(m, i, i + 1, provider, rng, True, days, [], school)
+    p.update({"EHC plan": "N", "Looked after": "N"})
+    if not full_time:
+        del p[WEEKDAYS[-1]]
+    if provider not in m.providers:
+        m.providers.append(provider)
+    _add(m, p, rng)
+    return p
 
 
 def _provider(i: int, count: int, rng: random.Random, span_end: dt.date) -> dict:
@@ -124,7 +148,7 @@ def _year_group_and_dob(rng: random.Random) -> tuple[str, dt.date]:
 
 
 def _placement(m: Model, i: int, count: int, provider: dict, rng: random.Random, anchor: bool,
-               days: list, later: list) -> dict:
+               days: list, later: list, school: int = 0) -> dict:
     cal = m.calendar
     pid = f"P{i + 1:0{max(4, len(str(count)))}d}"
     year, dob = _year_group_and_dob(rng)
@@ -137,7 +161,7 @@ def _placement(m: Model, i: int, count: int, provider: dict, rng: random.Random,
     arranged = schema.LOCAL_AUTHORITY if not anchor and rng.random() < 0.15 else schema.SCHOOL
     send = rng.random() < 0.25
     before = lambda n: None if rng.random() < 0.05 else start - dt.timedelta(days=n)   # noqa: E731  a duty, 5% left undone
-    p = {"Placement ID": pid, "UPN": make_upn(f"999{2400 + i // 90000:04d}{10 + i // 1000 % 90:02d}{i % 1000:03d}"),
+    p = {"Placement ID": pid, "UPN": make_upn(f"999{2400 + school + i // 90000:04d}{10 + i // 1000 % 90:02d}{i % 1000:03d}"),
          "Forename": rng.choice(FORENAMES), "Surname": rng.choice(SURNAMES), "Date of birth": dob, "Year group": year,
          "Provider ID": provider["Provider ID"], "Reason": reason, "Arranged by": arranged, "Start date": start,
          "Planned end date": (None if anchor else cal.add_school_days(start, rng.randint(30, 150))) or cal.days[-1],
