@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import shutil
 from pathlib import Path
 
@@ -190,3 +191,30 @@ def test_a_second_week_compares_with_the_school_own_previous_report(tmp_path):
     page = (tmp_path / "out" / WEEK / "hilltop-infants" / "weekly_report.html").read_text(encoding="utf-8")
     assert "Since the report for the week commencing Monday 16 November 2026:" in page
     assert page == (tmp_path / "alone-out" / WEEK / "weekly_report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="the patch reaches forked workers only")
+def test_a_school_whose_process_dies_is_listed_and_the_others_still_run(tmp_path, monkeypatch, capsys):
+    """A worker killed by a signal (as when the system runs out of memory) breaks the pool: the school that
+    kills its process is 'could not be run', every other school still runs (forked workers inherit the patch)."""
+    import os
+    import signal
+
+    import pipeline.trust.worker as worker
+
+    real = worker._run
+
+    def dies_on_cedars(job):
+        if job.folder == "cedars":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(job)
+
+    monkeypatch.setattr(worker, "_run", dies_on_cedars)
+    trust = make_trust(tmp_path)
+    code = main(["--trust", str(trust), "--week", WEEK, "--out", str(tmp_path / "out"), "--jobs", "2"], today=TODAY)
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1
+    [cedars] = [x for x in lines if x.startswith("  cedars")]
+    assert cedars.startswith("  cedars: COULD NOT BE RUN: its run stopped unexpectedly")
+    for school in ("hilltop-infants", "brookfield"):
+        assert (tmp_path / "out" / WEEK / school / "summary.json").is_file()

@@ -88,7 +88,9 @@ def run_trust(trust_dir: Path, out_dir: Path | None = None, week: dt.date | None
 
 def _run_all(jobs: list[SchoolJob], workers: int):
     """Each job's SchoolResult, in the jobs' order: in this process when one worker is asked for, else in a
-    pool of `workers` processes."""
+    pool of `workers` processes. A worker that dies (killed, out of memory) breaks the pool: the schools not
+    finished are then run again each in a process of its own, so only the school that kills its process is
+    'could not be run', and the others still run."""
     if workers == 1:
         for job in jobs:
             yield run_school(job)
@@ -98,7 +100,26 @@ def _run_all(jobs: list[SchoolJob], workers: int):
     from .. import run as _weekly       # noqa: F401  imported before the pool starts: forked workers inherit it
     from ..render import html_report, xlsx_report  # noqa: F401
     with cf.ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(run_school, jobs)
+        futures = [pool.submit(run_school, job) for job in jobs]
+        for job, future in zip(jobs, futures):
+            try:
+                result = future.result()
+            except cf.process.BrokenProcessPool:
+                result = _alone(job)
+            yield result
+
+
+def _alone(job: SchoolJob) -> SchoolResult:
+    """One school in a process of its own, after a worker died."""
+    import concurrent.futures as cf
+
+    with cf.ProcessPoolExecutor(max_workers=1) as pool:
+        try:
+            return pool.submit(run_school, job).result()
+        except cf.process.BrokenProcessPool:
+            return SchoolResult(job.folder, None, reason=(
+                "its run stopped unexpectedly (the process running it was ended, perhaps for lack of memory): run "
+                f"this school alone with --data {job.data_dir} to see why"))
 
 
 def _trust_week(week: dt.date | None, results: list[SchoolResult], today: dt.date) -> dt.date:
