@@ -1,6 +1,8 @@
-"""Benchmark the weekly run on synthetic schools of three sizes (S, M, L) and print a markdown table.
+"""Benchmark the weekly run on synthetic schools of three sizes (S, M, L), and the trust run on a synthetic
+trust (T), and print markdown tables.
 
-    .venv/bin/python benchmarks/bench.py [--sizes S,M,L] [--keep] [--openpyxl-sample N]
+    .venv/bin/python benchmarks/bench.py [--sizes S,M,L,T] [--keep] [--openpyxl-sample N]
+                                         [--trust-schools 40] [--trust-weeks 39] [--jobs N]
 
 For each size: generate a school with `tools.synth` (timed on its own), then, each in a fresh child
 process so that imports and peak RSS are real:
@@ -9,8 +11,15 @@ process so that imports and peak RSS are real:
         (whatever the cold run cached there is reused);
   the two read baselines: every .xlsx of the folder, every sheet, read with pandas.read_excel(engine="openpyxl")
         (what a user would write) and with python_calamine directly (the floor).
-The baselines read the folder as the cold run found it (before the warm run's week is added). The table
-is printed and written to benchmarks/results.md.
+The baselines read the folder as the cold run found it (before the warm run's week is added).
+
+T: generate a trust with `tools.synth --trust` (40 schools of 10-60 placements sharing 60 providers), then, each
+in a fresh child process, into an empty OUT:
+  trust     `pipeline.trust.run.run_trust` for the last generated week (--jobs, default one worker per core);
+  separate  `pipeline.run.run_week` for each school of the trust in turn, as --data runs it (a school without
+            its own providers.xlsx given the trust's, as the trust run does), the sum of their wall times.
+Peak RSS of the trust run is of the process tree: the parent's peak plus the largest worker's
+(getrusage RUSAGE_SELF + RUSAGE_CHILDREN maxrss). The tables are printed and written to benchmarks/results.md.
 """
 from __future__ import annotations
 
@@ -29,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tools.synth import add_week, last_week  # noqa: E402
+
+TRUST = "T"
 
 PY = sys.executable
 SIZES = {"S": (30, 8, 39), "M": (300, 40, 39), "L": (2000, 150, 39)}
@@ -135,6 +146,106 @@ def run_size(size: str, work: Path, sample: int) -> dict:
                                               "calamine": cal["cpu"]}, "load": (load, os.getloadavg()[0])}
 
 
+TRUST_SCRIPT = r'''
+import datetime as dt, json, resource, sys, time
+start = time.perf_counter()
+sys.path.insert(0, sys.argv[1])
+from pipeline.trust.run import run_trust
+imported = time.perf_counter() - start
+data, out, week, jobs = sys.argv[2], sys.argv[3], dt.date.fromisoformat(sys.argv[4]), int(sys.argv[5]) or None
+from pathlib import Path
+outcome = run_trust(Path(data), Path(out), week=week, jobs=jobs)
+mb = lambda who: resource.getrusage(who).ru_maxrss / 1024
+print(json.dumps({"seconds": time.perf_counter() - start, "imports": imported, "run": outcome.wall_seconds,
+                  "jobs": outcome.jobs, "exit": outcome.exit_code, "ran": sum(s.ran for s in outcome.facts.schools),
+                  "rss_self": mb(resource.RUSAGE_SELF), "rss_children": mb(resource.RUSAGE_CHILDREN)}))
+'''
+
+SEPARATE_SCRIPT = r'''
+import datetime as dt, json, resource, sys, time
+start = time.perf_counter()
+sys.path.insert(0, sys.argv[1])
+from pipeline.run import run_week
+from pipeline.trust.settings import load_trust
+imported = time.perf_counter() - start
+from pathlib import Path
+data, out, week = Path(sys.argv[2]), Path(sys.argv[3]), dt.date.fromisoformat(sys.argv[4])
+trust = load_trust(data)
+walls, codes = [], []
+for school in trust.schools:
+    folder = trust.school_dir(school)
+    shared = None if (folder / "providers.xlsx").is_file() else trust.shared_providers
+    t = time.perf_counter()
+    codes.append(run_week(folder, out / school, week, providers_file=shared).exit_code)
+    walls.append(time.perf_counter() - t)
+print(json.dumps({"seconds": sum(walls), "imports": imported, "slowest": max(walls), "codes": codes,
+                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+'''
+
+
+def run_trust_size(work: Path, schools: int, weeks: int, jobs: int) -> dict:
+    """The trust run against the sum of the same schools' separate runs (see the module's docstring)."""
+    from tools.synth_trust import build_trust, calendar_of
+    from tools.synth import SCHOOL_NAME, SCHOOL_TARGET, SCHOOL_TOML
+
+    data = work / "trust"
+    gen, _, _, code, _ = measure([PY, "-m", "tools.synth", "--trust", str(data), "--schools", str(schools),
+                                  "--weeks", str(weeks)])
+    if code:
+        raise SystemExit(f"generating the trust failed (exit {code})")
+    params = json.loads((data / "synth.json").read_text(encoding="utf-8"))
+    calendar = calendar_of(SCHOOL_TOML.format(name=SCHOOL_NAME, target=SCHOOL_TARGET, budget=0))
+    model = build_trust(calendar, params["schools"], params["providers"], params["weeks"], params["seed"])
+    placements = sum(len(s.model.placements) for s in model.schools)
+    returns = sum(1 for _ in data.rglob("returns/**/*.xlsx"))
+    week = last_week(data)
+    print(f"[{TRUST}] generated {schools} schools, {placements} placements, {returns} returns in {gen:.1f} s; "
+          f"trust run for {week} ...", flush=True)
+    load = os.getloadavg()[0]
+    wall, cpu, _, code, out = measure([PY, "-c", TRUST_SCRIPT, str(ROOT), str(data), str(work / "out-trust"),
+                                       week.isoformat(), str(jobs)])
+    if code:
+        raise SystemExit(f"the trust run's child failed (exit {code})")
+    trust = json.loads(out.strip().splitlines()[-1])
+    print(f"[{TRUST}] trust run {trust['seconds']:.1f} s with {trust['jobs']} workers (exit {trust['exit']}); "
+          "separate runs ...", flush=True)
+    _, sep_cpu, _, code, out = measure([PY, "-c", SEPARATE_SCRIPT, str(ROOT), str(data), str(work / "out-separate"),
+                                        week.isoformat()])
+    if code:
+        raise SystemExit(f"the separate runs' child failed (exit {code})")
+    separate = json.loads(out.strip().splitlines()[-1])
+    print(f"[{TRUST}] separate runs {separate['seconds']:.1f} s in all (slowest {separate['slowest']:.1f} s)",
+          flush=True)
+    return {"schools": schools, "weeks": weeks, "placements": placements, "returns": returns, "gen": gen,
+            "trust": trust, "trust_wall": wall, "trust_cpu": cpu, "separate": separate, "separate_cpu": sep_cpu,
+            "load": (load, os.getloadavg()[0])}
+
+
+def trust_table(r: dict) -> str:
+    t, s = r["trust"], r["separate"]
+    rss = t["rss_self"] + t["rss_children"]
+    head = ("| schools | placements | returns | weeks | generate s | trust run s | workers | trust CPU s "
+            "| separate runs s (sum) | separate CPU s | separate / trust | trust peak RSS MB | separate peak RSS MB "
+            "| exits |")
+    codes = s["codes"]
+    exits = (f"trust {t['exit']} ({t['ran']} of {r['schools']} ran); separate "
+             + ", ".join(f"{c}: {codes.count(c)}" for c in sorted(set(codes))))
+    lines = [head, "|" + "---|" * (head.count("|") - 1),
+             f"| {r['schools']} | {r['placements']} | {r['returns']} | {r['weeks']} | {r['gen']:.1f} "
+             f"| {t['seconds']:.1f} | {t['jobs']} | {r['trust_cpu']:.1f} | {s['seconds']:.1f} | {r['separate_cpu']:.1f} "
+             f"| {s['seconds'] / t['seconds']:.2f} | {rss:.0f} | {s['rss']:.0f} | {exits} |"]
+    notes = [f"Trust run: `run_trust` in a fresh child process into an empty OUT, wall time from before its imports "
+             f"({t['imports']:.1f} s) to the trust report written; CPU is the child's and its workers' user + "
+             "system time. Separate runs: `run_week` for each school in turn in one fresh child process into "
+             f"empty OUT folders, the sum of the calls' wall times (imports, {s['imports']:.1f} s, not counted: as "
+             f"{r['schools']} separate --data processes they would be paid {r['schools']} times). Peak RSS of the "
+             "trust run: the parent's peak plus the largest worker's (maxrss of RUSAGE_SELF + RUSAGE_CHILDREN; "
+             "the workers run at once, so the tree's true peak may be up to a worker's peak more per further "
+             f"worker); of the separate runs: their process's peak. 1-minute load average {r['load'][0]:.1f} "
+             f"to {r['load'][1]:.1f} on {os.cpu_count()} cores."]
+    return "\n".join(lines + [""] + [f"{n}  " for n in notes]) + "\n"
+
+
 def verdicts(row: dict) -> list[tuple[str, float, float, float]]:
     """(target, measured on wall times, limit, measured on CPU times) for each target of the row's size."""
     by_cpu = dict(row, **row["cpu"])
@@ -191,26 +302,34 @@ def table(rows: list[dict], total: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default="S,M,L", help="comma-separated, from S, M, L (default all three)")
+    ap.add_argument("--sizes", default="S,M,L", help="comma-separated, from S, M, L and T, the trust (default S,M,L)")
+    ap.add_argument("--trust-schools", type=int, default=40, metavar="N", help="schools in the trust T (default 40)")
+    ap.add_argument("--trust-weeks", type=int, default=39, metavar="N", help="weeks of returns in the trust T (default 39)")
+    ap.add_argument("--jobs", type=int, default=0, metavar="N", help="the trust run's workers (default: one per core)")
     ap.add_argument("--keep", action="store_true", help="keep the generated folders and reports")
     ap.add_argument("--openpyxl-sample", type=int, default=600, metavar="N",
                     help="above N returns, time openpyxl on a random sample of N and extrapolate (0: read all)")
     args = ap.parse_args(argv)
     sizes = [s.strip().upper() for s in args.sizes.split(",") if s.strip()]
-    unknown = [s for s in sizes if s not in SIZES]
+    unknown = [s for s in sizes if s not in SIZES and s != TRUST]
     if unknown:
-        ap.error(f"unknown size {', '.join(unknown)}: choose from {', '.join(SIZES)}")
-    start, rows = time.perf_counter(), []
+        ap.error(f"unknown size {', '.join(unknown)}: choose from {', '.join(SIZES)}, {TRUST}")
+    start, rows, trust = time.perf_counter(), [], None
     for size in sizes:
         work = Path(tempfile.mkdtemp(prefix=f"ap-bench-{size}-"))
         try:
-            rows.append(run_size(size, work, args.openpyxl_sample))
+            if size == TRUST:
+                trust = run_trust_size(work, args.trust_schools, args.trust_weeks, args.jobs)
+            else:
+                rows.append(run_size(size, work, args.openpyxl_sample))
         finally:
             if args.keep:
                 print(f"[{size}] kept {work}")
             else:
                 shutil.rmtree(work, ignore_errors=True)
-    text = table(rows, time.perf_counter() - start)
+    text = table(rows, time.perf_counter() - start) if rows else ""
+    if trust:
+        text += ("\n" if text else "") + "## Trust run (T)\n\n" + trust_table(trust)
     print("\n" + text)
     (ROOT / "benchmarks" / "results.md").write_text("# Benchmark results\n\nWritten by `benchmarks/bench.py`.\n\n"
                                                    + text, encoding="utf-8")
