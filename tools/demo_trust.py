@@ -69,10 +69,16 @@ python -m tools.demo_trust SOME/FOLDER     # or anywhere else
 The generator is `tools/demo_trust.py`; `tests/test_demo_trust.py` checks that the committed folder
 matches it.
 
-Try it (on Windows, `examples\\demo_trust` and `%TEMP%\\trust_out`):
+Try it, on Linux or macOS:
 
 ```
 python run_weekly.py --trust examples/demo_trust --week 2026-11-23 --out /tmp/trust_out
+```
+
+or on Windows, in PowerShell:
+
+```
+python run_weekly.py --trust examples\\demo_trust --week 2026-11-23 --out "$env:TEMP\\trust_out"
 ```
 
 Each school's own reports go to `/tmp/trust_out/2026-11-23/<school folder>/`, exactly as a `--data` run of
