@@ -3,13 +3,14 @@ it is the demo school, and its provider-registration cases are as its README say
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from pipeline.rules.provider_rules import FullTime
 from pipeline.run import run_week
+from pipeline.trust.run import run_trust
 from pipeline.trust.settings import load_trust
 from tests.test_synth_trust import files_of, full_time_on, rows
 from tools import demo_trust
@@ -70,13 +71,30 @@ def test_the_registration_cases_are_those_the_readme_gives(generated):
 
 @pytest.mark.parametrize("school", ["brookfield-primary", "kingsway-academy"])
 def test_each_synthetic_school_runs_alone_without_the_alert(generated, tmp_path, school):
-    # run as the trust run runs it: the trust's register in place of its own, which it does not have
-    folder = tmp_path / school
-    shutil.copytree(generated / school, folder)
-    shutil.copy(generated / "providers.xlsx", folder / "providers.xlsx")
-    outcome = run_week(folder, tmp_path / "out", week=demo_trust.WEEK)
+    # run as the trust run runs it: with the trust's register, as it has none of its own
+    outcome = run_week(generated / school, tmp_path / "out", week=demo_trust.WEEK,
+                       providers_file=generated / "providers.xlsx")
     summary = outcome.result.summary
     assert summary["week_commencing"] == "2026-11-23"
     assert {p["provider_id"] for p in summary["pupils"]} >= {"PRV8", "PRV9"}
     assert [a for a in summary["actions"] if a["rule"] == "provider-registration"] == []
     assert {a["provider_id"] for a in summary["actions"] if a["rule"] == "provider-checks"} >= {"PRV8", "PRV9"}
+
+
+def test_the_trust_run_counts_prv9_across_the_schools_and_each_school_as_its_own_run(generated, tmp_path):
+    outcome = run_trust(generated, tmp_path / "out", week=demo_trust.WEEK, jobs=2)
+    assert outcome.exit_code == 1                                  # the deliberate errors in every school's returns
+    assert outcome.folder == tmp_path / "out" / "2026-11-23"
+    schools = outcome.facts.schools
+    assert [(s.folder, s.exit_code) for s in schools] == [
+        ("hilltop-infant", 1), ("brookfield-primary", 1), ("kingsway-academy", 1)]
+    across: dict[str, FullTime] = {}
+    for s in schools:
+        for use in s.digest.providers:
+            across[use.provider_id] = across.get(use.provider_id, FullTime()) + use.full_time
+        assert not [a for a in s.digest.actions if a.rule == "provider-registration"]
+        assert (outcome.folder / s.folder / "summary.json").is_file()
+    assert across["PRV9"] == FullTime(5, 0) and across["PRV9"].must_register
+    assert across["PRV8"] == FullTime(4, 0) and not across["PRV8"].must_register
+    registered = {st.provider_id: st.registered for s in schools for st in s.digest.provider_states}
+    assert [pid for pid, ft in sorted(across.items()) if ft.must_register and registered[pid] != "Y"] == ["PRV9"]

@@ -126,10 +126,8 @@ def test_the_other_has_exactly_four_and_a_pupil_who_is_not_full_time(trust, as_o
 def test_a_schools_own_run_does_not_raise_the_alert(trust, tmp_path):
     # riverside-primary has 2 of PRV059's 5: run alone (with the trust's register, as the trust run does) it
     # cannot see the other 3, so provider-registration does not fire there.
-    school = tmp_path / "riverside-primary"
-    shutil.copytree(trust / "riverside-primary", school)
-    shutil.copy(trust / "providers.xlsx", school / "providers.xlsx")
-    summary = run_week(school, tmp_path / "out", week=synth.last_week(trust)).result.summary
+    summary = run_week(trust / "riverside-primary", tmp_path / "out", week=synth.last_week(trust),
+                       providers_file=trust / "providers.xlsx").result.summary
     assert summary["pupils"]
     assert "PRV059" in {p["provider_id"] for p in summary["pupils"]}
     assert [a for a in summary["actions"] if a["rule"] == "provider-registration"] == []
