@@ -3,4 +3,5 @@ import sys
 
 from .cli import main
 
-sys.exit(main())
+if __name__ == "__main__":     # a spawned worker of the trust run imports this module again: it must not run
+    sys.exit(main())

@@ -218,3 +218,28 @@ def test_a_school_whose_process_dies_is_listed_and_the_others_still_run(tmp_path
     assert cedars.startswith("  cedars: COULD NOT BE RUN: its run stopped unexpectedly")
     for school in ("hilltop-infants", "brookfield"):
         assert (tmp_path / "out" / WEEK / school / "summary.json").is_file()
+
+
+def test_workers_started_fresh_as_on_windows_give_the_same_outputs(trust_run, tmp_path):
+    """Windows starts each worker as a new interpreter ('spawn'), which imports the pipeline afresh."""
+    from pipeline.trust.run import run_trust
+
+    _, trust, out, _, _ = trust_run
+    outcome = run_trust(trust, tmp_path, dt.date(2026, 11, 23), today=TODAY, jobs=2, start_method="spawn")
+    assert [s.exit_code for s in outcome.facts.schools] == [1, 1, 1, None]
+    for school in ("hilltop-infants", "brookfield", "cedars"):
+        assert (tmp_path / WEEK / school / "summary.json").read_bytes() == \
+            (out / WEEK / school / "summary.json").read_bytes()
+
+
+def test_python_m_pipeline_runs_a_trust_in_a_child_process(tmp_path):
+    """The module entry point (python -m pipeline) with the pool: a spawned worker must not run the job again."""
+    import subprocess
+    import sys
+
+    trust = make_trust(tmp_path)
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-m", "pipeline", "--trust", str(trust), "--week", WEEK, "--out",
+                           str(tmp_path / "out"), "--jobs", "2"], cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.count("COULD NOT BE RUN") == 1 and done.stderr == ""

@@ -22,6 +22,7 @@ from .settings import TrustSettings, load_trust
 from .worker import SchoolJob, run_school
 
 EXIT_OK, EXIT_FINDINGS, EXIT_SEND_FAILED = 0, 1, 3
+WINDOWS_MAX_WORKERS = 61     # ProcessPoolExecutor refuses more on Windows; no school office has that many cores
 
 
 @dataclass
@@ -53,16 +54,17 @@ def trust_out_folder(trust: TrustSettings, given: Path | None) -> Path:
 
 
 def default_jobs(schools: int) -> int:
-    return max(1, min(os.cpu_count() or 1, schools))
+    return max(1, min(os.cpu_count() or 1, schools, WINDOWS_MAX_WORKERS))
 
 
 def run_trust(trust_dir: Path, out_dir: Path | None = None, week: dt.date | None = None,
               as_of: dt.date | None = None, today: dt.date | None = None, send: bool = False, resend: bool = False,
               jobs: int | None = None, on_school: Callable[[SchoolResult], None] | None = None,
-              trust: TrustSettings | None = None) -> TrustOutcome:
+              trust: TrustSettings | None = None, start_method: str | None = None) -> TrustOutcome:
     """Run every school of the trust and write the trust report. RunError (exit 2) only when trust.toml is
     unusable; a school that cannot be run is a SchoolResult with its reason. `on_school` is told of each
-    school's result in trust.toml's order, as soon as it is known (the console's lines)."""
+    school's result in trust.toml's order, as soon as it is known (the console's lines). `start_method`:
+    how worker processes start ('spawn' as on Windows, 'fork'; default: the system's own)."""
     from .report import write_trust_report
 
     started = time.perf_counter()
@@ -73,9 +75,9 @@ def run_trust(trust_dir: Path, out_dir: Path | None = None, week: dt.date | None
     jobs_list = [SchoolJob(name, trust.school_dir(name), out,
                            None if (trust.school_dir(name) / "providers.xlsx").is_file() else shared,
                            week, as_of, today, send, resend) for name in trust.schools]
-    workers = default_jobs(len(jobs_list)) if jobs is None else max(1, min(jobs, len(jobs_list)))
+    workers = default_jobs(len(jobs_list)) if jobs is None else max(1, min(jobs, len(jobs_list), WINDOWS_MAX_WORKERS))
     results = []
-    for result in _run_all(jobs_list, workers):
+    for result in _run_all(jobs_list, workers, start_method):
         results.append(result)
         if on_school is not None:
             on_school(result)
@@ -86,7 +88,7 @@ def run_trust(trust_dir: Path, out_dir: Path | None = None, week: dt.date | None
     return TrustOutcome(facts, folder, files, time.perf_counter() - started, workers)
 
 
-def _run_all(jobs: list[SchoolJob], workers: int):
+def _run_all(jobs: list[SchoolJob], workers: int, start_method: str | None = None):
     """Each job's SchoolResult, in the jobs' order: in this process when one worker is asked for, else in a
     pool of `workers` processes. A worker that dies (killed, out of memory) breaks the pool: the schools not
     finished are then run again each in a process of its own, so only the school that kills its process is
@@ -96,24 +98,26 @@ def _run_all(jobs: list[SchoolJob], workers: int):
             yield run_school(job)
         return
     import concurrent.futures as cf
+    import multiprocessing
 
     from .. import run as _weekly       # noqa: F401  imported before the pool starts: forked workers inherit it
     from ..render import html_report, xlsx_report  # noqa: F401
-    with cf.ProcessPoolExecutor(max_workers=workers) as pool:
+    context = multiprocessing.get_context(start_method)
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [pool.submit(run_school, job) for job in jobs]
         for job, future in zip(jobs, futures):
             try:
                 result = future.result()
             except cf.process.BrokenProcessPool:
-                result = _alone(job)
+                result = _alone(job, context)
             yield result
 
 
-def _alone(job: SchoolJob) -> SchoolResult:
+def _alone(job: SchoolJob, context) -> SchoolResult:
     """One school in a process of its own, after a worker died."""
     import concurrent.futures as cf
 
-    with cf.ProcessPoolExecutor(max_workers=1) as pool:
+    with cf.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         try:
             return pool.submit(run_school, job).result()
         except cf.process.BrokenProcessPool:
