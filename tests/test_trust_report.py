@@ -57,7 +57,7 @@ def test_alert_fires_for_five_full_time_pupils_over_two_schools_and_not_for_four
     assert provider(data, "P4")["full_time_pupils"] == 4
     assert [p["provider_id"] for p in data["providers"]] == ["P5", "P4"]          # alerted first
     xlsx = table_rows(tmp_path / "out" / NAMES[0], "Providers", "Provider ID", "Provider")
-    assert [(r[0], r[4], r[9]) for r in xlsx] == [("P5", 5, "Alert"), ("P4", 4, "No"), ("Total", 9, None)]
+    assert [(r[0], r[2], r[5]) for r in xlsx] == [("P5", "Alert", 5), ("P4", "No", 4), ("Total", None, 9)]
 
 
 def test_alert_fires_for_one_full_time_pupil_with_an_ehc_plan_and_shows_though_its_counts_are_suppressed(tmp_path):
@@ -283,3 +283,44 @@ def test_rerun_is_byte_identical(tmp_path):
     write_trust_report(small_trust(), tmp_path / "b", made=MADE)
     for name in NAMES:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+# --- in real clients (marked like tests/test_browser.py and test_libreoffice.py) ------------------------------
+
+@pytest.mark.browser
+def test_the_page_in_chromium_has_no_error_or_request_and_fits_a_phone(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import ARTIFACTS, LAUNCH_ARGS, open_page
+    from tests.conftest import CHROMIUM
+
+    write(tmp_path, small_trust())
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+        try:
+            for width in (1280, 375):
+                opened = open_page(browser, tmp_path / "out" / NAMES[1], width)
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                opened.page.screenshot(path=str(ARTIFACTS / f"trust_report-{width}px.png"), full_page=True)
+                assert opened.errors == [] and opened.requests == []
+                assert opened.page.evaluate("document.documentElement.scrollWidth") <= width
+                assert opened.page.inner_text("h1") == "Alternative provision across the trust"
+                opened.context.close()
+        finally:
+            browser.close()
+
+
+@pytest.mark.office
+def test_the_workbook_converts_in_libreoffice_with_its_figures(tmp_path):
+    from tests.test_libreoffice import Office
+
+    write(tmp_path, small_trust())
+    office = Office(tmp_path / "profile")
+    done = office.convert(tmp_path / "out" / NAMES[0], "pdf", tmp_path / "pdf")
+    assert done.returncode == 0, done.stderr
+    from pypdf import PdfReader
+
+    text = " ".join(page.extract_text() for page in PdfReader(tmp_path / "pdf" / "trust_report.pdf").pages)
+    assert "Alternative provision across the trust" in text
+    assert "Riverside Learning Trust" in text
+    assert "Could not be run: the folder hilltop does not exist." in text

@@ -337,9 +337,9 @@ def _schools_section(facts, results, not_run, ran_sorted, statuses, rules, ledge
 
 
 def _providers_section(providers: dict, show, limit) -> Section:
-    columns = ["Provider ID", "Provider", "Schools using it", "Pupils", "Full-time pupils",
-               "Full time with EHC plan or looked after", "Registered", "Checks", "State of its checks",
-               "Registration alert", "Last AP-lead visit"]
+    columns = ["Provider ID", "Provider", "Registration alert", "Schools using it", "Pupils", "Full-time pupils",
+               "Full time with EHC plan or looked after", "Last AP-lead visit", "Checks", "Registered",
+               "State of its checks"]
     ids = sorted(providers, key=lambda pid: (not providers[pid].alert,
                                              RAG_ORDER.get((providers[pid].worst() or ProviderState(pid, "", "", "", "red", "")).overall, 0),
                                              -_rank(show(_k("provider_pupils", "provider", pid)), limit), pid))
@@ -348,17 +348,18 @@ def _providers_section(providers: dict, show, limit) -> Section:
         p = providers[pid]
         worst = p.worst()
         n = len(rows)
-        rows.append([pid, p.name or pid, len(p.schools), p.pupils, p.full_time.pupils, p.full_time.priority,
-                     p.registered_text(), (worst.overall if worst else "red").capitalize(), p.checks_text(),
-                     ALERT if p.alert else NO_ALERT, day_text(p.last_visit) or "none recorded"])
-        keys.update({(n, 3): _k("provider_pupils", "provider", pid), (n, 4): _k("full_time", "provider", pid), (n, 5): _k("priority", "provider", pid)})
+        rows.append([pid, p.name or pid, ALERT if p.alert else NO_ALERT, len(p.schools), p.pupils,
+                     p.full_time.pupils, p.full_time.priority, day_text(p.last_visit) or "none recorded",
+                     (worst.overall if worst else "red").capitalize(), p.registered_text(), p.checks_text()])
+        keys.update({(n, 4): _k("provider_pupils", "provider", pid), (n, 5): _k("full_time", "provider", pid),
+                     (n, 6): _k("priority", "provider", pid)})
     if providers:
         n = len(rows)
-        rows.append([TOTAL, "", "", sum(p.pupils for p in providers.values()),
+        rows.append([TOTAL, "", "", "", sum(p.pupils for p in providers.values()),
                      sum(p.full_time.pupils for p in providers.values()),
-                     sum(p.full_time.priority for p in providers.values()), "", "", "", "", ""])
-        keys.update({(n, 3): _k("provider_pupils", "trust"), (n, 4): _k("full_time", "trust"),
-                     (n, 5): _k("priority", "trust")})
+                     sum(p.full_time.priority for p in providers.values()), "", "", "", ""])
+        keys.update({(n, 4): _k("provider_pupils", "trust"), (n, 5): _k("full_time", "trust"),
+                     (n, 6): _k("priority", "trust")})
     table = Table(PROVIDERS, columns, rows, rag_column="Checks", keys=keys,
                   note="Pupils: placements active on the schools' as-of dates, across the trust. Full time: a pattern "
                        "of Full day Monday to Friday. Registration alert (rule provider-registration): the provider "
