@@ -59,15 +59,17 @@ def annotation_order(by_file: dict[str, list[Finding]]) -> list[str]:
 
 
 def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None = None,
-                    limit: int = MAX_COPIES, skipped: list | None = None) -> list[Path]:
+                    limit: int = MAX_COPIES, skipped: list | None = None,
+                    elsewhere: dict[str, Path] | None = None) -> list[Path]:
     """Write an annotated copy of each input xlsx that has findings under `folder`/annotated/.
 
     `findings` are the run's Finding objects, `folder` is the week's output
     folder OUT/<Monday>; `week` pins the copies' saved time (default: the folder's name as a date).
     Copies left by an earlier run of the same week that are not written again are removed.
     At most `limit` copies are written (registers first, then the files with most errors); the files
-    left out are appended to `skipped`. Returns the paths written, sorted. Raises RunError if the
-    folder cannot be written."""
+    left out are appended to `skipped`. `elsewhere` maps a file the findings name to where it was read from
+    when that is outside the school folder (a trust's shared providers.xlsx). Returns the paths written, sorted.
+    Raises RunError if the folder cannot be written."""
     data_dir, target = Path(data_dir), Path(folder) / FOLDER
     stamp = pinned_datetime(week or _date_of(Path(folder).name))
     by_file: dict[str, list[Finding]] = defaultdict(list)
@@ -77,10 +79,10 @@ def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None
     try:
         for rel in annotation_order(by_file):
             if len(written) >= limit:
-                if skipped is not None and _source(data_dir, rel):
+                if skipped is not None and _source(data_dir, rel, elsewhere):
                     skipped.append(rel)
                 continue
-            source = _source(data_dir, rel)
+            source = _source(data_dir, rel, elsewhere)
             data = _annotated_bytes(source, rel, by_file[rel], stamp) if source else None
             if data is None:
                 continue
@@ -123,12 +125,12 @@ def _date_of(name: str) -> dt.date:
         return dt.date(2000, 1, 1)
 
 
-def _source(data_dir: Path, rel: str) -> Path | None:
-    """The input file a finding names, if it is a plain xlsx inside the school folder."""
+def _source(data_dir: Path, rel: str, elsewhere: dict[str, Path] | None = None) -> Path | None:
+    """The input file a finding names, if it is a plain xlsx inside the school folder (or read from elsewhere)."""
     pure = PurePosixPath(rel)
     if not rel or pure.is_absolute() or ".." in pure.parts or pure.name.startswith("~$"):
         return None
-    path = data_dir.joinpath(*pure.parts)
+    path = (elsewhere or {}).get(rel) or data_dir.joinpath(*pure.parts)
     try:
         return path if path.is_file() and sniff(path) == "xlsx" else None
     except OSError:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .calendar import SchoolCalendar
 from .model import MissingReturn
+from .output import week_folder
 
 NO_EARLIER_REPORT = ("There is no earlier report in this output folder to compare with, so nothing is listed "
                      "as changed this week.")
@@ -79,8 +80,10 @@ def action_identity(rule: str, placement_id, provider_id, upn, due) -> tuple:
     return (rule, placement_id or provider_id or upn or "", due)
 
 
-def previous_report(out_dir: Path | None, calendar: SchoolCalendar, monday: dt.date) -> Path | None:
-    """OUT/<Monday>/summary.json of the latest earlier week with a school day, or None."""
+def previous_report(out_dir: Path | None, calendar: SchoolCalendar, monday: dt.date,
+                    school: str | None = None) -> Path | None:
+    """OUT/<Monday>/summary.json (OUT/<Monday>/<school>/summary.json in a trust run) of the latest earlier week
+    with a school day, or None."""
     if out_dir is None:
         return None
     try:
@@ -94,17 +97,17 @@ def previous_report(out_dir: Path | None, calendar: SchoolCalendar, monday: dt.d
         except ValueError:
             continue
         if name == week.isoformat() and week.weekday() == 0 and week < monday and calendar.week_has_school_day(week) \
-                and (Path(out_dir) / name / SUMMARY).is_file():
+                and (week_folder(out_dir, week, school) / SUMMARY).is_file():
             weeks.append(week)
-    return Path(out_dir) / max(weeks).isoformat() / SUMMARY if weeks else None
+    return week_folder(out_dir, max(weeks), school) / SUMMARY if weeks else None
 
 
 def compare(out_dir: Path | None, calendar: SchoolCalendar, monday: dt.date, actions, pupils, missing_returns,
-            returned: set, note=None) -> Changes:
+            returned: set, note=None, school: str | None = None) -> Changes:
     """The changes from the previous report in `out_dir` to this run's actions, pupils and missing returns.
     `returned` holds the (provider id, Monday) pairs with an accepted return now; `note(line)` is told when the
-    previous summary.json cannot be read."""
-    path = previous_report(out_dir, calendar, monday)
+    previous summary.json cannot be read; `school`: the school's folder name in a trust run."""
+    path = previous_report(out_dir, calendar, monday, school)
     if path is None:
         return Changes()
     try:

@@ -30,6 +30,16 @@ def _date(text: str) -> dt.date:
     return day
 
 
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 256:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of schools to run at once (a whole number from 1 to 256)")
+    return n
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="run_weekly.py", description="Weekly alternative provision report: checks the school's workbooks, "
                 "works out attendance against target, lists duties, and writes the reports.")
@@ -39,6 +49,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, metavar="DIR", help="where reports are written (default: [paths] out in "
                    "school.toml, else reports/)")
     p.add_argument("--init", type=Path, metavar="DIR", help="create a new school folder from the templates")
+    p.add_argument("--trust", type=Path, metavar="TRUST_DIR", help="run every school listed in TRUST_DIR/trust.toml "
+                   "and write the trust report (docs/trust_mode.md)")
+    p.add_argument("--jobs", type=_jobs, metavar="N", help="with --trust: how many schools to run at once "
+                   "(default: one per processor core)")
     p.add_argument("--governor-pack", metavar="TERM_NAME", dest="governor_pack",
                    help="write the termly governor pack for this term instead (--as-of defaults to today)")
     p.add_argument("--send", action="store_true", help="e-mail each provider its return through the SMTP server in school.toml")
@@ -94,7 +108,7 @@ def main(argv: list[str] | None = None, today: dt.date | None = None,
         from .crash import crash_line, write_crash_log
         init = args is not None and args.init
         out = None if args is None or init else args.out
-        data = None if args is None or init else args.data
+        data = None if args is None or init else (args.data or args.trust)
         print(crash_line(exc, write_crash_log(exc, out, data, argv)), file=sys.stderr)
         return EXIT_CRASH
 
@@ -114,8 +128,13 @@ def _run(args, today: dt.date | None, lock_wait: float | None) -> int:
               f"Then double-click {made.launcher.name} in the school folder to run the weekly job, or run:\n"
               f"  {shell_line(made.command)}")
         return EXIT_OK
+    if args.trust:
+        return _run_trust(args, today, lock_wait)
+    if args.jobs:
+        raise RunError("--jobs only works together with --trust.")
     if not args.data:
-        raise RunError("Say which school folder to use with --data DIR (or create one with --init DIR).")
+        raise RunError("Say which school folder to use with --data DIR (or create one with --init DIR, or run a "
+                       "trust's schools with --trust TRUST_DIR).")
     if args.email_sign_in or args.send:   # [email] auth = "microsoft": its sign-in, kept outside DIR (contract §14)
         from .delivery.oauth import check_microsoft_cache, sign_in
         if args.email_sign_in:
@@ -135,3 +154,40 @@ def _run(args, today: dt.date | None, lock_wait: float | None) -> int:
         outcome = run_week(args.data, args.out, args.week, args.as_of, today, send=args.send, resend=args.resend)
         print(console_summary(outcome))
         return outcome.exit_code
+
+
+def _run_trust(args, today: dt.date | None, lock_wait: float | None) -> int:
+    """--trust TRUST_DIR (contract §16): every school, then the trust report; one console line per school."""
+    from .out_lock import WAIT_SECONDS, out_lock
+    from .trust.run import run_trust, school_line, trust_heading, trust_out_folder, trust_summary_lines
+    from .trust.settings import load_trust
+
+    clash = [name for name, given in (("--data", args.data), ("--governor-pack", args.governor_pack),
+                                      ("--email-sign-in", args.email_sign_in)) if given]
+    if clash:
+        raise RunError(f"--trust cannot be used together with {clash[0]}: run one school with --data DIR, or every "
+                       "school of the trust with --trust TRUST_DIR.")
+    if args.resend and not args.send:
+        raise RunError("--resend only works together with --send.")
+    trust = load_trust(args.trust)
+    out = trust_out_folder(trust, args.out)
+    _check_trust_out(args.trust, out)
+    print(trust_heading(trust), flush=True)
+    wait = WAIT_SECONDS if lock_wait is None else lock_wait
+    with out_lock(out, wait, notice=lambda line: print(line, flush=True)):
+        outcome = run_trust(args.trust, out, args.week, args.as_of, today, send=args.send, resend=args.resend,
+                            jobs=args.jobs, trust=trust,
+                            on_school=lambda result: print(school_line(result, out), flush=True))
+    print("\n".join(trust_summary_lines(outcome)))
+    return outcome.exit_code
+
+
+def _check_trust_out(trust_dir: Path, out: Path) -> None:
+    """Exit 2 when the reports would go inside the trust folder (which holds the schools' folders)."""
+    try:
+        out_r, trust_r = out.resolve(), Path(trust_dir).resolve()
+    except (OSError, RuntimeError) as exc:
+        raise RunError(f"Cannot use the folder {out} for the reports ({exc}). Choose another with --out.") from None
+    if out_r == trust_r or out_r.is_relative_to(trust_r):
+        raise RunError(f"The reports folder {out} is inside the trust folder {trust_dir}; reports are never written "
+                       f"among the schools' files. Choose a folder outside it with --out, such as {trust_r.parent / 'reports'}.")

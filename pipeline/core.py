@@ -50,12 +50,13 @@ def choose_week(calendar: SchoolCalendar, week: dt.date | None, today: dt.date) 
 
 def compute_facts(data_dir: Path, week: dt.date | None = None, as_of: dt.date | None = None,
                   today: dt.date | None = None, out_dir: Path | None = None, use_cache: bool = True,
-                  notes: list | None = None) -> Facts:
+                  notes: list | None = None, providers_file: Path | None = None, school: str | None = None) -> Facts:
     """Read and check every workbook in data_dir and work out the figures and actions of the week that
     holds `week` (default: the last complete school week before `today`), counted up to `as_of` (default its
     Friday). Parsed returns are cached in [paths] cache, else OUT/.cache when `out_dir` is given
     (pipeline.read.cache); a line about the cache, or about a workbook open in Excel, goes to `notes`, or to
-    stderr without it.
+    stderr without it. A school of a trust run (contract §16) is named by `school` (its reports are in
+    OUT/<Monday>/<school>/) and may read the trust's `providers_file` as its providers.xlsx.
     Raises RunError (one plain line) when it cannot be done."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -77,8 +78,9 @@ def compute_facts(data_dir: Path, week: dt.date | None = None, as_of: dt.date | 
     for line in open_in_excel_notes(data_dir):       # unsaved edits in Excel are not in the files read
         note(line)
     findings = Findings()
-    registers = read_registers(data_dir, findings)
-    with returns_cache(settings, data_dir, out_dir, use_cache, notes.append if notes is not None else None) as cache:
+    registers = read_registers(data_dir, findings, providers_file)
+    with returns_cache(settings, data_dir, out_dir, use_cache, notes.append if notes is not None else None,
+                       school) as cache:
         returns = read_returns(data_dir, registers, findings, tuple(load_passwords(settings, data_dir).values()), cache,
                                calendar)
     register = read_register(data_dir, findings)      # the school's own MIS export, optional (contract §6)
@@ -86,7 +88,8 @@ def compute_facts(data_dir: Path, week: dt.date | None = None, as_of: dt.date | 
     sessions = facts.rules.sessions
     returned = set() if sessions.empty else \
         set(map(tuple, sessions[sessions["file"] != ""][["provider_id", "week"]].drop_duplicates().itertuples(index=False)))
-    changes = compare(out_dir, calendar, monday, facts.actions, facts.pupils, facts.missing_returns, returned, note)
+    changes = compare(out_dir, calendar, monday, facts.actions, facts.pupils, facts.missing_returns, returned, note,
+                      school)
     return dataclasses.replace(facts, changes=changes)
 
 

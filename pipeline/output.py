@@ -56,6 +56,13 @@ def _reason(error: OSError) -> str:
     return error.strerror or str(error) or type(error).__name__
 
 
+def week_folder(out_dir: Path, monday: dt.date, school: str | None = None) -> Path:
+    """Where a run's reports for the week go: OUT/<Monday>/, or OUT/<Monday>/<school>/ for a school of a trust
+    run (contract §16)."""
+    folder = Path(out_dir) / monday.isoformat()
+    return folder / school if school else folder
+
+
 DEFAULT_OUT = Path("reports")   # contract §8: where reports go when neither --out nor [paths] out says
 CONFIGURED = "[paths] out in school.toml"
 

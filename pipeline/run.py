@@ -11,10 +11,11 @@ from .delivery.prepare import OUTBOX_FOLDER, prepare_deliveries
 from .errors import RunError
 from .letters import write_letters
 from .model import Facts
-from .output import output_path, write_text
+from .output import output_path, week_folder, write_text
 from .provider_week import RETURNS_FOLDER
 from .register_import import FILENAME as REGISTER_IMPORT, HELD_FILENAME as REGISTER_HELD, \
     write_register_held, write_register_import
+from .schema import PROVIDERS_BOOK
 from .settings import load_settings
 from .summary_json import summary_json
 
@@ -36,11 +37,11 @@ class RunOutcome:
         return 1 if self.result.error_count else 0
 
 
-def write_reports(result: Facts, out_dir: Path) -> RunOutcome:
+def write_reports(result: Facts, out_dir: Path, school: str | None = None) -> RunOutcome:
     from .render.html_report import write_html_report
     from .render.xlsx_report import write_xlsx_report
 
-    folder = Path(out_dir) / result.week.isoformat()
+    folder = week_folder(out_dir, result.week, school)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -58,9 +59,12 @@ def write_reports(result: Facts, out_dir: Path) -> RunOutcome:
 
 def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | None = None,
              as_of: dt.date | None = None, today: dt.date | None = None,
-             send: bool = False, resend: bool = False, env=None, use_cache: bool = True) -> RunOutcome:
+             send: bool = False, resend: bool = False, env=None, use_cache: bool = True,
+             providers_file: Path | None = None, school: str | None = None) -> RunOutcome:
     """The whole weekly job: reports, next week's returns and e-mails (sent only with `send`).
-    Raises RunError when it cannot be done (exit 2). `use_cache=False` reads every return in full."""
+    Raises RunError when it cannot be done (exit 2). `use_cache=False` reads every return in full.
+    A school of a trust run (contract §16) writes to OUT/<Monday>/<school>/ and may read the trust's
+    `providers_file` as its providers.xlsx (compute_facts)."""
     import os
 
     from .delivery.smtp import check_send_settings
@@ -69,14 +73,16 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
     if send:
         check_send_settings(load_settings(Path(data_dir) / "school.toml"), env)
     notes: list[str] = []      # a workbook open in Excel, the cache
-    result = compute_facts(data_dir, week, as_of, today, out_dir=out_dir, use_cache=use_cache, notes=notes)
-    outcome = write_reports(result, out_dir)
+    result = compute_facts(data_dir, week, as_of, today, out_dir=out_dir, use_cache=use_cache, notes=notes,
+                           providers_file=providers_file, school=school)
+    outcome = write_reports(result, out_dir, school)
     outcome.notes += notes
     outcome.warnings += list(result.settings.warnings)
     from .annotate import MAX_COPIES, write_annotated    # annotated copies of the staff's workbooks with findings (contract §9)
     not_annotated: list[str] = []
+    elsewhere = {PROVIDERS_BOOK.filename: Path(providers_file)} if providers_file is not None else None
     outcome.files += write_annotated(Path(data_dir), result.findings, outcome.folder, result.week,
-                                     skipped=not_annotated)
+                                     skipped=not_annotated, elsewhere=elsewhere)
     if not_annotated:
         outcome.notes.append(f"{len(not_annotated)} more workbooks with findings have no annotated copy (at most "
                              f"{MAX_COPIES} are made each run, those with most errors first); "

@@ -26,7 +26,8 @@ HEAVY = ("pandas", "numpy", "openpyxl", "xlsxwriter", "jinja2")
 # finding and every finding is made before the first report is written.
 RENDERERS = ("pipeline.render", "pipeline.letters", "pipeline.annotate", "pipeline.register_import")
 DELIVERY = ("pipeline.delivery",)
-DRIVERS = ("pipeline.run", "pipeline.cli", "pipeline.governors", "pipeline.core")
+DRIVERS = ("pipeline.run", "pipeline.cli", "pipeline.governors", "pipeline.core", "pipeline.trust.run",
+           "pipeline.trust.worker")
 
 
 def imported_modules(importtime_log: str) -> set[str]:

@@ -48,10 +48,12 @@ def _parser() -> str:
         return "python-calamine"
 
 
-def cache_folder(settings, data_dir: Path, out_dir: Path | None) -> Path | None:
+def cache_folder(settings, data_dir: Path, out_dir: Path | None, school: str | None = None) -> Path | None:
     """Where the cache lives: `[paths] cache` (a relative path is taken from the folder that holds the school
     folder, as [paths] out is: never the working folder, which is C:\\Windows\\System32 for a scheduled task) or
-    OUT/.cache; None (no cache) when neither is given or the default would fall inside the school folder."""
+    OUT/.cache (OUT/.cache/<school> for a school of a trust run: each school's run drops the entries it did not
+    use, so schools never share one); None (no cache) when neither is given or the default would fall inside the
+    school folder."""
     configured = settings.options.get(("paths", "cache")) if settings is not None else None
     if configured:
         path = Path(str(configured)).expanduser()
@@ -59,6 +61,8 @@ def cache_folder(settings, data_dir: Path, out_dir: Path | None) -> Path | None:
     if out_dir is None:
         return None
     folder = Path(out_dir) / FOLDER
+    if school:
+        folder = folder / school
     if _inside(folder, Path(data_dir)):
         return None      # contract §1: nothing is written inside the school folder unless configured
     return folder
@@ -331,17 +335,19 @@ def _print_notice(line: str) -> None:
     print(f"Note: {line}", file=sys.stderr)
 
 
-def open_cache(settings, data_dir: Path, out_dir: Path | None, notice=None) -> ReturnsCache | None:
+def open_cache(settings, data_dir: Path, out_dir: Path | None, notice=None,
+               school: str | None = None) -> ReturnsCache | None:
     """The run's cache, or None when there is to be none (see cache_folder)."""
-    folder = cache_folder(settings, data_dir, out_dir)
+    folder = cache_folder(settings, data_dir, out_dir, school)
     return ReturnsCache(folder, notice) if folder is not None else None
 
 
 @contextlib.contextmanager
-def returns_cache(settings, data_dir: Path, out_dir: Path | None, enabled: bool = True, notice=None):
+def returns_cache(settings, data_dir: Path, out_dir: Path | None, enabled: bool = True, notice=None,
+                  school: str | None = None):
     """`with returns_cache(...) as cache: read_returns(..., cache=cache)`: the run's cache (None when
     there is none), closed whatever happens; read_returns finishes it when it has read every file."""
-    cache = open_cache(settings, data_dir, out_dir, notice) if enabled else None
+    cache = open_cache(settings, data_dir, out_dir, notice, school) if enabled else None
     try:
         yield cache
     finally:

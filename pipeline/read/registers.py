@@ -87,9 +87,12 @@ def _grid(book: Book, name: str, sheet: str):
         raise RunError(f"{name}, sheet {sheet} cannot be read ({exc}). Open it in Excel, save it again and rerun.") from None
 
 
-def read_registers(data_dir: Path, findings: Findings) -> Registers:
+def read_registers(data_dir: Path, findings: Findings, providers_file: Path | None = None) -> Registers:
+    """The registers of the school folder; `providers_file`, when given, is read as its providers.xlsx (a trust's
+    shared provider register, contract §16: findings on it name 'providers.xlsx' as if it were in the folder)."""
     data_dir = Path(data_dir)
-    return registers_from(lambda name: _open_required(data_dir / name, name), findings)
+    files = {schema.PROVIDERS_BOOK.filename: Path(providers_file)} if providers_file is not None else {}
+    return registers_from(lambda name: _open_required(files.get(name, data_dir / name), name), findings)
 
 
 def registers_from(open_book: Callable[[str], Book | StoredBook], findings: Findings) -> Registers:
