@@ -324,3 +324,41 @@ def test_the_workbook_converts_in_libreoffice_with_its_figures(tmp_path):
     assert "Alternative provision across the trust" in text
     assert "Riverside Learning Trust" in text
     assert "Could not be run: the folder hilltop does not exist." in text
+
+
+# --- from a real trust run ---------------------------------------------------------------------------------------
+
+def test_a_real_trust_run_writes_the_report_with_the_alert_of_three_and_two_pupils_over_two_schools(tmp_path):
+    """tests/test_trust_run.py's trust: brookfield (3 full-time pupils at PRV7) and cedars (2), PRV7 Registered N
+    in the trust's register; northgate listed but missing; the demo school with its own register."""
+    from pipeline.cli import main
+    from tests.test_trust_run import TODAY, WEEK, make_trust
+
+    trust_dir = make_trust(tmp_path)
+    out = tmp_path / "reports"
+    assert main(["--trust", str(trust_dir), "--week", WEEK, "--out", str(out), "--jobs", "1"], today=TODAY) == 1
+    data = json.loads((out / WEEK / NAMES[2]).read_text("utf-8"))
+    assert sorted(p.name for p in (out / WEEK).iterdir() if p.is_file()) == sorted(NAMES)
+    first = data["schools"][0]
+    assert (first["folder"], first["run"]["status"]) == ("northgate", "not_run")
+    assert first["run_status"].startswith("Could not be run: ")
+    prv7 = provider(data, "PRV7")
+    assert (prv7["registration_alert"], prv7["schools_using_it"], prv7["pupils"], prv7["registered"]) == ("Alert", 2, 5, "N")
+    assert data["providers"][0]["provider_id"] == "PRV7"
+    assert [(k, v) for k, v in numbers_in(data) if 0 < v < 3] == []
+    for parts, total in lines_of(data):
+        assert derivable(parts, total, 3) == [], (parts, total)
+    # the demo school's pupils, placements and UPNs are in no file
+    placements = openpyxl.load_workbook(trust_dir / "hilltop-infants" / "placements.xlsx", read_only=True)["Placements"]
+    rows = list(placements.iter_rows(values_only=True))
+    header = next(i for i, r in enumerate(rows) if r and "UPN" in r)
+    pupils = [r for r in rows[header + 1:] if r[0]]
+    assert len(pupils) >= 8
+    texts = [(out / WEEK / NAMES[1]).read_text("utf-8"), (out / WEEK / NAMES[2]).read_text("utf-8"),
+             " ".join(str(v) for ws in openpyxl.load_workbook(out / WEEK / NAMES[0]).worksheets
+                      for r in ws.iter_rows(values_only=True) for v in r if v is not None)]
+    for text in texts:
+        assert re.findall(r"\b[A-Z]\d{12}\b", text) == []
+        for placement_id, upn, forename, surname, *_ in pupils:
+            assert upn not in text and f"{forename} {surname}" not in text and surname not in text
+            assert re.search(rf"\b{placement_id}\b", text) is None, placement_id
