@@ -75,6 +75,6 @@ class GovernorPack:
     # the same renderers draw other documents of this shape (the trust report): their heading, the facts under
     # it and their title; left empty, the governor pack's own
     heading: str = ""
-    header: list = field(default_factory=list)    # (label, text) pairs
+    header: list | None = None             # (label, text) pairs under the heading
     title: str = ""
     span: str = "term"                     # 'Nothing to show for this term.'

@@ -18,7 +18,7 @@ from ..governors.render_html import write_pack_html
 from ..governors.render_xlsx import write_pack_xlsx
 from ..governors.table_cells import is_total_row
 from ..output import write_text
-from ..render.pages import uk_date
+from ..labels import abbreviated_date
 from .figures import JSON_NAMES, TrustFigures, trust_figures
 from .model import TrustFacts
 
@@ -46,8 +46,9 @@ def write_trust_report(facts: TrustFacts, folder: Path, made: dt.datetime | None
 def trust_pack(facts: TrustFacts, fig: TrustFigures, made: dt.datetime) -> GovernorPack:
     """The report in the governor pack's shape, for its writers."""
     name, week = facts.settings.name, facts.week
-    header = [("Trust", name), ("Week beginning", uk_date(week, True)), ("Figures as of", uk_date(fig.as_of, True)),
-              ("Made", f"{uk_date(made.date(), True)} at {made:%H:%M}"), ("Schools", str(len(facts.schools)))]
+    header = [("Trust", name), ("Week beginning", abbreviated_date(week, True)),
+              ("Figures as of", abbreviated_date(fig.as_of, True)),
+              ("Made", f"{abbreviated_date(made.date(), True)} at {made:%H:%M}"), ("Schools", str(len(facts.schools)))]
     return GovernorPack(school=name, term=f"Week beginning {week:%d/%m/%Y}", start=week, end=fig.as_of,
                         as_of=fig.as_of, target_percent=0.0, summary=fig.summary, sections=fig.sections,
                         suppress_below=int(facts.settings.suppress_below or 0), heading=HEADING, header=header,
