@@ -279,7 +279,9 @@ def apply_table(table: Table, pr: Protection) -> Table:
     for r, key in table.groups.items():
         cls = pr.group(key)
         if cls:
-            rows[r] = [_group_cell(v, table.columns[c], cls, pr.limit) if c else v for c, v in enumerate(rows[r])]
+            rows[r] = [_group_cell(v, table.columns[c], cls, pr.limit)
+                       if c and (not table.group_columns or table.columns[c] in table.group_columns) else v
+                       for c, v in enumerate(rows[r])]
     return Table(table.title, table.columns, rows, table.note, table.rag_column, units=table.units,
                  row_units=table.row_units)
 

@@ -25,6 +25,7 @@ class Table:
     groups: dict = field(default_factory=dict)  # row -> key of the pupil group its figures are about
     units: dict = field(default_factory=dict)   # header -> PERCENT or MONEY; a column not named holds numbers
     row_units: dict = field(default_factory=dict)  # row -> PERCENT or MONEY: the unit of a Measure/Value row's value
+    group_columns: tuple = ()              # the columns a suppressed pupil group hides in its row; () = all
 
     def column_kind(self, c: int) -> str:
         """How column c's values read: PERCENT, MONEY or NUMBER, as the figures declared it."""
@@ -71,3 +72,9 @@ class GovernorPack:
     summary: str                           # a short plain-English paragraph from the figures
     sections: list[Section] = field(default_factory=list)
     suppress_below: int = 0
+    # the same renderers draw other documents of this shape (the trust report): their heading, the facts under
+    # it and their title; left empty, the governor pack's own
+    heading: str = ""
+    header: list | None = None             # (label, text) pairs under the heading
+    title: str = ""
+    span: str = "term"                     # 'Nothing to show for this term.'

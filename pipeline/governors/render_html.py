@@ -67,7 +67,8 @@ def context(pack: GovernorPack) -> dict:
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", pack.summary or "") if p.strip()]
     return {"school": pack.school, "term": pack.term, "start": pack.start, "end": pack.end, "as_of": pack.as_of,
             "target": percent_text(pack.target_percent), "summary": paragraphs, "sections": sections,
-            "suppress_below": int(pack.suppress_below or 0), "privacy": privacy_text(int(pack.suppress_below or 0))}
+            "suppress_below": int(pack.suppress_below or 0), "privacy": privacy_text(int(pack.suppress_below or 0)),
+            "heading": pack.heading, "header": pack.header, "title": pack.title, "span": pack.span}
 
 
 def render_pack_html(pack: GovernorPack) -> str:

@@ -38,7 +38,7 @@ PAGE_W_PX, PAGE_H_PX = 1026, 640             # printable A4 landscape at 100% wi
 def write_pack_xlsx(pack: GovernorPack, path) -> None:
     with atomic_path(Path(path)) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
-        wb.set_properties({"title": f"Alternative provision: report to governors, {pack.term}",
+        wb.set_properties({"title": pack.title or f"Alternative provision: report to governors, {pack.term}",
                            "subject": "Alternative provision", "company": pack.school,
                            "created": pinned_datetime(pack.as_of)})
         book = _Book(wb, pack)
@@ -146,18 +146,20 @@ class _Book:
         label, wrap = self.fmt(bold=True, valign="top"), self.fmt(text_wrap=True, valign="top")
         ws.set_column(0, 0, 30)
         ws.set_column(1, 1, 95)
-        ws.write_string(0, 0, "Alternative provision: report to governors", self.fmt(bold=True, font_size=16))
-        facts = [("School", pack.school), ("Term", pack.term),
-                 ("Period covered", f"{uk_date(pack.start, True)} to {uk_date(pack.end, True)}"),
-                 ("Figures as of", uk_date(pack.as_of, True))]
+        ws.write_string(0, 0, pack.heading or "Alternative provision: report to governors",
+                        self.fmt(bold=True, font_size=16))
+        facts = pack.header or [("School", pack.school), ("Term", pack.term),
+                                ("Period covered", f"{uk_date(pack.start, True)} to {uk_date(pack.end, True)}"),
+                                ("Figures as of", uk_date(pack.as_of, True))]
         row = 2
         for name, value in facts:
             ws.write_string(row, 0, name, label)
             ws.write_string(row, 1, str(value), self.fmt(valign="top"))
             row += 1
-        ws.write_string(row, 0, "Attendance target", label)
-        ws.write_number(row, 1, pack.target_percent, self.fmt(num_format='0.0"%"', align="left", valign="top"))
-        row += 1
+        if not pack.header:
+            ws.write_string(row, 0, "Attendance target", label)
+            ws.write_number(row, 1, pack.target_percent, self.fmt(num_format='0.0"%"', align="left", valign="top"))
+            row += 1
         privacy = privacy_text(int(pack.suppress_below or 0))
         ws.write_string(row, 0, "Privacy", label)
         ws.write_string(row, 1, privacy, wrap)
@@ -233,7 +235,7 @@ class _Book:
                          span)
                 row += 1
             elif not table.rows:
-                ws.write_string(row, 0, "Nothing to show for this term.", self.fmt(italic=True))
+                ws.write_string(row, 0, f"Nothing to show for this {self.pack.span}.", self.fmt(italic=True))
                 row += 1
         charts = [c for c in section.charts if c.series]        # Excel cannot draw a chart with no series
         for chart in section.charts:
