@@ -132,6 +132,27 @@ def test_cost_per_provider_and_per_school_against_its_budget(tmp_path):
     assert xlsx[0] == ["Ashdown", 5000.5, 20000, 14999.5, 25.0]
 
 
+def test_a_cost_of_fewer_placements_than_the_limit_is_suppressed_with_a_partner_the_total_would_give_away(tmp_path):
+    """P3's £450 is one placement: suppressed; the total is shown, so the next smallest cost (P2's) is hidden too.
+    Brookfield's spending is that one placement: suppressed in the schools' table, and Carlton's with it."""
+    facts = trust(ran(digest("ashdown", budget="10000", providers=(use("P1", 6, cost="6000"),))),
+                  ran(digest("brookfield", pupils=1, budget="5000", providers=(use("P3", 1, cost="450"),))),
+                  ran(digest("carlton", pupils=4, budget="8000", providers=(use("P2", 4, cost="2000"),))))
+    data = write(tmp_path, facts)
+    assert [(c["provider_id"], c["cost_this_year_gbp"]) for c in data["cost_by_provider"]] == [
+        ("P1", 6000.0), ("P2", "hidden"), ("P3", "suppressed")]
+    assert data["cost_by_provider_total"]["cost_this_year_gbp"] == 8450.0
+    total = data["cost_by_school_total"]
+    assert (total["spent_this_year_gbp"], total["ap_budget_gbp"], total["remaining_gbp"]) == (8450.0, 23000.0, 14550.0)
+    assert [(c["school"], c["spent_this_year_gbp"], c["ap_budget_gbp"], c["remaining_gbp"], c["budget_used_percent"])
+            for c in data["cost_by_school"]] == [
+        ("Ashdown", 6000.0, 10000.0, 4000.0, 60.0), ("Brookfield", "suppressed", 5000.0, "suppressed",
+                                                    "suppressed (fewer than 3 pupils)"),
+        ("Carlton", "hidden", 8000.0, "hidden", "hidden")]
+    xlsx = table_rows(tmp_path / "out" / NAMES[0], "Cost", "Provider ID", "Provider")
+    assert [(r[0], r[3]) for r in xlsx] == [("P1", 6000), ("P2", "hidden"), ("P3", "suppressed"), ("Total", 8450)]
+
+
 # --- suppression ---------------------------------------------------------------------------------------------
 
 def small_trust(limit=3):

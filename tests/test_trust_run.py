@@ -243,3 +243,30 @@ def test_python_m_pipeline_runs_a_trust_in_a_child_process(tmp_path):
                            str(tmp_path / "out"), "--jobs", "2"], cwd=root, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr
     assert done.stdout.count("COULD NOT BE RUN") == 1 and done.stderr == ""
+
+
+def test_the_trust_report_gives_a_reason_without_paths_and_a_rerun_the_same_bytes(trust_run, tmp_path):
+    root, trust, out, _, _ = trust_run
+    data = json.loads((out / WEEK / "trust_summary.json").read_text(encoding="utf-8"))
+    northgate = next(s for s in data["schools"] if s["folder"] == "northgate")
+    assert northgate["run"] == {"status": "not_run", "exit_code": None, "reason":
+                                "the folder northgate listed in trust.toml does not exist: check its name in [trust] schools"}
+    from openpyxl import load_workbook
+    book = load_workbook(out / WEEK / "trust_report.xlsx")
+    cells = " ".join(str(c.value) for ws in book for row in ws.iter_rows() for c in row if c.value is not None)
+    assert "northgate listed in trust.toml" in cells
+    for text in (cells, *((out / WEEK / n).read_text(encoding="utf-8") for n in ("trust_report.html", "trust_summary.json"))):
+        assert str(root) not in text
+    main(["--trust", str(trust), "--week", WEEK, "--out", str(tmp_path), "--jobs", "1"], today=TODAY)
+    for name in ("trust_report.xlsx", "trust_report.html", "trust_summary.json"):
+        assert (tmp_path / WEEK / name).read_bytes() == (out / WEEK / name).read_bytes(), name
+
+
+def test_suppression_turned_off_is_a_console_warning(tmp_path, capsys):
+    trust = make_trust(tmp_path)
+    (trust / "trust.toml").write_text(trust_toml(["brookfield"], "suppress_below = 0\nsupress = 2\n"), encoding="utf-8")
+    main(["--trust", str(trust), "--week", WEEK, "--out", str(tmp_path / "out")], today=TODAY)
+    out = capsys.readouterr().out
+    assert "  Warning: [trust] suppress_below = 0 in trust.toml, so the trust report shows every number" in out
+    assert "  Warning: trust.toml: [trust] supress is not a setting this tool knows; it is ignored (did you mean " \
+           "suppress_below?)." in out

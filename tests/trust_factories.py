@@ -18,8 +18,11 @@ AS_OF = dt.date(2026, 11, 27)
 
 
 def use(provider_id: str, pupils: int = 3, full_time: int = 0, priority: int = 0, cost: str = "0",
-        cost_unknown: int = 0, last_visit: dt.date | None = None) -> ProviderUse:
-    return ProviderUse(provider_id, pupils, FullTime(full_time, priority), Decimal(cost), cost_unknown, last_visit)
+        cost_unknown: int = 0, last_visit: dt.date | None = None, costed: int | None = None) -> ProviderUse:
+    """`costed`: the placements behind the cost (default: `pupils` when there is a cost, else none)."""
+    costed = (pupils if Decimal(cost) else 0) if costed is None else costed
+    return ProviderUse(provider_id, pupils, FullTime(full_time, priority), Decimal(cost), costed, cost_unknown,
+                       last_visit)
 
 
 def state(provider_id: str, name: str | None = None, registered: str = "N", overall: str = "green",

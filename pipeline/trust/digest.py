@@ -26,6 +26,7 @@ class ProviderUse:
     pupils: int                     # placements active on as-of
     full_time: FullTime             # of them, full time (and with an EHC plan or looked after)
     cost_year: Decimal              # booked sessions ÷ 2 × Cost per day, from the year's start to the figures date
+    costed: int                     # placements behind cost_year (booked sessions this year and a Cost per day)
     cost_unknown: int               # placements with booked sessions this year and no Cost per day
     last_visit: dt.date | None      # the latest AP lead visit on or before as-of to any placement there
 
@@ -77,6 +78,11 @@ class SchoolDigest:
     def cost_year(self) -> Decimal:
         return sum((u.cost_year for u in self.providers), Decimal(0))
 
+    @property
+    def costed(self) -> int:
+        """Placements behind cost_year."""
+        return sum(u.costed for u in self.providers)
+
 
 def digest_of(facts: Facts, folder: str) -> SchoolDigest:
     """The digest of one school's Facts (called where the school was run)."""
@@ -117,7 +123,7 @@ def _uses(ctx, placements, facts: Facts) -> tuple[ProviderUse, ...]:
         provider_id = provider_of.get(r.placement_id)
         if r.type == AP_LEAD_VISIT and provider_id and ctx.done(r.date):
             visits[provider_id] = max(visits.get(provider_id, r.date), r.date)
-    pupils, cost, unknown = Counter(), {}, Counter()
+    pupils, cost, costed, unknown = Counter(), {}, Counter(), Counter()
     for p in placements:
         if is_active(p, facts.as_of):
             pupils[p.provider_id] += 1
@@ -126,7 +132,8 @@ def _uses(ctx, placements, facts: Facts) -> tuple[ProviderUse, ...]:
                 unknown[p.provider_id] += 1
             else:
                 rate = Decimal(str(p.cost_per_day)) / 2
+                costed[p.provider_id] += 1
                 cost[p.provider_id] = cost.get(p.provider_id, Decimal(0)) + rate * booked[p.placement_id]
     used = sorted(set(pupils) | set(cost) | set(unknown) | set(full_time))
     return tuple(ProviderUse(pid, pupils[pid], full_time.get(pid, FullTime()), cost.get(pid, Decimal(0)),
-                             unknown[pid], visits.get(pid)) for pid in used)
+                             costed[pid], unknown[pid], visits.get(pid)) for pid in used)

@@ -52,7 +52,7 @@ class Status:
 def run_status(result: SchoolResult) -> Status:
     """Ran clean / errors in its workbooks / could not be run: its reason / e-mail failed (contract §16)."""
     if not result.ran or result.digest is None:
-        reason = " ".join(str(result.reason or "no reason was given").split())
+        reason = " ".join(str(result.shared_reason or "no reason was given").split())
         return Status(NOT_RUN, f"{STATUS_TEXT[NOT_RUN]}: {reason}", result.exit_code, reason)
     if result.exit_code == 3:
         return Status(EMAIL_FAILED, STATUS_TEXT[EMAIL_FAILED], 3)
@@ -75,6 +75,7 @@ class ProviderAcross:
     pupils: int = 0
     full_time: FullTime = field(default_factory=FullTime)
     cost_year: Decimal = Decimal(0)
+    costed: int = 0                                      # placements behind cost_year
     cost_unknown: int = 0
     last_visit: dt.date | None = None
     states: list = field(default_factory=list)           # (school name, ProviderState)
@@ -123,6 +124,7 @@ def providers_across(digests: list[SchoolDigest]) -> dict[str, ProviderAcross]:
             p.pupils += use.pupils
             p.full_time = p.full_time + use.full_time
             p.cost_year += use.cost_year
+            p.costed += use.costed
             p.cost_unknown += use.cost_unknown
             if use.last_visit and (p.last_visit is None or use.last_visit > p.last_visit):
                 p.last_visit = use.last_visit
@@ -204,6 +206,18 @@ def trust_figures(facts: TrustFacts) -> TrustFigures:
     ledger.group(_k("attendance", "trust"), sum(d.pupils for d in ran))
     if ran:
         ledger.group_line([_k("attendance", "school", d.folder) for d in ran], _k("attendance", "trust"))
+    # a cost describes the placements behind it (a known daily rate turns it into a number of pupils): a provider
+    # or school with fewer than the limit has its cost suppressed, as the governor pack does; the trust's total
+    # spending is shown, so another row is hidden when one alone would be given away by subtraction
+    for pid, p in providers.items():
+        ledger.group(_k("cost", "provider", pid), p.costed)
+    for d in ran:
+        ledger.group(_k("cost", "school", d.folder), d.costed)
+    ledger.group(_k("cost", "trust"), sum(p.costed for p in providers.values()))
+    if providers:
+        ledger.group_line([_k("cost", "provider", pid) for pid in providers], _k("cost", "trust"), known=True)
+    if ran:
+        ledger.group_line([_k("cost", "school", d.folder) for d in ran], _k("cost", "trust"), known=True)
     pr = protect_ledger(ledger, limit)
 
     # --- worst first, by what is shown ---
@@ -223,7 +237,7 @@ def trust_figures(facts: TrustFacts) -> TrustFigures:
                                             order[d.folder]))
     sections = [_schools_section(facts, results, not_run, ran_sorted, statuses, rules, ledger, show, limit),
                 _providers_section(providers, show, limit),
-                _cost_section(providers, ran_sorted, show, limit)]
+                _cost_section(providers, ran_sorted, pr)]
     for s in sections:
         for t in s.tables:
             for (r, c), key in t.keys.items():
@@ -372,12 +386,16 @@ def _providers_section(providers: dict, show, limit) -> Section:
     return Section("providers", "Providers", intro, [table])
 
 
-def _cost_section(providers: dict, ran_sorted: list[SchoolDigest], show, limit) -> Section:
-    ids = sorted(providers, key=lambda pid: (-providers[pid].cost_year, pid))
-    rows, keys = [], {}
+def _cost_section(providers: dict, ran_sorted: list[SchoolDigest], protection: Protection) -> Section:
+    def cost_shown(key: str, cost: Decimal) -> Decimal:
+        return Decimal(-1) if protection.group(key) else cost      # a suppressed cost sorts after the shown ones
+
+    ids = sorted(providers, key=lambda pid: (-cost_shown(_k("cost", "provider", pid), providers[pid].cost_year), pid))
+    rows, keys, groups = [], {}, {}
     for pid in ids:
         p = providers[pid]
         keys[(len(rows), 4)] = _k("cost_unknown", "provider", pid)
+        groups[len(rows)] = _k("cost", "provider", pid)
         rows.append([pid, p.name or pid, len(p.schools), money(p.cost_year), p.cost_unknown])
     if providers:
         keys[(len(rows), 4)] = _k("cost_unknown", "trust")
@@ -385,16 +403,23 @@ def _cost_section(providers: dict, ran_sorted: list[SchoolDigest], show, limit) 
                      sum(p.cost_unknown for p in providers.values())])
     by_provider = Table(COST_PROVIDERS, ["Provider ID", "Provider", "Schools using it", "Cost this year (£)",
                                          "Placements with no cost per day"], rows,
-                        units={"Cost this year (£)": MONEY}, keys=keys,
+                        units={"Cost this year (£)": MONEY}, keys=keys, groups=groups,
+                        group_columns=("Cost this year (£)",),
                         note="Cost = booked sessions ÷ 2 × Cost per day, from the start of the academic year, added "
-                             "up across the schools. Placements with no Cost per day are not in the cost.")
+                             "up across the schools. Placements with no Cost per day are not in the cost. The cost of "
+                             "a provider with fewer placements than the report's small-number limit is suppressed "
+                             "(and so is another when the total would give it away).")
 
     def used(d: SchoolDigest):
         return None if d.budget is None or not d.budget else percent(d.cost_year, d.budget)
 
-    schools = sorted(ran_sorted, key=lambda d: (used(d) is None, -(used(d) or 0), d.name))
-    s_rows = []
+    def used_shown(d: SchoolDigest):
+        return None if protection.group(_k("cost", "school", d.folder)) else used(d)
+
+    schools = sorted(ran_sorted, key=lambda d: (used_shown(d) is None, -(used_shown(d) or 0), d.name))
+    s_rows, s_groups = [], {}
     for d in schools:
+        s_groups[len(s_rows)] = _k("cost", "school", d.folder)
         spent = money(d.cost_year)
         if d.budget is None:
             s_rows.append([d.name, spent, NO_BUDGET, None, None])
@@ -410,9 +435,11 @@ def _cost_section(providers: dict, ran_sorted: list[SchoolDigest], show, limit) 
     by_school = Table(COST_SCHOOLS, ["School", "Spent this year (£)", "AP budget (£)", "Remaining (£)",
                                      "Budget used (%)"], s_rows,
                       units={"Spent this year (£)": MONEY, "AP budget (£)": MONEY, "Remaining (£)": MONEY,
-                             "Budget used (%)": PERCENT},
+                             "Budget used (%)": PERCENT}, groups=s_groups,
+                      group_columns=("Spent this year (£)", "Remaining (£)", "Budget used (%)"),
                       note="Most of its budget used first. A school's budget is [budget] ap_budget in its "
-                           "school.toml; schools that could not be run are not included.")
+                           "school.toml; schools that could not be run are not included. A school with fewer costed "
+                           "placements than the small-number limit has its spending suppressed.")
     return Section("cost", "Cost", "What provision has cost this academic year, by provider across the trust and "
                    "by school against each school's AP budget.", [by_provider, by_school])
 

@@ -17,6 +17,11 @@ class SchoolResult:
     reason: str = ""                # why it could not be run, in one line
     digest: SchoolDigest | None = None
     console: str = ""
+    report_reason: str = ""         # the reason as the trust report gives it: no path but the school's folder name
+
+    @property
+    def shared_reason(self) -> str:
+        return self.report_reason or self.reason
 
     @property
     def ran(self) -> bool:

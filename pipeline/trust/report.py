@@ -28,9 +28,10 @@ HEADING = "Alternative provision across the trust"
 _DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 
 
-def write_trust_report(facts: TrustFacts, folder: Path, made: dt.datetime | None = None) -> list[Path]:
+def write_trust_report(facts: TrustFacts, folder: Path, made: dt.date | dt.datetime | None = None) -> list[Path]:
     """Write the three files into `folder` (made if missing); returns their paths. `made`: when the report was
-    made, as its header says (default: now, to the second)."""
+    made, as its header says: a day (the trust run gives the day it ran for, so that a rerun that day writes the
+    same bytes) or a time (default: now, to the second)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     made = made or dt.datetime.now().replace(microsecond=0)
@@ -43,12 +44,18 @@ def write_trust_report(facts: TrustFacts, folder: Path, made: dt.datetime | None
     return paths
 
 
-def trust_pack(facts: TrustFacts, fig: TrustFigures, made: dt.datetime) -> GovernorPack:
+def made_text(made: dt.date | dt.datetime) -> str:
+    if isinstance(made, dt.datetime):
+        return f"{abbreviated_date(made.date(), True)} at {made:%H:%M}"
+    return abbreviated_date(made, True)
+
+
+def trust_pack(facts: TrustFacts, fig: TrustFigures, made: dt.date | dt.datetime) -> GovernorPack:
     """The report in the governor pack's shape, for its writers."""
     name, week = facts.settings.name, facts.week
     header = [("Trust", name), ("Week beginning", abbreviated_date(week, True)),
               ("Figures as of", abbreviated_date(fig.as_of, True)),
-              ("Made", f"{abbreviated_date(made.date(), True)} at {made:%H:%M}"), ("Schools", str(len(facts.schools)))]
+              ("Made", made_text(made)), ("Schools", str(len(facts.schools)))]
     return GovernorPack(school=name, term=f"Week beginning {week:%d/%m/%Y}", start=week, end=fig.as_of,
                         as_of=fig.as_of, target_percent=0.0, summary=fig.summary, sections=fig.sections,
                         suppress_below=int(facts.settings.suppress_below or 0), heading=HEADING, header=header,
@@ -87,7 +94,7 @@ def _table_json(section: Section) -> dict:
     return out
 
 
-def trust_summary(facts: TrustFacts, fig: TrustFigures, made: dt.datetime) -> dict:
+def trust_summary(facts: TrustFacts, fig: TrustFigures, made: dt.date | dt.datetime) -> dict:
     """trust_summary.json: the protected tables, plus each school's run status."""
     limit = int(facts.settings.suppress_below or 0)
     tables = {}

@@ -84,7 +84,7 @@ def run_trust(trust_dir: Path, out_dir: Path | None = None, week: dt.date | None
     monday = _trust_week(week, results, today)
     facts = TrustFacts(trust, monday, tuple(results))
     folder = week_folder(out, monday)
-    files = write_trust_report(facts, folder)
+    files = write_trust_report(facts, folder, made=today)
     return TrustOutcome(facts, folder, files, time.perf_counter() - started, workers)
 
 
@@ -164,4 +164,8 @@ def trust_summary_lines(outcome: TrustOutcome) -> list[str]:
              f"  Trust report (names no pupil; small counts hidden), week commencing {long_date(outcome.facts.week)}:"]
     lines += [f"    {p}" for p in outcome.files]
     lines += [f"  Warning: {w}" for w in outcome.facts.settings.warnings]
+    if not outcome.facts.settings.suppress_below:
+        lines.append("  Warning: [trust] suppress_below = 0 in trust.toml, so the trust report shows every number, "
+                     "however small: a count of 1 or 2 pupils may let a reader identify a child. Set "
+                     "suppress_below = 3 (the default) before sharing it.")
     return lines

@@ -7,6 +7,7 @@ written, even a bug, whose details go to a crash log). One school never stops th
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,20 +30,36 @@ class SchoolJob:
 
 
 def run_school(job: SchoolJob) -> SchoolResult:
-    """Run one school; never raises (but for Ctrl+C)."""
+    """Run one school; never raises (but for Ctrl+C). The reason a school could not be run is given twice: in
+    full for the console, and for the trust report with no path but the school's folder name (a file's path can
+    name a pupil: returns/Isla Fairweather.xlsx)."""
     try:
         return _run(job)
     except RunError as exc:
-        return SchoolResult(job.folder, None, reason=str(exc))
+        return SchoolResult(job.folder, None, reason=str(exc), report_reason=_without_paths(str(exc), job))
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
+        why = exc.strerror or type(exc).__name__
         return SchoolResult(job.folder, None, reason=(
             f"the file or folder{where} could not be used ({exc.strerror or exc}): check it exists and that no "
-            "report of this school is open in another program"))
+            "report of this school is open in another program"), report_reason=(
+            f"a file or folder of the school could not be used ({why}): the console of the trust run names it"))
     except Exception as exc:   # a bug: the details in a crash log, one line here, the other schools go on
         from ..crash import crash_line, write_crash_log
         argv = ["--trust", str(job.data_dir.parent), "(school", job.folder + ")"]
-        return SchoolResult(job.folder, None, reason=crash_line(exc, write_crash_log(exc, job.out_dir, job.data_dir, argv)))
+        return SchoolResult(job.folder, None, reason=crash_line(exc, write_crash_log(exc, job.out_dir, job.data_dir, argv)),
+                            report_reason="the tool failed on this school (a bug, not a problem with its files): "
+                                          "the details are in a crash log in the reports folder")
+
+
+def _without_paths(text: str, job: SchoolJob) -> str:
+    """`text` with the school folder's path written as its name, and the trust folder's as 'the trust folder'."""
+    school, trust = job.data_dir, job.data_dir.parent
+    for path, name in ((school, job.folder), (trust, "the trust folder")):
+        for form in {os.path.abspath(path), str(path)}:
+            if form and form != ".":
+                text = text.replace(form, name)
+    return text
 
 
 def _run(job: SchoolJob) -> SchoolResult:
@@ -51,7 +68,7 @@ def _run(job: SchoolJob) -> SchoolResult:
 
     if not job.data_dir.is_dir():
         raise RunError(f"the folder {job.data_dir} listed in trust.toml does not exist: check its name in [trust] "
-                       "schools")
+                       "schools")   # the report gives it as 'the folder <name> listed ...' (_without_paths)
     check_out_dir(job.data_dir, job.out_dir)
     if job.send:
         from ..delivery.oauth import check_microsoft_cache
