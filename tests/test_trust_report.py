@@ -57,7 +57,7 @@ def test_alert_fires_for_five_full_time_pupils_over_two_schools_and_not_for_four
     assert provider(data, "P4")["full_time_pupils"] == 4
     assert [p["provider_id"] for p in data["providers"]] == ["P5", "P4"]          # alerted first
     xlsx = table_rows(tmp_path / "out" / NAMES[0], "Providers", "Provider ID", "Provider")
-    assert [(r[0], r[2], r[5]) for r in xlsx] == [("P5", "Alert", 5), ("P4", "No", 4), ("Total", None, 9)]
+    assert [(r[0], r[2], r[4]) for r in xlsx] == [("P5", "Alert", 5), ("P4", "No", 4), ("Total", None, 9)]
 
 
 def test_alert_fires_for_one_full_time_pupil_with_an_ehc_plan_and_shows_though_its_counts_are_suppressed(tmp_path):
@@ -113,9 +113,10 @@ def test_a_school_that_could_not_be_run_is_first_with_its_reason_then_most_overd
     assert data["schools_total"]["overdue_actions"] == 15
     assert (data["week"], data["version"], data["made"]) == ("2026-11-23", 1, "2026-11-30T07:15:00")
     assert all(s["week_beginning"] == "2026-11-23" for s in data["schools"][1:])
-    xlsx = table_rows(tmp_path / "out" / NAMES[0], "Schools", "School", "Folder")
-    assert [r[1] for r in xlsx] == ["hilltop", "brookfield", "carlton", "ashdown", None]
-    assert xlsx[1][4:11] == [20, 90.0, 95.0, 92.0, 5, 9, 3]
+    xlsx = table_rows(tmp_path / "out" / NAMES[0], "Schools", "School", "Run status")
+    assert [r[-1] for r in xlsx] == ["hilltop", "brookfield", "carlton", "ashdown", None]
+    # what it is sorted by first: status, overdue, attendance this year against target
+    assert xlsx[1][1:9] == ["Ran clean", 9, 95.0, 92.0, 20, 5, 90.0, 3]
     rules = {r["rule"]: r for r in data["actions_by_rule"]}
     assert (rules["review-due"]["overdue"], rules["review-due"]["due"], rules["review-due"]["schools_with_any"]) == (12, 12, 3)
 

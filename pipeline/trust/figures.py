@@ -254,10 +254,10 @@ def _summary(facts: TrustFacts, statuses: dict, providers: dict, by_folder: dict
     codes = Counter(s.code for s in statuses.values())
     parts = [f"{n} school{'s' if n != 1 else ''} in {facts.settings.name}"]
     said = []
-    for code, words in ((NOT_RUN, "could not be run"), (ERRORS, "had errors in its workbooks"),
+    for code, words in ((NOT_RUN, "could not be run"), (ERRORS, "had errors in {its} workbooks"),
                         (EMAIL_FAILED, "had e-mail that failed"), (CLEAN, "ran clean")):
         if codes[code]:
-            said.append(f"{codes[code]} {words}")
+            said.append(f"{codes[code]} {words.format(its='its' if codes[code] == 1 else 'their')}")
     text = parts[0] + (": " + ", ".join(said) if said else "") + "."
     alerted = [p for p in providers.values() if p.alert]
     if alerted:
@@ -273,32 +273,34 @@ def _summary(facts: TrustFacts, statuses: dict, providers: dict, by_folder: dict
 
 
 def _schools_section(facts, results, not_run, ran_sorted, statuses, rules, ledger, show, limit) -> Section:
-    columns = ["School", "Folder", "Run status", "Week beginning", "Pupils in provision", *ATTENDANCE_COLUMNS,
-               "Target (%)", "Pupils below target", "Overdue actions", "Due actions", "Alerts", "Missing returns",
-               "Error findings"]
+    # in the order the table is sorted by (status, overdue actions, attendance against target), so that on a
+    # laptop's screen what puts a school first is in view; the folder and week, for reference, last
+    columns = ["School", "Run status", "Overdue actions", "Attendance this year (%)", "Target (%)",
+               "Pupils in provision", "Pupils below target", "Attendance this week (%)", "Due actions", "Alerts",
+               "Missing returns", "Error findings", "Week beginning", "Folder"]
     units = {c: PERCENT for c in (*ATTENDANCE_COLUMNS, "Target (%)")}
     rows, keys, groups = [], {}, {}
     for r in not_run:
-        rows.append([r.folder, r.folder, statuses[r.folder].text, "", *[None] * 10])
-    count_columns = {4: "pupils", 8: "below_target", 9: "overdue", 10: "due", 11: "alert", 12: "missing_returns",
-                     13: "errors"}
+        rows.append([r.folder, statuses[r.folder].text, *[None] * 10, "", r.folder])
+    count_columns = {2: "overdue", 5: "pupils", 6: "below_target", 8: "due", 9: "alert", 10: "missing_returns",
+                     11: "errors"}
     for d in ran_sorted:
         n = len(rows)
-        rows.append([d.name, d.folder, statuses[d.folder].text, day_text(d.week), d.pupils,
-                     percent(d.week_attended, d.week_possible), percent(d.year_attended, d.year_possible),
-                     d.target_percent, d.below_target, *(sum(getattr(a, st) for a in d.actions)
-                                                          for st in ("overdue", "due", "alert")),
-                     d.missing_returns, d.errors])
+        overdue, due, alert = (sum(getattr(a, st) for a in d.actions) for st in ("overdue", "due", "alert"))
+        rows.append([d.name, statuses[d.folder].text, overdue, percent(d.year_attended, d.year_possible),
+                     d.target_percent, d.pupils, d.below_target, percent(d.week_attended, d.week_possible), due, alert,
+                     d.missing_returns, d.errors, day_text(d.week), d.folder])
         keys.update({(n, c): _k(m, "school", d.folder) for c, m in count_columns.items()})
         groups[n] = _k("attendance", "school", d.folder)
     ran = [d for d in ran_sorted]
     if ran:
         n = len(rows)
-        rows.append([TOTAL, "", "", "", sum(d.pupils for d in ran),
-                     percent(sum(d.week_attended for d in ran), sum(d.week_possible for d in ran)),
+        rows.append([TOTAL, "", ledger.counts[_k("overdue", "trust")],
                      percent(sum(d.year_attended for d in ran), sum(d.year_possible for d in ran)), None,
-                     sum(d.below_target for d in ran), *(ledger.counts[_k(st, "trust")] for st in ("overdue", "due", "alert")),
-                     sum(d.missing_returns for d in ran), sum(d.errors for d in ran)])
+                     sum(d.pupils for d in ran), sum(d.below_target for d in ran),
+                     percent(sum(d.week_attended for d in ran), sum(d.week_possible for d in ran)),
+                     ledger.counts[_k("due", "trust")], ledger.counts[_k("alert", "trust")],
+                     sum(d.missing_returns for d in ran), sum(d.errors for d in ran), "", ""])
         keys.update({(n, c): _k(m, "trust") for c, m in count_columns.items()})
         groups[n] = _k("attendance", "trust")
     schools = Table(SCHOOLS, columns, rows, units=units, keys=keys, groups=groups,
@@ -351,9 +353,9 @@ def _schools_section(facts, results, not_run, ran_sorted, statuses, rules, ledge
 
 
 def _providers_section(providers: dict, show, limit) -> Section:
-    columns = ["Provider ID", "Provider", "Registration alert", "Schools using it", "Pupils", "Full-time pupils",
-               "Full time with EHC plan or looked after", "Last AP-lead visit", "Checks", "Registered",
-               "State of its checks"]
+    columns = ["Provider ID", "Provider", "Registration alert", "Checks", "Full-time pupils",
+               "Full time with EHC plan or looked after", "Pupils", "Schools using it", "Last AP-lead visit",
+               "Registered", "State of its checks"]
     ids = sorted(providers, key=lambda pid: (not providers[pid].alert,
                                              RAG_ORDER.get((providers[pid].worst() or ProviderState(pid, "", "", "", "red", "")).overall, 0),
                                              -_rank(show(_k("provider_pupils", "provider", pid)), limit), pid))
@@ -362,18 +364,18 @@ def _providers_section(providers: dict, show, limit) -> Section:
         p = providers[pid]
         worst = p.worst()
         n = len(rows)
-        rows.append([pid, p.name or pid, ALERT if p.alert else NO_ALERT, len(p.schools), p.pupils,
-                     p.full_time.pupils, p.full_time.priority, day_text(p.last_visit) or "none recorded",
-                     (worst.overall if worst else "red").capitalize(), p.registered_text(), p.checks_text()])
-        keys.update({(n, 4): _k("provider_pupils", "provider", pid), (n, 5): _k("full_time", "provider", pid),
-                     (n, 6): _k("priority", "provider", pid)})
+        rows.append([pid, p.name or pid, ALERT if p.alert else NO_ALERT, (worst.overall if worst else "red").capitalize(),
+                     p.full_time.pupils, p.full_time.priority, p.pupils, len(p.schools),
+                     day_text(p.last_visit) or "none recorded", p.registered_text(), p.checks_text()])
+        keys.update({(n, 6): _k("provider_pupils", "provider", pid), (n, 4): _k("full_time", "provider", pid),
+                     (n, 5): _k("priority", "provider", pid)})
     if providers:
         n = len(rows)
-        rows.append([TOTAL, "", "", "", sum(p.pupils for p in providers.values()),
-                     sum(p.full_time.pupils for p in providers.values()),
-                     sum(p.full_time.priority for p in providers.values()), "", "", "", ""])
-        keys.update({(n, 4): _k("provider_pupils", "trust"), (n, 5): _k("full_time", "trust"),
-                     (n, 6): _k("priority", "trust")})
+        rows.append([TOTAL, "", "", "", sum(p.full_time.pupils for p in providers.values()),
+                     sum(p.full_time.priority for p in providers.values()), sum(p.pupils for p in providers.values()),
+                     "", "", "", ""])
+        keys.update({(n, 6): _k("provider_pupils", "trust"), (n, 4): _k("full_time", "trust"),
+                     (n, 5): _k("priority", "trust")})
     table = Table(PROVIDERS, columns, rows, rag_column="Checks", keys=keys,
                   note="Pupils: placements active on the schools' as-of dates, across the trust. Full time: a pattern "
                        "of Full day Monday to Friday. Registration alert (rule provider-registration): the provider "
