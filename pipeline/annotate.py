@@ -33,6 +33,7 @@ from .findings import ERROR, WARNING, Finding
 from .identifiers import safe_file_part
 from .output import output_path, pinned_datetime, remove_stale_tree, write_bytes
 from .read.workbook import sniff
+from .render.heap import writer
 
 FOLDER = "annotated"
 AUTHOR = "AP monitor"
@@ -61,6 +62,7 @@ def annotation_order(by_file: dict[str, list[Finding]]) -> list[str]:
     return sorted(by_file, key=key)
 
 
+@writer
 def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None = None,
                     limit: int = MAX_COPIES, skipped: list | None = None,
                     elsewhere: dict[str, Path] | None = None) -> list[Path]:
