@@ -18,8 +18,11 @@ are left out of the copy. The copy's path is made only of safe file-name parts, 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
+import os
 import re
+import tempfile
 import warnings
 import zipfile
 from collections import defaultdict
@@ -30,6 +33,7 @@ from .findings import ERROR, WARNING, Finding
 from .identifiers import safe_file_part
 from .output import output_path, pinned_datetime, remove_stale_tree, write_bytes
 from .read.workbook import sniff
+from .render.heap import writer
 
 FOLDER = "annotated"
 AUTHOR = "AP monitor"
@@ -58,6 +62,7 @@ def annotation_order(by_file: dict[str, list[Finding]]) -> list[str]:
     return sorted(by_file, key=key)
 
 
+@writer
 def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None = None,
                     limit: int = MAX_COPIES, skipped: list | None = None,
                     elsewhere: dict[str, Path] | None = None) -> list[Path]:
@@ -341,16 +346,68 @@ def _put(ws, row: int, col: int, value):
 
 def _save(wb) -> bytes:
     """The workbook's bytes, the same on every run: openpyxl's save stamps the time twice (core.xml's
-    modified, and each zip entry's time), so write without the first and re-pack with a fixed time."""
+    modified, and each zip entry's time), so write without the first and with every entry's time fixed.
+
+    One pass, in memory: each worksheet goes straight into the zip (openpyxl's own save writes each to a
+    temporary file first, then copies it in), and each entry is written with the fixed time (not written
+    with the clock's, then unpacked and packed again). The bytes are those of that longer way: a worksheet's
+    entry keeps the file attributes the temporary file would have given it."""
+    out = io.BytesIO()
+    with _PinnedZip(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        _in_memory_writer()(wb, archive).save()
+    return out.getvalue()
+
+
+class _PinnedZip(zipfile.ZipFile):
+    """A zip whose entries all carry ZIP_TIME instead of the time they were written."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            name = zinfo_or_arcname
+            zinfo_or_arcname = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            zinfo_or_arcname.compress_type = self.compression
+            zinfo_or_arcname._compresslevel = self.compresslevel
+            zinfo_or_arcname.external_attr = (0o40775 << 16 | 0x10) if name.endswith("/") else 0o600 << 16
+        return super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        zinfo = zipfile.ZipInfo.from_file(filename, arcname)
+        zinfo.date_time = ZIP_TIME
+        zinfo.compress_type = self.compression if compress_type is None else compress_type
+        zinfo._compresslevel = self.compresslevel if compresslevel is None else compresslevel
+        with open(filename, "rb") as src:
+            self.writestr(zinfo, src.read())
+
+
+@functools.cache
+def _in_memory_writer():
+    """openpyxl's ExcelWriter, writing each worksheet's XML in memory (openpyxl imported only when a copy is made)."""
+    from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+    from openpyxl.worksheet._writer import WorksheetWriter
     from openpyxl.writer.excel import ExcelWriter
 
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).save()
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
+    class InMemoryWriter(ExcelWriter):
+        def write_worksheet(self, ws):      # openpyxl 3.1's, with the sheet's XML kept in memory
+            if self.workbook.write_only:    # never here (a loaded workbook): openpyxl's own way
+                return super().write_worksheet(ws)
+            ws._drawing = SpreadsheetDrawing()
+            ws._drawing.charts = ws._charts
+            ws._drawing.images = ws._images
+            writer = WorksheetWriter(ws, out=io.BytesIO())
+            writer.write()
+            ws._rels = writer._rels
+            zinfo = zipfile.ZipInfo(ws.path[1:], date_time=ZIP_TIME)
+            zinfo.compress_type = self._archive.compression
+            zinfo._compresslevel = self._archive.compresslevel
+            zinfo.external_attr = _temporary_file_attributes()
+            self._archive.writestr(zinfo, writer.read())
+            self.manifest.append(ws)
+
+    return InMemoryWriter
+
+
+@functools.cache
+def _temporary_file_attributes() -> int:
+    """The zip attributes of a temporary file as openpyxl makes one (ZipInfo.from_file): found once a process."""
+    with tempfile.NamedTemporaryFile(mode="w+", prefix="openpyxl.") as probe:
+        return (os.stat(probe.name).st_mode & 0xFFFF) << 16

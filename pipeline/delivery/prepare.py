@@ -8,6 +8,7 @@ from pathlib import Path
 from ..model import Facts
 from ..output import output_path, remove_stale
 from ..provider_week import RETURNS_FOLDER, PlannedReturn
+from ..render.heap import writer
 from ..render.provider_return import write_provider_return
 from .messages import Outgoing, build_message, write_outbox
 
@@ -15,6 +16,7 @@ OUTBOX_FOLDER = "outbox"
 STALE_PATTERN = "[!.]*_????-??-??{suffix}"     # <Provider ID>_<YYYY-MM-DD><suffix>, never a hidden file
 
 
+@writer
 def prepare_deliveries(result: Facts, folder: Path, passwords: dict[str, str]) -> list[tuple[Outgoing, EmailMessage]]:
     """Write returns_to_send/ and outbox/ in the week's folder; the messages, ready to send."""
     folder = Path(folder)

@@ -15,6 +15,7 @@ from ..milestones import MILESTONE_HEADERS
 from ..model import Facts
 from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime
 from ..schema import PROVIDER_CHECKS
+from .heap import writer
 from .changes_wording import change_rows, changes_sentence
 from .wording import first_step, reconciliation_note, report_actions, safeguarding_first, summary_counts
 
@@ -58,6 +59,7 @@ class Styled:
     fmt: str
 
 
+@writer
 def write_xlsx_report(result: Facts, path) -> None:
     with atomic_path(Path(path)) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
@@ -129,12 +131,17 @@ def _table_sheet(wb, f, result, name: str, headers: list[str], rows: list[list],
     """A sheet holding one Excel table with a frozen, repeated header row."""
     ws = wb.add_worksheet(name)
     formats = formats or {}
+    column_formats = [f[formats.get(c, "wrap" if h in WIDE else "top")] for c, h in enumerate(headers)]
+    write_string = ws.write_string
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
-            if isinstance(value, Styled):
+            if type(value) is str:          # most cells: straight to the sheet (what _put does with text)
+                if value:
+                    write_string(r, c, value, column_formats[c])
+            elif isinstance(value, Styled):
                 _put(ws, r, c, value.value, f[value.fmt])
             else:
-                _put(ws, r, c, value, f[formats.get(c, "wrap" if headers[c] in WIDE else "top")])
+                _put(ws, r, c, value, column_formats[c])
     widths, turned = _widths(headers, rows)
     ws.add_table(0, 0, max(len(rows), 1), len(headers) - 1, {
         "name": name.replace(" ", ""), "style": "Table Style Medium 2", "autofilter": True,
@@ -145,8 +152,9 @@ def _table_sheet(wb, f, result, name: str, headers: list[str], rows: list[list],
     for c, h in enumerate(headers):
         ws.set_column(c, c, widths[c], f["wrap"] if h in WIDE else None)
     ws.set_row(0, _header_height(headers, widths, turned))
+    wide = [(c, widths[c]) for c, h in enumerate(headers) if h in WIDE]
     for r, row in enumerate(rows, start=1):
-        lines = max([_lines(_plain(v), widths[c]) for c, v in enumerate(row) if headers[c] in WIDE] + [1])
+        lines = max([_lines(_plain(row[c]), width) for c, width in wide] + [1])
         if lines > 1:
             ws.set_row(r, LINE * lines)
     ws.freeze_panes(1, 0)
@@ -189,7 +197,7 @@ def _widths(headers: list[str], rows: list[list]) -> tuple[list[float], set[int]
 def _wrap(text: str, width: float) -> list[str]:
     """The lines a wrapped cell of `width` characters shows `text` in (a greedy estimate: Calibri's average
     letter is a little narrower than the width unit, wide capitals and bold a little wider)."""
-    room = max(int(width * 1.15) - 1, 1)
+    room = _room(width)
     lines = []
     for para in str(text).split("\n"):
         line = ""
@@ -211,8 +219,18 @@ def _wrap(text: str, width: float) -> list[str]:
     return lines
 
 
+def _room(width: float) -> int:
+    """The letters a line of a wrapped cell `width` characters wide holds (see _wrap)."""
+    return max(int(width * 1.15) - 1, 1)
+
+
 def _lines(value, width: float) -> int:
-    return 1 if value is None or value == "" else len(_wrap(_text(value), width))
+    if value is None or value == "":
+        return 1
+    text = _text(value)
+    if len(text) <= _room(width) and "\n" not in text:
+        return 1        # fits on one line: what _wrap would say, without wrapping it word by word
+    return len(_wrap(text, width))
 
 
 def _upright(header: str, width: float) -> int:
