@@ -6,7 +6,9 @@ the one saved last wins.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -53,13 +55,32 @@ def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=
     from ..progress import progress
 
     read, by_fold = [], _by_fold(regs)
-    for path in progress(return_files(data_dir), "Reading returns"):
-        rel = path.relative_to(data_dir).as_posix()
-        own = Findings()
-        read.append((read_return(path, rel, regs, own, by_fold, passwords, cache), rel, own))
+    with _collector_paused():
+        for path in progress(return_files(data_dir), "Reading returns"):
+            rel = path.relative_to(data_dir).as_posix()
+            own = Findings()
+            read.append((read_return(path, rel, regs, own, by_fold, passwords, cache), rel, own))
     if cache is not None:
         cache.finish()       # every file was read: entries of files gone or changed are dropped
     return accept_returns(read, findings, calendar)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cycle collector off while the returns are read, and what was read then set aside from it
+    (gc.freeze) for the rest of the process. Reading makes a few hundred thousand small objects (rows, marks,
+    sources) that hold no cycles and live until the run ends; each full sweep of the collector would walk
+    them all again, in every later step of the run (measured on a warm run of 5,937 returns: about 0.7 s of
+    7 s of CPU). Frozen objects are still freed by reference counting as usual; only a cycle among them would
+    outlive the run's need of it, and reading makes none."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was:
+            gc.enable()
 
 
 def accept_returns(read: list[tuple[Return | None, str, Findings]], findings: Findings, calendar=None) -> list[Return]:
