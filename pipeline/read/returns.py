@@ -67,17 +67,20 @@ def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=
 
 @contextlib.contextmanager
 def _collector_paused():
-    """Python's cycle collector off while the returns are read, and what was read then set aside from it
-    (gc.freeze) for the rest of the process. Reading makes a few hundred thousand small objects (rows, marks,
-    sources) that hold no cycles and live until the run ends; each full sweep of the collector would walk
-    them all again, in every later step of the run (measured on a warm run of 5,937 returns: about 0.7 s of
-    7 s of CPU). Frozen objects are still freed by reference counting as usual; only a cycle among them would
-    outlive the run's need of it, and reading makes none."""
+    """Python's cycle collector off while the returns are read, then one full collection and what is left set
+    aside from the collector (gc.freeze) until the next read. Reading makes a few hundred thousand small
+    objects (rows, marks, sources) that hold no cycles and live until the run ends; each full sweep of the
+    collector would walk them all again in every later step of the run (measured on a warm run of 5,937
+    returns: about 0.7 s of 7 s of CPU). Frozen objects are still freed by reference counting as usual; the
+    collection before the freeze leaves no garbage in it, and the next read (another school of a trust
+    run, another test) gives what was frozen back to the collector first."""
     was = gc.isenabled()
+    gc.unfreeze()
     gc.disable()
     try:
         yield
     finally:
+        gc.collect()
         gc.freeze()
         if was:
             gc.enable()
