@@ -183,15 +183,23 @@ def spoil_truncated(path: Path) -> None:
 def spoil_entry(path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute("UPDATE entries SET payload = ?", (b"\x78\x01garbage",))
+        db.execute("UPDATE checked SET payload = ?", (b"\x78\x01garbage",))
+
+
+def spoil_checked_entry(path: Path) -> None:
+    """Only the checked result is damaged: the grids stored beside it are fine."""
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE checked SET payload = ?", (b"\x78\x01garbage",))
 
 
 def spoil_entry_checksum(path: Path) -> None:
     """A flipped byte inside a still-compressed entry: zlib's checksum catches it."""
     with sqlite3.connect(path) as db:
-        key, blob = db.execute("SELECT digest, payload FROM entries").fetchone()
-        blob = bytearray(blob)
-        blob[len(blob) // 2] ^= 0x01
-        db.execute("UPDATE entries SET payload = ? WHERE digest = ?", (bytes(blob), key))
+        for table in ("entries", "checked"):
+            blob = db.execute(f"SELECT payload FROM {table}").fetchone()[0]
+            blob = bytearray(blob)
+            blob[len(blob) // 2] ^= 0x01
+            db.execute(f"UPDATE {table} SET payload = ?", (bytes(blob),))
 
 
 def spoil_empty_sqlite(path: Path) -> None:
@@ -200,8 +208,8 @@ def spoil_empty_sqlite(path: Path) -> None:
         db.execute("CREATE TABLE other (x)")
 
 
-@pytest.mark.parametrize("spoil", [spoil_random, spoil_version, spoil_truncated, spoil_entry, spoil_entry_checksum,
-                                   spoil_empty_sqlite])
+@pytest.mark.parametrize("spoil", [spoil_random, spoil_version, spoil_truncated, spoil_entry, spoil_checked_entry,
+                                   spoil_entry_checksum, spoil_empty_sqlite])
 def test_a_damaged_or_old_cache_is_rebuilt_with_a_notice_and_the_outputs_are_unchanged(tmp_path, spoil):
     data, out = small_school(tmp_path / "data"), tmp_path / "out"
     write_return(data / "returns" / f"PRV1_{NOV_23}.xlsx", "PRV1", NOV_23, [("P001", ["I", "N"] + ["B"] * 8)])

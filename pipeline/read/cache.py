@@ -3,8 +3,12 @@
 An embedded SQLite file (`returns.sqlite` in the folder `[paths] cache`, default `OUT/.cache`, never
 inside the school folder unless the setting says so) maps the sha256 of a file's bytes to what came out
 of the workbook: its sheet names, its saved time, the grids of the sheets a return is read from
-(Attendance, Incidents, _meta) and which of their cells hold a formula. Never the checked result: the checks depend on the registers, so they
-run again on the stored grids, and the findings are the same with or without the cache.
+(Attendance, Incidents, _meta) and which of their cells hold a formula. Beside it, keyed by the file's path
+and hash, the checked result (pipeline.read.checked): the Return it gave, or None, its own findings, and
+every question that checking asked of the registers with the answer. A later run uses that result only if
+its registers answer each question the same; else it checks the stored grids again. So an unchanged return
+against unchanged registers costs a lookup, and the findings are the same with or without the cache. A
+checked result is dropped when the program's own code changes (meta 'checks'); its grids are kept.
 
 - A changed file has another hash: it is read again. A file no longer present drops out at the end of
   the run (`finish`), and so does any entry not used by it.
@@ -30,7 +34,8 @@ from pathlib import Path
 
 FILENAME = "returns.sqlite"
 FOLDER = ".cache"
-VERSION = "2"          # the layout of an entry; change it when what is stored or how changes (2: formula cells)
+VERSION = "3"          # the layout of an entry; change it when what is stored or how changes (2: formula cells,
+                       # 3: the checked results of returns)
 
 _DATE, _DATETIME, _TIME, _DURATION = "d", "dt", "t", "td"
 
@@ -165,6 +170,9 @@ class ReturnsCache:
         self.used: set[str] = set()
         self.hits = self.misses = 0
         self._read: dict[str, bytes] = {}     # entries read this run, put back if the file is rebuilt
+        self.checked_used: set[tuple[str, str]] = set()         # (path, hash) of the checked results used
+        self._checked_read: dict[tuple[str, str], bytes] = {}
+        self._code: str | None = None
         self._db: sqlite3.Connection | None = None
         self._off_reason: str | None = None
         self._parser = _parser()
@@ -199,6 +207,7 @@ class ReturnsCache:
             except sqlite3.Error as exc:
                 problem = f"it is damaged or not a cache file ({exc})"
             if problem is None:
+                self._same_checks()
                 return
             self._rebuild(problem)
             return
@@ -218,18 +227,43 @@ class ReturnsCache:
             "BEGIN;"
             "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
             "CREATE TABLE entries (digest TEXT PRIMARY KEY, payload BLOB NOT NULL) WITHOUT ROWID;"
+            "CREATE TABLE checked (path TEXT NOT NULL, digest TEXT NOT NULL, payload BLOB NOT NULL,"
+            " PRIMARY KEY (path, digest)) WITHOUT ROWID;"
             "COMMIT;")
-        self._db.executemany("INSERT INTO meta VALUES (?, ?)", [("version", VERSION), ("parser", self._parser)])
+        self._db.executemany("INSERT INTO meta VALUES (?, ?)", [("version", VERSION), ("parser", self._parser),
+                                                                ("checks", self._checks())])
+
+    def _checks(self) -> str:
+        """The fingerprint of the program's checks (pipeline.read.checked.code_fingerprint), worked out once."""
+        if self._code is None:
+            from .checked import code_fingerprint
+            self._code = code_fingerprint()
+        return self._code
+
+    def _same_checks(self) -> None:
+        """Drop every checked result when the program's checks have changed since they were stored (the grids
+        stay: they are what the workbooks hold, whatever checks them)."""
+        stored = self._db.execute("SELECT value FROM meta WHERE key = 'checks'").fetchone()
+        if stored is not None and stored[0] == self._checks():
+            return
+        try:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM checked")
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('checks', ?)", (self._checks(),))
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rebuild(f"it cannot be written ({exc})")
 
     def _check(self) -> str | None:
         """None if the file is a cache of this version; else what is wrong with it."""
         tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not {"meta", "entries"} <= tables:
+        if not {"meta", "entries", "checked"} <= tables:
             return "it is not a cache of this program"
         meta = dict(self._db.execute("SELECT key, value FROM meta"))
         if meta.get("version") != VERSION or meta.get("parser") != self._parser:
             return f"it was written by another version (cache {meta.get('version')}, {meta.get('parser')})"
         self._db.execute("SELECT count(*) FROM entries").fetchone()
+        self._db.execute("SELECT count(*) FROM checked").fetchone()
         return None
 
     def _rebuild(self, problem: str) -> None:
@@ -245,6 +279,11 @@ class ReturnsCache:
             if self._read:     # each of these came out whole (zlib's checksum) and was used already
                 self._db.execute("BEGIN")
                 self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", self._read.items())
+            if self._checked_read:
+                if not self._db.in_transaction:
+                    self._db.execute("BEGIN")
+                self._db.executemany("INSERT OR REPLACE INTO checked VALUES (?, ?, ?)",
+                                     [(p, d, b) for (p, d), b in self._checked_read.items()])
         except (OSError, sqlite3.Error) as exc:
             self._close()
             self._off(f"it cannot be rebuilt ({getattr(exc, 'strerror', None) or exc})")
@@ -305,6 +344,47 @@ class ReturnsCache:
         self.used.add(key)
         self._read[key] = blob
 
+    def keep(self, key: str) -> None:
+        """Keep the grids stored for this hash past finish() without reading them (a checked result of the
+        same file was used: the grids are wanted again when the registers change)."""
+        self.used.add(key)
+
+    def get_checked(self, rel: str, key: str, use) -> object | None:
+        """`use(payload)` of the checked result stored for the file `rel` with this hash, or None when there is
+        none or `use` gives None (the registers answer otherwise now). `use` raises on a damaged entry: the
+        file is then rebuilt."""
+        if not self._ready(create=False):
+            return None
+        try:
+            row = self._db.execute("SELECT payload FROM checked WHERE path = ? AND digest = ?", (rel, key)).fetchone()
+        except sqlite3.Error as exc:
+            self._rebuild(f"it is damaged ({exc})")
+            return None
+        if row is None:
+            return None
+        try:
+            result = use(row[0])
+        except Exception as exc:  # a damaged entry: trust nothing in the file
+            self._rebuild(f"an entry cannot be read ({type(exc).__name__})")
+            return None
+        if result is not None:
+            self.checked_used.add((rel, key))
+            self._checked_read[(rel, key)] = row[0]
+        return result
+
+    def put_checked(self, rel: str, key: str, blob: bytes) -> None:
+        if not self._ready(create=True):
+            return
+        try:
+            if not self._db.in_transaction:
+                self._db.execute("BEGIN")
+            self._db.execute("INSERT OR REPLACE INTO checked VALUES (?, ?, ?)", (rel, key, blob))
+        except sqlite3.Error as exc:
+            self._off(f"it cannot be written ({exc})")
+            return
+        self.checked_used.add((rel, key))
+        self._checked_read[(rel, key)] = blob
+
     def finish(self) -> None:
         """Drop the entries this run did not use (files deleted or changed since), save, and close."""
         if not self._ready(create=False):
@@ -314,6 +394,8 @@ class ReturnsCache:
                 self._db.execute("BEGIN")
             stale = [(k,) for (k,) in self._db.execute("SELECT digest FROM entries") if k not in self.used]
             self._db.executemany("DELETE FROM entries WHERE digest = ?", stale)
+            stale = [k for k in self._db.execute("SELECT path, digest FROM checked") if k not in self.checked_used]
+            self._db.executemany("DELETE FROM checked WHERE path = ? AND digest = ?", stale)
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             self._off(f"it cannot be written ({exc})")
