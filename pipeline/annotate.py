@@ -33,7 +33,7 @@ from .findings import ERROR, WARNING, Finding
 from .identifiers import safe_file_part
 from .output import output_path, pinned_datetime, remove_stale_tree, write_bytes
 from .read.workbook import sniff
-from .render.heap import writer
+from .heap import writer
 
 FOLDER = "annotated"
 AUTHOR = "AP monitor"

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..model import Facts
 from ..output import output_path, remove_stale
 from ..provider_week import RETURNS_FOLDER, PlannedReturn
-from ..render.heap import writer
+from ..heap import writer
 from ..render.provider_return import write_provider_return
 from .messages import Outgoing, build_message, write_outbox
 

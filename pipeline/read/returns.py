@@ -6,9 +6,7 @@ the one saved last wins.
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from xlsxwriter.utility import xl_col_to_name
 from .. import schema
 from ..schema import META_SHEET
 from ..calendar import monday_of
+from ..heap import collector_paused
 from ..identifiers import fold_key, shown
 from ..findings import Finding, Findings, quotable
 from ..records import Incident, ReturnRow, Source, source_of
@@ -55,7 +54,7 @@ def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=
     from ..progress import progress
 
     read, by_fold = [], _by_fold(regs)
-    with _collector_paused():
+    with collector_paused():
         for path in progress(return_files(data_dir), "Reading returns"):
             rel = path.relative_to(data_dir).as_posix()
             own = Findings()
@@ -63,27 +62,6 @@ def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=
     if cache is not None:
         cache.finish()       # every file was read: entries of files gone or changed are dropped
     return accept_returns(read, findings, calendar)
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Python's cycle collector off while the returns are read, then one full collection and what is left set
-    aside from the collector (gc.freeze) until the next read. Reading makes a few hundred thousand small
-    objects (rows, marks, sources) that hold no cycles and live until the run ends; each full sweep of the
-    collector would walk them all again in every later step of the run (measured on a warm run of 5,937
-    returns: about 0.7 s of 7 s of CPU). Frozen objects are still freed by reference counting as usual; the
-    collection before the freeze leaves no garbage in it, and the next read (another school of a trust
-    run, another test) gives what was frozen back to the collector first."""
-    was = gc.isenabled()
-    gc.unfreeze()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.collect()
-        gc.freeze()
-        if was:
-            gc.enable()
 
 
 def accept_returns(read: list[tuple[Return | None, str, Findings]], findings: Findings, calendar=None) -> list[Return]:

@@ -16,7 +16,7 @@ from ..output import write_text
 from ..schema import PROVIDER_CHECKS
 from ..trend import trend_text
 from .changes_wording import change_rows, changes_sentence
-from .heap import writer
+from ..heap import writer
 from .pages import ENV
 from .wording import actions_by_person, first_step, owner_heading, reconciliation_note, report_actions, safeguarding_first, summary_counts
 

@@ -15,7 +15,7 @@ from ..milestones import MILESTONE_HEADERS
 from ..model import Facts
 from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime
 from ..schema import PROVIDER_CHECKS
-from .heap import writer
+from ..heap import writer
 from .changes_wording import change_rows, changes_sentence
 from .wording import first_step, reconciliation_note, report_actions, safeguarding_first, summary_counts
 

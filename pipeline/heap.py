@@ -1,4 +1,7 @@
-"""Writers leave the run's facts out of Python's cyclic garbage collection while they write.
+"""Python's cyclic garbage collector kept off the run's own long-lived objects: while the returns are read
+(collector_paused) and while the writers write (facts_frozen, @writer). Reference counting frees them as usual.
+
+Writers leave the run's facts out of Python's cyclic garbage collection while they write.
 
 By the time the reports are written, the run holds its facts: at L (2,000 placements) several hundred
 thousand objects. A writer makes as many again (xlsxwriter keeps a record per cell, Jinja a string per piece
@@ -35,3 +38,24 @@ def writer(fn):
         with facts_frozen():
             return fn(*args, **kwargs)
     return wrapped
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Python's cycle collector off while the returns are read, then one full collection and what is left set
+    aside from the collector (gc.freeze) until the next read. Reading makes a few hundred thousand small
+    objects (rows, marks, sources) that hold no cycles and live until the run ends; each full sweep of the
+    collector would walk them all again in every later step of the run (measured on a warm run of 5,937
+    returns: about 0.7 s of 7 s of CPU). Frozen objects are still freed by reference counting as usual; the
+    collection before the freeze leaves no garbage in it, and the next read (another school of a trust
+    run, another test) gives what was frozen back to the collector first."""
+    was = gc.isenabled()
+    gc.unfreeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.freeze()
+        if was:
+            gc.enable()

@@ -1,9 +1,9 @@
-"""Writers leave the run's facts out of the cyclic garbage collector's walks while they write (render/heap.py)."""
+"""Writers leave the run's facts out of the cyclic garbage collector's walks while they write (pipeline/heap.py)."""
 from __future__ import annotations
 
 import gc
 
-from pipeline.render import heap
+from pipeline import heap
 
 
 class Cycle:
