@@ -270,3 +270,24 @@ def test_suppression_turned_off_is_a_console_warning(tmp_path, capsys):
     assert "  Warning: [trust] suppress_below = 0 in trust.toml, so the trust report shows every number" in out
     assert "  Warning: trust.toml: [trust] supress is not a setting this tool knows; it is ignored (did you mean " \
            "suppress_below?)." in out
+
+
+def test_trust_out_is_taken_from_the_folder_that_holds_the_trust_folder(tmp_path, monkeypatch):
+    trust = make_trust(tmp_path)
+    (trust / "trust.toml").write_text(trust_toml(["cedars"], 'out = "trust-reports"\n'), encoding="utf-8")
+    monkeypatch.chdir(trust / "cedars")          # as a scheduled task starts in C:\Windows\System32
+    assert main(["--trust", str(trust), "--week", WEEK], today=TODAY) == 1     # the trust register's PRV1 has no Name
+    assert (tmp_path / "trust-reports" / WEEK / "trust_report.xlsx").is_file()
+    assert (tmp_path / "trust-reports" / WEEK / "cedars" / "summary.json").is_file()
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--jobs", "2", "--data", "x"], "--jobs only works together with --trust"),
+    (["--trust", "t", "--data", "x"], "--trust cannot be used together with --data"),
+    (["--trust", "t", "--governor-pack", "Autumn 2026"], "--trust cannot be used together with --governor-pack"),
+    (["--trust", "t", "--jobs", "0"], "is not a number of schools to run at once"),
+])
+def test_options_that_do_not_go_with_trust_are_exit_2(tmp_path, capsys, argv, says):
+    assert main(argv, today=TODAY) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Cannot run: ") and says in err
