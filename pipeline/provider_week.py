@@ -58,6 +58,8 @@ def plan_returns(settings: Settings, calendar: SchoolCalendar, registers: Regist
     expected: dict[str, set] = {}
     for pid, _, day, session in expected_sessions(registers.placements, calendar, monday, monday + dt.timedelta(days=4)):
         expected.setdefault(pid, set()).add((day.weekday(), session))
+    same: dict[frozenset, set] = {}     # pupils expected at the same sessions share one set (read, never changed)
+    expected = {pid: same.setdefault(frozenset(sessions), sessions) for pid, sessions in expected.items()}
     plans: dict[str, PlannedReturn] = {}
     for p in sorted(registers.placements, key=lambda p: p.placement_id):
         if p.placement_id not in expected:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from .. import schema
 from ..errors import RunError
@@ -64,7 +64,7 @@ def _required_sheet(book: Book, name: str, sheet: schema.Sheet, findings: Findin
     grid = _grid(book, name, actual)
     if find_header(grid, sheet) is None:
         raise RunError(_no_header(grid, name, actual, sheet))
-    return actual, read_table(grid, sheet, name, actual, findings, book.formula_cells(actual))
+    return actual, read_table(grid, sheet, name, actual, findings, book.formula_cells(actual), lazy=True)
 
 
 def _no_header(grid: list[list], name: str, actual: str, sheet: schema.Sheet) -> str:
@@ -132,16 +132,27 @@ def _read_registers(open_book: Callable[[str], Book | StoredBook], findings: Fin
     regs.providers = providers_from_book(open_book("providers.xlsx"), findings, regs.ambiguous_providers)
     book = open_book("placements.xlsx")
     sheet_name, table = _required_sheet(book, "placements.xlsx", schema.PLACEMENTS, findings)
-    regs.placements = _placements(table.rows, sheet_name, regs.providers, findings, regs.ambiguous_providers)
+    regs.placements = _checked(_placements, table.rows, sheet_name, regs.providers, regs.ambiguous_providers, findings)
     for spec, reader, target in ((schema.REVIEWS, _reviews, "reviews"), (schema.EXCLUSIONS, _exclusions, "exclusions")):
         actual = book.find_sheet(spec.name)
         if actual is None:
             continue
         optional = read_table(_grid(book, "placements.xlsx", actual), spec, "placements.xlsx", actual, findings,
-                              book.formula_cells(actual))
+                              book.formula_cells(actual), lazy=True)
         if optional is not None:
-            setattr(regs, target, reader(optional.rows, actual, regs, findings))
+            setattr(regs, target, _checked(reader, optional.rows, actual, regs, findings))
     return regs
+
+
+def _checked(reader: Callable, rows, *args):
+    """reader(rows, *args, findings) over rows that read_table reads as they are reached (lazy): its findings
+    follow every finding of reading the rows, as when every row was read first (the cap per sheet keeps the
+    first ones), while no more than one Row is held at a time."""
+    *args, findings = args
+    checks = Findings()
+    out = reader(rows, *args, checks)
+    findings.extend(checks)
+    return out
 
 
 def providers_from_book(book: Book | StoredBook, findings: Findings, ambiguous: dict | None = None) -> dict:
@@ -149,8 +160,12 @@ def providers_from_book(book: Book | StoredBook, findings: Findings, ambiguous: 
     typed, the kept one first] for each ID typed a second time in other capitals or spaces (that later row
     is left out)."""
     sheet_name, table = _required_sheet(book, "providers.xlsx", schema.PROVIDERS, findings)
+    return _checked(_providers, table.rows, sheet_name, ambiguous, findings)
+
+
+def _providers(rows, sheet_name: str, ambiguous: dict | None, findings: Findings) -> dict:
     providers, seen = {}, {}
-    for row in table.rows:
+    for row in rows:
         if required_blank(row, "provider_id", "Provider ID", "providers.xlsx", sheet_name, findings,
                           "this row is left out, so no placement can use it."):
             continue
@@ -174,8 +189,8 @@ def providers_from_book(book: Book | StoredBook, findings: Findings, ambiguous: 
     return providers
 
 
-def _placements(rows: list[Row], sheet: str, providers: dict, findings: Findings,
-                ambiguous: dict | None = None) -> list[Placement]:
+def _placements(rows: Iterable[Row], sheet: str, providers: dict, ambiguous: dict | None,
+                findings: Findings) -> list[Placement]:
     file = "placements.xlsx"
     out, seen = [], set()
     provider_ids = {fold_key(p): p for p in providers}
@@ -281,7 +296,7 @@ def _upn_problem(raw, upn: str) -> str | None:
     return upn_problem(upn)
 
 
-def _reviews(rows: list[Row], sheet: str, regs: Registers, findings: Findings) -> list[ReviewEvent]:
+def _reviews(rows: Iterable[Row], sheet: str, regs: Registers, findings: Findings) -> list[ReviewEvent]:
     out = []
     for row in rows:
         if _event_problem(row, sheet, regs, findings, ("placement_id", "Placement ID"), ("date", "Date"), ("type", "Type")):
@@ -295,7 +310,7 @@ def _reviews(rows: list[Row], sheet: str, regs: Registers, findings: Findings) -
     return out
 
 
-def _exclusions(rows: list[Row], sheet: str, regs: Registers, findings: Findings) -> list[Exclusion]:
+def _exclusions(rows: Iterable[Row], sheet: str, regs: Registers, findings: Findings) -> list[Exclusion]:
     out = []
     for row in rows:
         if _event_problem(row, sheet, regs, findings, ("upn", "UPN"), ("type", "Type"), ("first_day", "First day")):

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import functools
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .. import schema
 from ..findings import Findings
+from ..records import RowCells
 from .cells import is_blank, parse_cell, text
 
 HEADER_SEARCH_ROWS = 30
@@ -62,7 +64,7 @@ class Row:
     number: int                                   # Excel row number, as a person sees it
     values: dict = field(default_factory=dict)    # column key -> parsed value (None = blank or unreadable)
     raw: dict = field(default_factory=dict)       # column key -> value as found
-    cells: dict = field(default_factory=dict)     # column key -> 'E7'
+    cells: Mapping = field(default_factory=dict)  # column key -> 'E7' (a RowCells from read_table)
     bad: set = field(default_factory=set)         # column keys that could not be read
     formulas: set = field(default_factory=set)    # column keys whose cell is a refused formula (also in bad)
 
@@ -118,10 +120,12 @@ def missing_headers(grid: list[list], sheet: schema.Sheet) -> tuple[int, list[st
 
 
 def read_table(grid: list[list], sheet: schema.Sheet, file: str, sheet_name: str, findings: Findings,
-               formulas: frozenset = frozenset()) -> Table | None:
+               formulas: frozenset = frozenset(), lazy: bool = False) -> Table | None:
     """Parse every non-blank row under the header. None (with a finding) if there is no header row.
     `formulas`: the sheet's formula cells, (row, col) from 0 (Book.formula_cells); a formula in a column
-    that takes a name, a date, a code or an ID is a 'formula-in-cell' error, and the cell is taken as blank."""
+    that takes a name, a date, a code or an ID is a 'formula-in-cell' error, and the cell is taken as blank.
+    `lazy`: the Table's rows are an iterator that reads each row (and adds its findings) only when it is
+    reached, so that a caller making one record per row never holds every Row of a 100,000-row sheet."""
     found = find_header(grid, sheet)
     if found is None:
         missing = ", ".join(sheet.required_headers)
@@ -131,19 +135,23 @@ def read_table(grid: list[list], sheet: schema.Sheet, file: str, sheet_name: str
         return None
     header_row, columns = found
     _duplicate_headers(grid[header_row], header_row, sheet, columns, file, sheet_name, findings)
+    rows = _rows(grid, header_row, sheet, columns, file, sheet_name, findings, formulas)
+    return Table(header_row, columns, rows if lazy else list(rows))
+
+
+def _rows(grid, header_row, sheet, columns, file, sheet_name, findings, formulas):
     # Worked out once per sheet, not once per cell: a sheet may have 100,000 rows of leftovers.
     layout = [(column, column.key, columns.get(column.key)) for column in sheet.columns]
     letters = {j: cell_name(0, j)[:-1] for j in columns.values()}
+    key_letters = {key: letters[j] for _, key, j in layout if j is not None}   # shared by every row's RowCells
     used = list(columns.values())
     refused = {j for column, _, j in layout if j is not None and formula_refused(column)}
     formulas = frozenset((r, c) for r, c in formulas if c in refused) if formulas else frozenset()
-    rows = []
     for i in range(header_row + 1, len(grid)):
         line = grid[i]
         if all(is_blank(line[j]) for j in used if j < len(line)) and not any((i, j) in formulas for j in used):
             continue
-        rows.append(_read_row(i, line, layout, letters, file, sheet_name, findings, formulas))
-    return Table(header_row, columns, rows)
+        yield _read_row(i, line, layout, letters, key_letters, file, sheet_name, findings, formulas)
 
 
 def _duplicate_headers(header: list, header_row: int, sheet: schema.Sheet, columns: dict, file: str,
@@ -161,18 +169,17 @@ def _duplicate_headers(header: list, header_row: int, sheet: schema.Sheet, colum
                          "column, or rename it if it holds something else.")
 
 
-def _read_row(i, line, layout, letters, file, sheet_name, findings, formulas=frozenset()) -> Row:
-    row = Row(number=i + 1)
+def _read_row(i, line, layout, letters, key_letters, file, sheet_name, findings, formulas=frozenset()) -> Row:
+    row = Row(number=i + 1, cells=RowCells(key_letters, i + 1))
     number = str(i + 1)
     for column, key, j in layout:
         if j is None:
             row.values[key] = None
             continue
         value = line[j] if j < len(line) else ""
-        ref = letters[j] + number
-        row.cells[key] = ref
         row.raw[key] = value
         if formulas and (i, j) in formulas:
+            ref = letters[j] + number
             row.values[key] = None
             row.bad.add(key)
             row.formulas.add(key)
@@ -188,6 +195,7 @@ def _read_row(i, line, layout, letters, file, sheet_name, findings, formulas=fro
         parsed, problem = parse_cell(column, value)
         row.values[key] = parsed
         if problem:
+            ref = letters[j] + number
             row.bad.add(key)
             effect = "until then this row is left out" if column.required else "until then it is treated as blank"
             findings.error(file, sheet_name, ref, f"bad-{column.kind}", text(value),
