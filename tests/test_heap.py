@@ -3,7 +3,18 @@ from __future__ import annotations
 
 import gc
 
+import pytest
+
 from pipeline import heap
+
+
+@pytest.fixture(autouse=True)
+def nothing_frozen():
+    """Start as a fresh process does: a run read earlier in this process leaves its objects frozen (the reader's
+    collector_paused keeps them so until the next read)."""
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
 
 
 class Cycle:
@@ -56,3 +67,16 @@ def test_each_writer_runs_with_the_facts_frozen():
     for fn in (xlsx_report.write_xlsx_report, html_report.write_html_report, annotate.write_annotated,
                prepare.prepare_deliveries):
         assert fn.__code__ is wrapper and callable(fn.__wrapped__), fn.__name__
+
+
+def test_the_reader_pause_collects_then_freezes_what_is_left_and_the_next_read_gives_it_back():
+    kept = [Cycle() for _ in range(50)]
+    with heap.collector_paused():
+        assert not gc.isenabled()
+        for _ in range(50):
+            Cycle()                                   # garbage made while reading
+    assert gc.isenabled() and gc.get_freeze_count() >= len(kept)
+    frozen = gc.get_freeze_count()
+    with heap.collector_paused():
+        assert gc.get_freeze_count() == 0             # given back before the next read
+    assert 0 < gc.get_freeze_count() <= frozen + 10    # the 50 cycles were collected, not frozen
