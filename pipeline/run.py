@@ -11,13 +11,13 @@ from .delivery.prepare import OUTBOX_FOLDER, prepare_deliveries
 from .errors import RunError
 from .letters import write_letters
 from .model import Facts
-from .output import output_path, week_folder, write_text
+from .output import output_path, week_folder
 from .provider_week import RETURNS_FOLDER
 from .register_import import FILENAME as REGISTER_IMPORT, HELD_FILENAME as REGISTER_HELD, \
     write_register_held, write_register_import
 from .schema import PROVIDERS_BOOK
 from .settings import load_settings
-from .summary_json import summary_json
+from .summary_json import write_summary_json
 
 
 @dataclass
@@ -48,7 +48,7 @@ def write_reports(result: Facts, out_dir: Path, school: str | None = None) -> Ru
         raise RunError(f"Cannot write reports to {folder} ({exc.strerror or exc}). Choose another folder with --out.") from None
     outcome = RunOutcome(result, folder)
     try:
-        write_text(folder / "summary.json", summary_json(result))
+        write_summary_json(result, folder / "summary.json")
         write_xlsx_report(result, folder / "weekly_report.xlsx")
         write_html_report(result, folder / "weekly_report.html")
     except OSError as exc:

@@ -40,3 +40,14 @@ def summary_json(facts: Facts) -> str:
     """The text of summary.json: UTF-8, indent 2, no file path that names a pupil."""
     summary = hide_names_in_paths(summary_dict(facts), facts.pupil_names.values())
     return json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_summary_json(facts: Facts, path) -> None:
+    """Write summary.json (the text summary_json gives) streamed to the file, never held whole as one string:
+    for a register of 100,000 placements that string is hundreds of megabytes."""
+    from .output import atomic_path
+
+    summary = hide_names_in_paths(summary_dict(facts), facts.pupil_names.values())
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        json.dump(summary, f, indent=2, ensure_ascii=False)
+        f.write("\n")

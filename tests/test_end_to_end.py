@@ -136,3 +136,14 @@ def test_the_school_register_is_reconciled_with_the_returns(run):
     html = (run["folder"] / "weekly_report.html").read_text(encoding="utf-8")
     section = html[html.index("<h2>Reconciliation with the school's register</h2>"):]
     assert section.index("Safeguarding risk") < section.index("Disagreement")
+
+
+def test_summary_json_streamed_to_the_file_is_the_text_of_summary_json(run):
+    """run.py streams summary.json to the file (never one string for a big school): the same bytes."""
+    import datetime as dt
+
+    from pipeline.core import compute_facts
+    from pipeline.summary_json import summary_json
+
+    facts = compute_facts(run["data"], week=dt.date(2026, 11, 23))
+    assert (run["folder"] / "summary.json").read_bytes() == summary_json(facts).encode("utf-8")
