@@ -288,16 +288,22 @@ def load_settings(path: Path) -> Settings:
     path = Path(path)
     if not path.is_file():
         raise RunError(f"{path} is missing: every school folder needs a school.toml (run 'python run_weekly.py --init DIR' for a template).")
+    return parse_settings(read_toml(path))
+
+
+def read_toml(path: Path) -> dict:
+    """A settings file (school.toml, trust.toml) read as TOML; any problem is a RunError naming the file and,
+    for a typing mistake, quoting its line."""
+    name = Path(path).name
     try:
-        text = path.read_text(encoding="utf-8-sig")
-        raw = tomllib.loads(text)
+        text = Path(path).read_text(encoding="utf-8-sig")
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RunError(f"school.toml cannot be read: {_toml_problem(exc, text)}") from None
+        raise RunError(f"{name} cannot be read: {_toml_problem(exc, text)}") from None
     except UnicodeDecodeError:
-        raise RunError("school.toml is not saved as UTF-8 text: open it in Notepad and save it with the encoding UTF-8.") from None
+        raise RunError(f"{name} is not saved as UTF-8 text: open it in Notepad and save it with the encoding UTF-8.") from None
     except OSError as exc:
-        raise RunError(f"school.toml cannot be read ({exc.strerror or exc}): check the file's permissions.") from None
-    return parse_settings(raw)
+        raise RunError(f"{name} cannot be read ({exc.strerror or exc}): check the file's permissions.") from None
 
 
 ESCAPE_ERRORS = ("Unescaped '\\'", "Invalid hex value", "Escaped character is not a Unicode scalar value")

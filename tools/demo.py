@@ -736,15 +736,21 @@ def generate(folder: Path) -> list[Path]:
         [folder / rel for _, _, rel in demo.files] + [folder / REGISTER_EXPORT, folder / "README.md"]
 
 
-def main(argv: list[str] | None = None) -> int:
+def folder_main(argv: list[str] | None, module: str, default: Path, make) -> int:
+    """`python -m tools.<module> [FOLDER]`: `make(folder)` writes the example there (default `default`)."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) > 1 or any(a.startswith("-") for a in args):
-        print("usage: python -m tools.demo [FOLDER]   (default: examples/demo_school)", file=sys.stderr)
+        print(f"usage: python -m tools.{module} [FOLDER]   (default: {default.as_posix()})",
+              file=sys.stderr)
         return 2
-    folder = Path(args[0]) if args else DEFAULT_FOLDER
-    paths = generate(folder)
+    folder = Path(args[0]) if args else default
+    paths = make(folder)
     print(f"wrote {len(paths)} files to {folder}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return folder_main(argv, "demo", DEFAULT_FOLDER, generate)
 
 
 if __name__ == "__main__":

@@ -167,14 +167,7 @@ def readme() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) > 1 or any(a.startswith("-") for a in args):
-        print("usage: python -m tools.demo_trust [FOLDER]   (default: examples/demo_trust)", file=sys.stderr)
-        return 2
-    folder = Path(args[0]) if args else DEFAULT_FOLDER
-    paths = generate(folder)
-    print(f"wrote {len(paths)} files to {folder}")
-    return 0
+    return demo.folder_main(argv, "demo_trust", DEFAULT_FOLDER, generate)
 
 
 if __name__ == "__main__":

@@ -7,12 +7,11 @@ others still run (pipeline.trust.run).
 from __future__ import annotations
 
 import difflib
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from ..errors import RunError
-from ..settings import _toml_problem
+from ..settings import read_toml
 
 FILENAME = "trust.toml"
 SHARED_PROVIDERS = "providers.xlsx"       # TRUST_DIR/providers.xlsx: the trust's shared provider register
@@ -48,16 +47,7 @@ def load_trust(trust_dir: Path) -> TrustSettings:
     if not path.is_file():
         raise RunError(f"{path} is missing: a trust folder needs a trust.toml with [trust] name and schools "
                        "(see docs/trust_mode.md).")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RunError(f"trust.toml cannot be read: {_toml_problem(exc, text)}") from None
-    except UnicodeDecodeError:
-        raise RunError("trust.toml is not saved as UTF-8 text: open it in Notepad and save it with the encoding UTF-8.") from None
-    except OSError as exc:
-        raise RunError(f"trust.toml cannot be read ({exc.strerror or exc}): check the file's permissions.") from None
-    return parse_trust(trust_dir, raw)
+    return parse_trust(trust_dir, read_toml(path))
 
 
 def parse_trust(trust_dir: Path, raw: dict) -> TrustSettings:
