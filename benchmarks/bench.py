@@ -231,9 +231,9 @@ def trust_section(d: dict) -> str:
              f"{load_line(d)}; {d['repeat']} runs of each.",
              "Trust run: `run_trust` in a fresh child into an empty OUT, wall from before its imports to the trust "
              "report written; CPU is the child's and its workers' user + system time. Separate runs: `run_week` for "
-             "each school in turn in one fresh child into empty folders, the sum of the calls' wall times (imports "
-             f"not counted: as {d['schools']} --data processes they would be paid {d['schools']} times). Peak RSS of "
-             "the trust run: the parent's peak plus the largest worker's (the workers run at once, so the tree's "
+             "each school in turn in one fresh child into empty folders, the sum of the calls' wall and CPU times "
+             f"(imports not counted: as {d['schools']} --data processes they would be paid {d['schools']} times). "
+             "Peak RSS of the trust run: the parent's peak plus the largest worker's (the workers run at once, so the tree's "
              "true peak may be up to a worker's peak more per further worker)."]
     return _section(f"{TRUST}: a trust of {d['schools']} schools", md_table(["figure", "value"], rows), notes)
 
@@ -364,14 +364,16 @@ from pipeline.trust.settings import load_trust
 from pathlib import Path
 data, out, week = Path(sys.argv[2]), Path(sys.argv[3]), dt.date.fromisoformat(sys.argv[4])
 trust = load_trust(data)
-walls, codes = [], []
+who = (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+cpu = lambda: sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, who))
+walls, codes, before = [], [], cpu()
 for school in trust.schools:
     folder = trust.school_dir(school)
     shared = None if (folder / "providers.xlsx").is_file() else trust.shared_providers
     t = time.perf_counter()
     codes.append(run_week(folder, out / school, week, providers_file=shared).exit_code)
     walls.append(time.perf_counter() - t)
-print(json.dumps({"seconds": sum(walls), "codes": codes,
+print(json.dumps({"seconds": sum(walls), "cpu": cpu() - before, "codes": codes,
                   "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 '''
 
@@ -534,8 +536,8 @@ def run_trust_size(work: Path, args) -> dict:
             raise SystemExit(f"the {out} child failed (exit {r['code']})")
         got = json.loads(r["stdout"].strip().splitlines()[-1])
         codes = got.get("codes", [got.get("exit")])
-        return dict(slim(r), wall=got["seconds"], rss=got["rss"], jobs=got.get("jobs"),
-                    code=max(codes), codes=codes)
+        return dict(slim(r), wall=got["seconds"], cpu=got.get("cpu", r["cpu"]), rss=got["rss"],
+                    jobs=got.get("jobs"), code=max(codes), codes=codes)
     d["trust"] = repeat("trust run", args.repeat, lambda i: child(TRUST_SCRIPT, f"out-trust-{i}", str(args.jobs)))
     d["separate"] = repeat("separate runs", args.repeat, lambda i: child(SEPARATE_SCRIPT, f"out-separate-{i}"))
     d["load"] = (load, os.getloadavg()[0])
