@@ -2,7 +2,7 @@
 synthetic trust (T); print markdown tables and write them to benchmarks/results.md.
 
     .venv/bin/python benchmarks/bench.py              # everything: S, M, L, P and T, each run --repeat times
-    .venv/bin/python benchmarks/bench.py [--sizes S,M,L,P,T] [--repeat 3] [--timeout 900] [--profile L]
+    .venv/bin/python benchmarks/bench.py [--sizes S,M,L,P,T] [--repeat 3] [--timeout 600] [--profile L]
                                          [--keep] [--openpyxl-sample 600] [--trust-schools 40] [--jobs N]
 
 Every figure is the median of --repeat runs (default 3) with their min and max; CPU time (user + system of
@@ -567,7 +567,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default=",".join(ALL), help=f"comma-separated, from {', '.join(ALL)} (default all)")
     ap.add_argument("--all", action="store_true", help="every size (the default)")
     ap.add_argument("--repeat", type=int, default=3, metavar="N", help="runs of each figure (default 3)")
-    ap.add_argument("--timeout", type=float, default=900, metavar="S", help="stop a run after S seconds (TIMEOUT)")
+    ap.add_argument("--timeout", type=float, default=600, metavar="S",
+                    help="stop a run after S seconds (TIMEOUT; default 600)")
     ap.add_argument("--profile", default="L", metavar="SIZES", help="profile one more cold run of these school "
                     "sizes (default L; '' for none)")
     ap.add_argument("--trust-schools", type=int, default=40, metavar="N", help="schools in the trust T (default 40)")
