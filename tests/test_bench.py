@@ -85,7 +85,7 @@ def test_targets_judged_on_the_wall_median_with_the_cpu_verdict_beside():
             "S": school("S", cold=[1.9, 2.2, 2.1], warm=[1.0] * 3, calamine=[0.1] * 3)}
     data["S"]["cold"] = [run(w, cpu=1.5) for w in (1.9, 2.2, 2.1)]      # a loaded machine: CPU under wall
     rows = {(what, size): (bench.verdict(wall, limit), bench.verdict(cpu, limit), wall["median"])
-            for what, size, wall, limit, cpu in bench.target_rows(data)}
+            for what, size, wall, limit, cpu, _ in bench.target_rows(data)}
     assert rows == {
         ("L cold ≤ 3 × the calamine read floor", "L"): ("PASS", "PASS", 3.0),    # 2.5, 3.0, 5.5
         ("L warm ≤ 0.35 × L cold", "L"): ("PASS", "PASS", 0.3),                  # 0.3, 0.25, 0.5
@@ -96,8 +96,8 @@ def test_targets_judged_on_the_wall_median_with_the_cpu_verdict_beside():
 
 def test_a_register_run_that_timed_out_shows_timeout():
     text = bench.render({"P": register([run(200.0, rss=2100.0), TIMEOUT])})
-    assert "| 100,000-row register peak RSS ≤ 1 GB (MB) | P | 2,100.00 +1 TIMEOUT | 1024 | TIMEOUT |" in text
-    assert "TIMEOUT ×1" in text
+    assert "| 100,000-row register peak RSS ≤ 1 GB (MB) | P | 2,100 +1 TIMEOUT | 1024 | TIMEOUT |" in text
+    assert "TIMEOUT ×1" in text and "(runs that timed out: 1)" in text
 
 
 def test_merge_replaces_only_the_sizes_measured_now():
@@ -140,4 +140,6 @@ def test_profile_parts_largest_first_with_the_guard_under_reading_returns():
     assert p["parts"] == [("weekly workbook", 7.0), ("reading the returns (guard, calamine, checks, cache)", 6.0),
                           ("  of which the reader guard", 2.5), ("reading the registers", 1.0)]
     data = {"L": dict(school("L", [10.0] * 3, [3.0] * 3, [2.0] * 3), profile=p)}
-    assert "Largest part: weekly workbook (35% of the profiled L cold run)." in bench.render(data)
+    text = bench.render(data)
+    assert "Largest part: weekly workbook (35% of the profiled L cold run)." in text
+    assert "the reader guard alone takes 0.1 s, 1% of the median cold run (10.0 s) and 0.1 × the calamine" in text
