@@ -353,8 +353,27 @@ def _save(wb) -> bytes:
     with the clock's, then unpacked and packed again). The bytes are those of that longer way: a worksheet's
     entry keeps the file attributes the temporary file would have given it."""
     out = io.BytesIO()
-    with _PinnedZip(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        _in_memory_writer()(wb, archive).save()
+    try:
+        with _PinnedZip(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            _in_memory_writer()(wb, archive).save()
+    except (AttributeError, TypeError, ImportError):    # another openpyxl's insides: its own save, the longer way
+        return _save_twice(wb)
+    return out.getvalue()
+
+
+def _save_twice(wb) -> bytes:
+    """openpyxl's own save, then every entry packed again with the fixed time: the same bytes, slower."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+            dst.writestr(fixed, src.read(info.filename))
     return out.getvalue()
 
 

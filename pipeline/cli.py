@@ -159,7 +159,7 @@ def _run(args, today: dt.date | None, lock_wait: float | None) -> int:
 def _run_trust(args, today: dt.date | None, lock_wait: float | None) -> int:
     """--trust TRUST_DIR (contract §16): every school, then the trust report; one console line per school."""
     from .out_lock import WAIT_SECONDS, out_lock
-    from .trust.run import run_trust, school_line, trust_heading, trust_out_folder, trust_summary_lines
+    from .trust.run import check_trust_out, run_trust, school_line, trust_heading, trust_out_folder, trust_summary_lines
     from .trust.settings import load_trust
 
     clash = [name for name, given in (("--data", args.data), ("--governor-pack", args.governor_pack),
@@ -171,7 +171,7 @@ def _run_trust(args, today: dt.date | None, lock_wait: float | None) -> int:
         raise RunError("--resend only works together with --send.")
     trust = load_trust(args.trust)
     out = trust_out_folder(trust, args.out)
-    _check_trust_out(args.trust, out)
+    check_trust_out(args.trust, out)
     print(trust_heading(trust), flush=True)
     wait = WAIT_SECONDS if lock_wait is None else lock_wait
     with out_lock(out, wait, notice=lambda line: print(line, flush=True)):
@@ -181,13 +181,3 @@ def _run_trust(args, today: dt.date | None, lock_wait: float | None) -> int:
     print("\n".join(trust_summary_lines(outcome)))
     return outcome.exit_code
 
-
-def _check_trust_out(trust_dir: Path, out: Path) -> None:
-    """Exit 2 when the reports would go inside the trust folder (which holds the schools' folders)."""
-    try:
-        out_r, trust_r = out.resolve(), Path(trust_dir).resolve()
-    except (OSError, RuntimeError) as exc:
-        raise RunError(f"Cannot use the folder {out} for the reports ({exc}). Choose another with --out.") from None
-    if out_r == trust_r or out_r.is_relative_to(trust_r):
-        raise RunError(f"The reports folder {out} is inside the trust folder {trust_dir}; reports are never written "
-                       f"among the schools' files. Choose a folder outside it with --out, such as {trust_r.parent / 'reports'}.")

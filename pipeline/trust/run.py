@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..errors import RunError
 from ..labels import long_date
 from ..output import week_folder
 from .model import SchoolResult, TrustFacts
@@ -51,6 +52,17 @@ def trust_out_folder(trust: TrustSettings, given: Path | None) -> Path:
         path = Path(trust.out).expanduser()
         return path if path.is_absolute() else Path(os.path.abspath(trust.folder)).parent / path
     return Path("reports")
+
+
+def check_trust_out(trust_dir: Path, out: Path) -> None:
+    """Exit 2 when the reports would go inside the trust folder (which holds the schools' folders)."""
+    try:
+        out_r, trust_r = out.resolve(), Path(trust_dir).resolve()
+    except (OSError, RuntimeError) as exc:
+        raise RunError(f"Cannot use the folder {out} for the reports ({exc}). Choose another with --out.") from None
+    if out_r == trust_r or out_r.is_relative_to(trust_r):
+        raise RunError(f"The reports folder {out} is inside the trust folder {trust_dir}; reports are never written "
+                       f"among the schools' files. Choose a folder outside it with --out, such as {trust_r.parent / 'reports'}.")
 
 
 def default_jobs(schools: int) -> int:
