@@ -291,3 +291,37 @@ def test_options_that_do_not_go_with_trust_are_exit_2(tmp_path, capsys, argv, sa
     assert main(argv, today=TODAY) == 2
     err = capsys.readouterr().err
     assert err.startswith("Cannot run: ") and says in err
+
+
+@pytest.mark.parametrize("failure, console, report", [
+    (PermissionError(13, "Permission denied", "returns/Isla Fairweather.xlsx"),
+     "the file or folder returns/Isla Fairweather.xlsx could not be used (Permission denied)",
+     "a file or folder of the school could not be used (Permission denied): the console of the trust run names it"),
+    (ValueError("a bug"), "The tool failed unexpectedly (this is a bug, not a problem with your files). The details are in ",
+     "the tool failed on this school (a bug, not a problem with its files): the details are in a crash log in the "
+     "reports folder"),
+])
+def test_a_file_that_cannot_be_used_or_a_bug_is_one_school_that_cannot_be_run(tmp_path, monkeypatch, capsys,
+                                                                               failure, console, report):
+    import pipeline.trust.worker as worker
+
+    real = worker._run
+
+    def fails_on_cedars(job):
+        if job.folder == "cedars":
+            raise failure
+        return real(job)
+
+    monkeypatch.setattr(worker, "_run", fails_on_cedars)
+    trust = make_trust(tmp_path)
+    out = tmp_path / "out"
+    assert main(["--trust", str(trust), "--week", WEEK, "--out", str(out), "--jobs", "1"], today=TODAY) == 1
+    [line] = [x for x in capsys.readouterr().out.splitlines() if x.startswith("  cedars")]
+    assert line.startswith(f"  cedars: COULD NOT BE RUN: {console}")
+    data = json.loads((out / WEEK / "trust_summary.json").read_text(encoding="utf-8"))
+    cedars = next(s for s in data["schools"] if s["folder"] == "cedars")
+    assert cedars["run"]["reason"] == report
+    assert "Isla" not in (out / WEEK / "trust_summary.json").read_text(encoding="utf-8")
+    assert (out / WEEK / "brookfield" / "summary.json").is_file()
+    if isinstance(failure, ValueError):
+        assert len(list(out.glob("crash-*.log"))) == 1
