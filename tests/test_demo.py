@@ -8,15 +8,12 @@ import pytest
 
 from pipeline.core import compute_facts
 from pipeline.render.wording import safeguarding_first
+from tests.generated_files import assert_committed_is_generated, assert_generated_again
 from tools import demo
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "examples" / "demo_school"
 REGENERATE = "the demo school is out of date: run `python -m tools.demo` and commit examples/demo_school"
-
-
-def files_of(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -27,16 +24,11 @@ def generated(tmp_path_factory) -> Path:
 
 
 def test_committed_demo_matches_the_generator(generated):
-    committed, fresh = files_of(COMMITTED), files_of(generated)
-    assert sorted(committed) == sorted(fresh), REGENERATE
-    changed = [name for name in fresh if committed[name] != fresh[name]]
-    assert not changed, f"{REGENERATE} (differs: {', '.join(changed)})"
+    assert_committed_is_generated(COMMITTED, generated, REGENERATE)
 
 
 def test_generating_twice_gives_identical_bytes(generated, tmp_path):
-    written = demo.generate(tmp_path)
-    assert files_of(tmp_path) == files_of(generated)
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted(files_of(tmp_path))
+    assert_generated_again(demo.generate(tmp_path), tmp_path, generated)
 
 
 def test_the_weekly_run_finds_exactly_the_documented_problems(generated):

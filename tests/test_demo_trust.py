@@ -12,7 +12,8 @@ from pipeline.rules.provider_rules import FullTime
 from pipeline.run import run_week
 from pipeline.trust.run import run_trust
 from pipeline.trust.settings import load_trust
-from tests.test_synth_trust import files_of, full_time_on, rows
+from tests.generated_files import assert_committed_is_generated, assert_generated_again, files_of
+from tests.test_synth_trust import full_time_on, rows
 from tools import demo_trust
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,16 +31,11 @@ def generated(tmp_path_factory) -> Path:
 
 
 def test_committed_demo_trust_matches_the_generator(generated):
-    committed, fresh = files_of(COMMITTED), files_of(generated)
-    assert sorted(committed) == sorted(fresh), REGENERATE
-    changed = [name for name in fresh if committed[name] != fresh[name]]
-    assert not changed, f"{REGENERATE} (differs: {', '.join(changed)})"
+    assert_committed_is_generated(COMMITTED, generated, REGENERATE)
 
 
 def test_generating_twice_gives_identical_bytes(generated, tmp_path):
-    written = demo_trust.generate(tmp_path)
-    assert files_of(tmp_path) == files_of(generated)
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted(files_of(tmp_path))
+    assert_generated_again(demo_trust.generate(tmp_path), tmp_path, generated)
 
 
 def test_the_demo_school_in_the_trust_is_the_demo_school_unchanged(generated):

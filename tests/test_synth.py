@@ -8,16 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tools import synth
 from pipeline.run import run_week
+from tests.generated_files import assert_generated_again, files_of
+from tools import synth
 
 # small, and a seed whose returns hold both kinds of deliberate error and one missing return
 SMALL = dict(placements=16, providers=3, weeks=4, seed=2)
 PROVIDER_WEEKS = 3 * 4
-
-
-def files_of(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def returns_of(folder: Path) -> list[str]:
@@ -38,8 +35,7 @@ def outcome(school, tmp_path_factory):
 
 def test_the_same_seed_gives_identical_bytes_and_another_seed_does_not(school, tmp_path):
     written = synth.generate(tmp_path / "again", **SMALL, jobs=2)     # the same over two processes
-    assert files_of(tmp_path / "again") == files_of(school)
-    assert sorted(p.relative_to(tmp_path / "again").as_posix() for p in written) == sorted(files_of(school))
+    assert_generated_again(written, tmp_path / "again", school)
     synth.generate(tmp_path / "other", **dict(SMALL, seed=3))
     assert files_of(tmp_path / "other") != files_of(school)
 

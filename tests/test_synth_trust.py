@@ -14,16 +14,13 @@ import pytest
 
 from pipeline.run import run_week
 from pipeline.trust.settings import load_trust
+from tests.generated_files import assert_generated_again, files_of
 from tools import synth
 from tools.synth_trust import generate_trust
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = dict(schools=12, providers=60, weeks=2, seed=4)
 FULL_DAY = "Full day"
-
-
-def files_of(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def rows(path: Path, sheet: str) -> list[dict]:
@@ -67,8 +64,7 @@ def full_time_on(trust: Path, as_of: dt.date) -> dict[str, Counter]:
 
 def test_the_same_seed_gives_identical_bytes_and_another_seed_does_not(trust, tmp_path):
     written = generate_trust(tmp_path / "again", **SMALL, jobs=2)
-    assert files_of(tmp_path / "again") == files_of(trust)
-    assert sorted(p.relative_to(tmp_path / "again").as_posix() for p in written) == sorted(files_of(trust))
+    assert_generated_again(written, tmp_path / "again", trust)
     generate_trust(tmp_path / "other", **dict(SMALL, seed=5))
     assert files_of(tmp_path / "other") != files_of(trust)
 
