@@ -303,26 +303,49 @@ class ReturnsCache:
 
     # entries
 
+    def _payload(self, sql: str, params: tuple) -> bytes | None:
+        """The stored payload the query finds, or None (none, or the file is damaged: then it is rebuilt)."""
+        try:
+            row = self._db.execute(sql, params).fetchone()
+        except sqlite3.Error as exc:
+            self._rebuild(f"it is damaged ({exc})")
+            return None
+        return None if row is None else row[0]
+
+    def _trusted(self, read, payload: bytes):
+        """`read(payload)`, or None when the entry cannot be read: a damaged entry, so nothing in the file is
+        trusted and it is rebuilt."""
+        try:
+            return read(payload)
+        except Exception as exc:  # noqa: BLE001 - a damaged entry: trust nothing in the file
+            self._rebuild(f"an entry cannot be read ({type(exc).__name__})")
+            return None
+
+    def _store(self, sql: str, params: tuple) -> bool:
+        """Run one INSERT inside the run's transaction; False (and the cache off for the run) when it cannot."""
+        try:
+            if not self._db.in_transaction:
+                self._db.execute("BEGIN")
+            self._db.execute(sql, params)
+        except sqlite3.Error as exc:
+            self._off(f"it cannot be written ({exc})")
+            return False
+        return True
+
     def get(self, key: str):
         """(sheet names, grids, saved time, formula cells by sheet) stored for this hash, or None."""
         if not self._ready(create=False):
             self.misses += 1
             return None
-        try:
-            row = self._db.execute("SELECT payload FROM entries WHERE digest = ?", (key,)).fetchone()
-        except sqlite3.Error as exc:
-            self._rebuild(f"it is damaged ({exc})")
-            return None
-        if row is None:
+        payload = self._payload("SELECT payload FROM entries WHERE digest = ?", (key,))
+        if payload is None:
             self.misses += 1
             return None
-        try:
-            entry = decode(row[0])
-        except Exception as exc:  # a damaged entry: trust nothing in the file
-            self._rebuild(f"an entry cannot be read ({type(exc).__name__})")
+        entry = self._trusted(decode, payload)
+        if entry is None:
             return None
         self.used.add(key)
-        self._read[key] = row[0]
+        self._read[key] = payload
         self.hits += 1
         return entry
 
@@ -334,12 +357,7 @@ class ReturnsCache:
             blob = encode(sheet_names, grids, modified, formulas)
         except (TypeError, ValueError):
             return     # a cell of a kind the cache does not store: the file is read in full each time
-        try:
-            if not self._db.in_transaction:
-                self._db.execute("BEGIN")
-            self._db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?)", (key, blob))
-        except sqlite3.Error as exc:
-            self._off(f"it cannot be written ({exc})")
+        if not self._store("INSERT OR REPLACE INTO entries VALUES (?, ?)", (key, blob)):
             return
         self.used.add(key)
         self._read[key] = blob
@@ -355,32 +373,19 @@ class ReturnsCache:
         file is then rebuilt."""
         if not self._ready(create=False):
             return None
-        try:
-            row = self._db.execute("SELECT payload FROM checked WHERE path = ? AND digest = ?", (rel, key)).fetchone()
-        except sqlite3.Error as exc:
-            self._rebuild(f"it is damaged ({exc})")
+        payload = self._payload("SELECT payload FROM checked WHERE path = ? AND digest = ?", (rel, key))
+        if payload is None:
             return None
-        if row is None:
-            return None
-        try:
-            result = use(row[0])
-        except Exception as exc:  # a damaged entry: trust nothing in the file
-            self._rebuild(f"an entry cannot be read ({type(exc).__name__})")
-            return None
+        result = self._trusted(use, payload)
         if result is not None:
             self.checked_used.add((rel, key))
-            self._checked_read[(rel, key)] = row[0]
+            self._checked_read[(rel, key)] = payload
         return result
 
     def put_checked(self, rel: str, key: str, blob: bytes) -> None:
         if not self._ready(create=True):
             return
-        try:
-            if not self._db.in_transaction:
-                self._db.execute("BEGIN")
-            self._db.execute("INSERT OR REPLACE INTO checked VALUES (?, ?, ?)", (rel, key, blob))
-        except sqlite3.Error as exc:
-            self._off(f"it cannot be written ({exc})")
+        if not self._store("INSERT OR REPLACE INTO checked VALUES (?, ?, ?)", (rel, key, blob)):
             return
         self.checked_used.add((rel, key))
         self._checked_read[(rel, key)] = blob
