@@ -21,6 +21,7 @@ from ..governors.figures_base import TOTAL
 from ..governors.model import MONEY, PERCENT, Chart, Section, Table
 from ..rounding import money, percent
 from ..rules.provider_rules import FullTime
+from ..schema import YES
 from .digest import ProviderState, SchoolDigest
 from .model import SchoolResult, TrustFacts
 
@@ -83,7 +84,7 @@ class ProviderAcross:
     @property
     def registered(self) -> bool:
         """Registered Y in every register that has it (none has it: not known to be registered)."""
-        return bool(self.states) and all(s.registered.strip().upper() == "Y" for _, s in self.states)
+        return bool(self.states) and all(s.registered == YES for _, s in self.states)   # read as Y, whatever was typed
 
     @property
     def alert(self) -> bool:
@@ -94,12 +95,12 @@ class ProviderAcross:
         return min((s for _, s in self.states), key=lambda s: RAG_ORDER.get(s.overall, 0), default=None)
 
     def registered_text(self) -> str:
-        said = Counter(s.registered.strip().upper() or "blank" for _, s in self.states)
+        said = Counter(s.registered or "blank" for _, s in self.states)
         if not said:
             return "not in any register"
         if len(said) == 1:
             return next(iter(said))
-        return "; ".join(f"{value} at {', '.join(n for n, s in self.states if (s.registered.strip().upper() or 'blank') == value)}"
+        return "; ".join(f"{value} at {', '.join(n for n, s in self.states if (s.registered or 'blank') == value)}"
                          for value in sorted(said))
 
     def checks_text(self) -> str:
@@ -107,7 +108,7 @@ class ProviderAcross:
         if worst is None:
             return "Not in any school's provider register"
         text = worst.overall_text or worst.overall.capitalize()
-        views = {(s.overall, s.registered.strip().upper(), s.status) for _, s in self.states}
+        views = {(s.overall, s.registered, s.status) for _, s in self.states}
         if len(views) > 1:
             text += ". The schools' registers disagree: " + "; ".join(
                 f"{name} {s.overall.capitalize()}" for name, s in self.states)

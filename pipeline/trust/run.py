@@ -82,11 +82,9 @@ def run_trust(trust_dir: Path, out_dir: Path | None = None, week: dt.date | None
     started = time.perf_counter()
     trust = trust or load_trust(trust_dir)
     out = trust_out_folder(trust, out_dir)
-    shared = trust.shared_providers
     today = today or dt.date.today()
-    jobs_list = [SchoolJob(name, trust.school_dir(name), out,
-                           None if (trust.school_dir(name) / "providers.xlsx").is_file() else shared,
-                           week, as_of, today, send, resend) for name in trust.schools]
+    jobs_list = [SchoolJob(name, trust.school_dir(name), out, trust.providers_for(name), week, as_of, today, send,
+                           resend) for name in trust.schools]
     workers = default_jobs(len(jobs_list)) if jobs is None else max(1, min(jobs, len(jobs_list), WINDOWS_MAX_WORKERS))
     results = []
     for result in _run_all(jobs_list, workers, start_method):

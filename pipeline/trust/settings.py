@@ -37,6 +37,11 @@ class TrustSettings:
         path = self.folder / SHARED_PROVIDERS
         return path if path.is_file() else None
 
+    def providers_for(self, school: str) -> Path | None:
+        """The trust's register for a school folder without its own providers.xlsx (contract §16), else None:
+        the school's own is then used whole."""
+        return None if (self.school_dir(school) / SHARED_PROVIDERS).is_file() else self.shared_providers
+
 
 def load_trust(trust_dir: Path) -> TrustSettings:
     """Read and check TRUST_DIR/trust.toml; any problem is a RunError naming the key."""
