@@ -21,6 +21,11 @@ NO_BUDGET = "no budget set"
 NOT_RECORDED = "Cost not recorded"
 
 
+def booked_cost(placement, sessions: int) -> Decimal:
+    """What `sessions` booked sessions of a placement cost: sessions ÷ 2 × its Cost per day (which it must have)."""
+    return Decimal(str(placement.cost_per_day)) / 2 * sessions
+
+
 def _booked(tc: TermContext, start) -> Counter:
     """placement_id -> booked sessions from `start` to `end`."""
     return Counter(pid for pid, _, _, _ in expected_sessions(tc.registers.placements, tc.calendar, start, tc.end))
@@ -41,14 +46,13 @@ def cost_figures(tc: TermContext) -> dict:
             unknown["term_sessions"] += term[pid]
             unknown["year_sessions"] += year[pid]
             continue
-        rate = Decimal(str(p.cost_per_day)) / 2
         f = providers.setdefault(p.provider_id, {"placements": 0, "term_sessions": 0, "term_cost": Decimal(0),
                                                     "year_sessions": 0, "year_cost": Decimal(0)})
         f["placements"] += 1
         f["term_sessions"] += term[pid]
-        f["term_cost"] += rate * term[pid]
+        f["term_cost"] += booked_cost(p, term[pid])
         f["year_sessions"] += year[pid]
-        f["year_cost"] += rate * year[pid]
+        f["year_cost"] += booked_cost(p, year[pid])
     total = {k: sum((f[k] for f in providers.values()), Decimal(0) if k.endswith("cost") else 0)
              for k in ("placements", "term_sessions", "term_cost", "year_sessions", "year_cost")}
     budget = tc.settings.get("budget", "ap_budget")

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..governors.figures_cost import booked_cost
 from ..model import Facts
 from ..rules.provider_rules import FullTime, full_time_by_provider
 from ..schema import AP_LEAD_VISIT
@@ -131,9 +132,8 @@ def _uses(ctx, placements, facts: Facts) -> tuple[ProviderUse, ...]:
             if p.cost_per_day is None:
                 unknown[p.provider_id] += 1
             else:
-                rate = Decimal(str(p.cost_per_day)) / 2
                 costed[p.provider_id] += 1
-                cost[p.provider_id] = cost.get(p.provider_id, Decimal(0)) + rate * booked[p.placement_id]
+                cost[p.provider_id] = cost.get(p.provider_id, Decimal(0)) + booked_cost(p, booked[p.placement_id])
     used = sorted(set(pupils) | set(cost) | set(unknown) | set(full_time))
     return tuple(ProviderUse(pid, pupils[pid], full_time.get(pid, FullTime()), cost.get(pid, Decimal(0)),
                              costed[pid], unknown[pid], visits.get(pid)) for pid in used)
