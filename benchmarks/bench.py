@@ -20,8 +20,9 @@ then once: openpyxl, every sheet read with pandas.read_excel(engine="openpyxl") 
 reference, not a target; above --openpyxl-sample returns on a seeded sample, extrapolated); then one more
 school week of returns is added and, --repeat times, warm: the run for that week into a copy of the first
 cold run's OUT (whatever it cached there is reused). Paired ratios (cold_i / calamine_i, warm_i / cold_i)
-are summarised like the figures. With --profile L (the default), one more cold run under cProfile names the
-largest parts of the run with their share of its total (PROFILE_PARTS).
+are summarised like the figures. With --profile L (the default), one more cold run timed phase by phase with
+no profiler (benchmarks/phases.py) names the remaining bottleneck with its share of the run, and one more under
+cProfile gives the largest parts of the run with their share of its profiled total (PROFILE_PARTS).
 P: a school of 100,000 placements, 400 providers, 2 weeks (`tools.synth`, timed once), then --repeat cold runs.
 T: a trust from `tools.synth --trust` (40 schools of 10-60 placements sharing 60 providers), then --repeat
 times each, into an empty OUT: the trust run (`run_trust`, --jobs workers, default one per core) and the
@@ -263,6 +264,21 @@ def profile_section(size: str, d: dict) -> str:
     return _section(f"Profile of the {size} cold run", md_table(["part", "cumulative s", "share"], rows), notes)
 
 
+def phases_section(size: str, d: dict) -> str:
+    p = d["phases"]
+    rows = [[label, f"{wall:.2f}", f"{cpu:.2f}", f"{100 * wall / p['wall']:.0f}%", f"{calls:,}"]
+            for label, wall, cpu, calls in p["phases"]]
+    rows.append(["whole run (after imports)", f"{p['wall']:.2f}", f"{p['cpu']:.2f}", "100%", ""])
+    top = [(label, wall) for label, wall, _, _ in p["phases"] if not label.startswith(" ")]
+    label, wall = max(top, key=lambda t: t[1]) if top else ("", 0.0)
+    notes = [f"One more {size} cold run with no profiler (`benchmarks/phases.py`): each phase's wall and CPU time, "
+             "timed around its function; an indented phase is part of the one above. Imports, settings, the week's "
+             "figures and the comparison with last week are the rest.",
+             f"Remaining bottleneck: {label} ({wall:.1f} s, {100 * wall / p['wall']:.0f}% of the run's wall time)." if top else ""]
+    return _section(f"Phases of the {size} cold run (no profiler)",
+                    md_table(["phase", "wall s", "CPU s", "share of wall", "calls"], rows), notes)
+
+
 def _guard_share(d: dict) -> str:
     """The reader guard timed alone against the cold run, both unprofiled (cProfile inflates the guard's many
     small calls, so its profiled share overstates it)."""
@@ -294,6 +310,7 @@ def render(data: dict) -> str:
         parts.append(targets_section(data))
     if any(s in data for s in SCHOOLS):
         parts.append(school_section(data))
+    parts += [phases_section(size, data[size]) for size in SCHOOLS if data.get(size, {}).get("phases")]
     parts += [profile_section(size, data[size]) for size in SCHOOLS if data.get(size, {}).get("profile")]
     if REGISTER in data:
         parts.append(register_section(data[REGISTER]))
@@ -476,6 +493,16 @@ def profile_run(data: Path, work: Path, week: dt.date, timeout: float) -> dict |
     return profile_parts(s.stats, s.total_tt)
 
 
+def phases_run(data: Path, work: Path, week: dt.date, timeout: float) -> dict | None:
+    """benchmarks/phases.py on one more cold run: each phase's wall and CPU time, with no profiler."""
+    out = work / "phases.json"
+    r = measure([PY, str(ROOT / "benchmarks" / "phases.py"), str(out), "--data", str(data), "--out",
+                 str(work / "out-phases"), "--week", week.isoformat()], timeout)
+    if r["timeout"] or not out.exists():
+        return None
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
 def run_school(size: str, work: Path, args) -> dict:
     from tools.synth import add_week, last_week
 
@@ -494,6 +521,7 @@ def run_school(size: str, work: Path, args) -> dict:
                                                                     args.timeout))
     d["opx_read"], d["opx_files"] = d["openpyxl"][0].get("read", 0), d["openpyxl"][0].get("files", 0)
     if size in args.profile:
+        d["phases"] = phases_run(data, work, week, args.timeout)
         d["profile"] = profile_run(data, work, week, args.timeout)
     new_week, _ = add_week(data)
 

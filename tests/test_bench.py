@@ -143,3 +143,34 @@ def test_profile_parts_largest_first_with_the_guard_under_reading_returns():
     text = bench.render(data)
     assert "Largest part: weekly workbook (35% of the profiled L cold run)." in text
     assert "the reader guard alone takes 0.1 s, 1% of the median cold run (10.0 s) and 0.1 × the calamine" in text
+
+
+def test_the_phases_table_names_the_largest_top_level_phase_as_the_remaining_bottleneck():
+    phases = {"phases": [["reading the returns", 8.0, 6.0, 1], ["  the reader guard", 9.5, 2.0, 5791],
+                         ["weekly workbook", 1.0, 0.9, 1]], "wall": 10.0, "cpu": 8.0, "code": 1}
+    text = bench.render({"L": dict(school("L", [10.0] * 3, [3.0] * 3, [2.0] * 3), phases=phases)})
+    assert "## Phases of the L cold run (no profiler)" in text
+    assert "|   the reader guard | 9.50 | 2.00 | 95% | 5,791 |" in text
+    assert "| whole run (after imports) | 10.00 | 8.00 | 100% |  |" in text
+    assert "Remaining bottleneck: reading the returns (8.0 s, 80% of the run's wall time)." in text
+
+
+def test_phases_times_each_phase_of_a_real_run(tmp_path):
+    """benchmarks/phases.py on the demo school: every phase it names ran, and the run's exit code is kept."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    data = shutil.copytree(root / "examples" / "demo_school", tmp_path / "school")
+    out = tmp_path / "phases.json"
+    proc = subprocess.run([sys.executable, "benchmarks/phases.py", str(out), "--data", str(data), "--out",
+                           str(tmp_path / "out"), "--week", "2026-11-23"], cwd=root, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(out.read_text(encoding="utf-8"))
+    calls = {label.strip(): n for label, _, _, n in got["phases"]}
+    assert calls["reading the returns"] == 1 and calls["weekly workbook"] == 1 and calls["weekly page"] == 1
+    assert calls["the reader guard"] == calls["checking each return"] + 2 > 2     # the returns and the two registers
+    assert got["code"] == 1 and got["wall"] >= max(w for _, w, _, _ in got["phases"])
