@@ -1,4 +1,5 @@
-"""Returns opened on the other cores (pipeline.read.prefetch): a run with the pool writes exactly what a run
+"""Work on the other cores (pipeline.pool): returns opened by workers (pipeline.read.prefetch) and next week's
+pre-filled returns written by them (pipeline.delivery.prepare). A run with the pool writes exactly what a run
 without it writes, whichever way its workers start, and a worker that dies loses no file."""
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.delivery import prepare as prepare_module
 from pipeline.findings import Findings
 from pipeline.read import prefetch as prefetch_module
 from pipeline.read.cache import FILENAME, ReturnsCache
@@ -153,3 +155,34 @@ def test_a_file_that_fails_in_a_worker_is_read_in_the_run(serial, pool_on, tmp_p
     run_week(data, tmp_path / "out", DEMO_WEEK)
     assert outputs(tmp_path / "out" / WEEK) == expected
 
+
+
+@pytest.mark.parametrize("start", [None, "spawn"])
+def test_pre_filled_returns_written_by_workers_are_the_same_bytes(serial, monkeypatch, tmp_path, start):
+    data, expected, _ = serial
+    monkeypatch.setattr(prepare_module, "MIN_POOLED", 1)
+    monkeypatch.setattr(prepare_module, "CHUNK", 1)
+    monkeypatch.setattr(prepare_module, "START_METHOD", start)
+    run_week(data, tmp_path / "out", DEMO_WEEK)
+    assert outputs(tmp_path / "out" / WEEK) == expected
+    assert len(list((tmp_path / "out" / WEEK / "returns_to_send").glob("*.xlsx"))) == 3
+
+
+@pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="the patch reaches forked workers only")
+def test_pre_filled_returns_of_a_worker_that_dies_or_fails_are_written_by_the_run(serial, monkeypatch, tmp_path):
+    data, expected, _ = serial
+    parent = os.getpid()
+    real = prepare_module.write_provider_return
+
+    def dies_or_fails(path, provider_id, *args):
+        if os.getpid() != parent and provider_id == "PRV1":
+            raise RuntimeError("a bug")
+        if os.getpid() != parent and provider_id == "PRV2":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(path, provider_id, *args)
+
+    monkeypatch.setattr(prepare_module, "MIN_POOLED", 1)
+    monkeypatch.setattr(prepare_module, "CHUNK", 1)
+    monkeypatch.setattr(prepare_module, "write_provider_return", dies_or_fails)
+    run_week(data, tmp_path / "out", DEMO_WEEK)
+    assert outputs(tmp_path / "out" / WEEK) == expected
