@@ -23,6 +23,16 @@ def cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def pool_size(limit: int) -> int:
+    """How many workers a pool of this process may have, at most `limit`: 1 (no pool) in a process that is
+    itself a worker (a trust run's school: the trust run already keeps every core busy)."""
+    import multiprocessing
+
+    if multiprocessing.parent_process() is not None:
+        return 1
+    return min(cores(), limit)
+
+
 def process_pool(workers: int, start_method: str | None = None):
     """A ProcessPoolExecutor of `workers` processes started by `start_method`."""
     import concurrent.futures as cf

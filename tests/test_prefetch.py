@@ -46,7 +46,10 @@ def serial(tmp_path_factory):
 
 @pytest.fixture
 def pool_on(monkeypatch):
-    """The pool used for any number of returns."""
+    """The pool used for any number of returns, on a machine of any number of cores."""
+    import pipeline.pool
+
+    monkeypatch.setattr(pipeline.pool, "cores", lambda: 2)
     monkeypatch.setattr(prefetch_module, "MIN_FILES", 1)
     monkeypatch.setattr(prefetch_module, "CHUNK", 4)
     return monkeypatch
@@ -160,6 +163,7 @@ def test_a_file_that_fails_in_a_worker_is_read_in_the_run(serial, pool_on, tmp_p
 @pytest.mark.parametrize("start", [None, "spawn"])
 def test_pre_filled_returns_written_by_workers_are_the_same_bytes(serial, monkeypatch, tmp_path, start):
     data, expected, _ = serial
+    monkeypatch.setattr("pipeline.pool.cores", lambda: 2)
     monkeypatch.setattr(prepare_module, "MIN_POOLED", 1)
     monkeypatch.setattr(prepare_module, "CHUNK", 1)
     monkeypatch.setattr(prepare_module, "START_METHOD", start)
@@ -181,8 +185,17 @@ def test_pre_filled_returns_of_a_worker_that_dies_or_fails_are_written_by_the_ru
             os.kill(os.getpid(), signal.SIGKILL)
         return real(path, provider_id, *args)
 
+    monkeypatch.setattr("pipeline.pool.cores", lambda: 2)
     monkeypatch.setattr(prepare_module, "MIN_POOLED", 1)
     monkeypatch.setattr(prepare_module, "CHUNK", 1)
     monkeypatch.setattr(prepare_module, "write_provider_return", dies_or_fails)
     run_week(data, tmp_path / "out", DEMO_WEEK)
     assert outputs(tmp_path / "out" / WEEK) == expected
+
+
+def test_a_worker_process_starts_no_pool_of_its_own():
+    """A school of a trust run runs in a worker: it opens its returns and writes its pre-filled returns itself."""
+    from pipeline.pool import pool_size, process_pool
+
+    with process_pool(1) as pool:
+        assert pool.submit(pool_size, 4).result() == 1

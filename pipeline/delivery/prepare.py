@@ -9,7 +9,7 @@ from ..model import Facts
 from ..output import output_path, remove_stale
 from ..provider_week import RETURNS_FOLDER, PlannedReturn
 from ..heap import writer
-from ..pool import cores, in_order, process_pool
+from ..pool import in_order, pool_size, process_pool
 from ..render.provider_return import write_provider_return
 from .messages import Outgoing, build_message, write_outbox
 
@@ -49,7 +49,7 @@ def write_returns(plans: list[PlannedReturn], folder: Path, school: str, created
     raised as it always was."""
     jobs = [(output_path(Path(folder), plan.filename), plan.provider_id, plan.provider_name, plan.monday,
              plan.pupils, school, plan.return_by, created) for plan in plans]
-    workers = min(cores(), MAX_WORKERS)
+    workers = pool_size(MAX_WORKERS)
     if workers < 2 or len(jobs) < MIN_POOLED:
         write_all(jobs)
     else:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..pool import cores, in_order, process_pool
+from ..pool import in_order, pool_size, process_pool
 
 MIN_FILES = 1000       # returns to open before workers pay for themselves (measured: see the report of issue 18)
 MAX_WORKERS = 4
@@ -61,7 +61,7 @@ class Prefetch:
 def prefetch(files: list[Path], cache=None) -> Prefetch:
     """Workers opening the returns among `files` that the cache does not hold, when there are enough of them
     and more than one core; else a Prefetch that has nothing (every file is opened by the run)."""
-    workers = min(cores(), MAX_WORKERS)
+    workers = pool_size(MAX_WORKERS)
     if workers < 2 or len(files) < MIN_FILES:
         return Prefetch([])
     todo = files
