@@ -9,11 +9,16 @@ from ..model import Facts
 from ..output import output_path, remove_stale
 from ..provider_week import RETURNS_FOLDER, PlannedReturn
 from ..heap import writer
+from ..pool import in_order, pool_size, process_pool
 from ..render.provider_return import write_provider_return
 from .messages import Outgoing, build_message, write_outbox
 
 OUTBOX_FOLDER = "outbox"
 STALE_PATTERN = "[!.]*_????-??-??{suffix}"     # <Provider ID>_<YYYY-MM-DD><suffix>, never a hidden file
+MIN_POOLED = 50        # pre-filled returns (~18 ms each) worth starting workers for: never a school's handful
+MAX_WORKERS = 4
+CHUNK = 8              # returns a worker writes per task
+START_METHOD = None    # how workers start ('spawn' as on Windows, 'fork'); None: the system's own
 
 
 @writer
@@ -38,11 +43,39 @@ def prepare_deliveries(result: Facts, folder: Path, passwords: dict[str, str]) -
 
 def write_returns(plans: list[PlannedReturn], folder: Path, school: str, created: dt.date) -> list[Path]:
     """Write each plan's pre-filled return as folder/<Provider ID>_<Monday>.xlsx (named by output.output_path,
-    so no Provider ID can put it anywhere else); the paths written."""
-    paths = []
-    for plan in plans:
-        path = output_path(Path(folder), plan.filename)
-        write_provider_return(path, plan.provider_id, plan.provider_name, plan.monday, plan.pupils, school,
-                              plan.return_by, created)
-        paths.append(path)
-    return paths
+    so no Provider ID can put it anywhere else); the paths written. Many returns (MIN_POOLED, a local
+    authority's week) are written in worker processes on the machine's other cores (pipeline.pool), the same
+    bytes; a chunk whose worker died or failed is written again here, where a real error (a full disk) is
+    raised as it always was."""
+    jobs = [(output_path(Path(folder), plan.filename), plan.provider_id, plan.provider_name, plan.monday,
+             plan.pupils, school, plan.return_by, created) for plan in plans]
+    workers = pool_size(MAX_WORKERS)
+    if workers < 2 or len(jobs) < MIN_POOLED:
+        write_all(jobs)
+    else:
+        chunks, again = [jobs[i:i + CHUNK] for i in range(0, len(jobs), CHUNK)], []
+
+        def here(chunk):
+            again.append(chunk)
+            write_all(chunk)
+        with process_pool(min(workers, len(chunks)), START_METHOD) as pool:
+            for _ in in_order(pool, write_all, chunks, here, errors=(Exception,)):
+                pass
+        if again:      # a dead worker's pool ends the others mid-file: their temporary files are left behind
+            _remove_temporary([job[0] for job in jobs])
+    return [job[0] for job in jobs]
+
+
+def _remove_temporary(paths: list[Path]) -> None:
+    """The temporary files output.atomic_path made for `paths` and a worker ended before it could remove."""
+    for folder in {p.parent for p in paths}:
+        names = {p.name for p in paths if p.parent == folder}
+        for left in folder.glob(".*.tmp"):
+            if left.name[1:].rsplit(".", 2)[0] in names:
+                left.unlink(missing_ok=True)
+
+
+def write_all(jobs: list[tuple]) -> None:
+    """write_provider_return of each job (its arguments), in this process or a worker."""
+    for job in jobs:
+        write_provider_return(*job)

@@ -362,6 +362,15 @@ class ReturnsCache:
         self.used.add(key)
         self._read[key] = blob
 
+    def digests(self) -> set[str]:
+        """The content hashes of every file whose grids are stored (empty when there is no cache yet)."""
+        if not self._ready(create=False):
+            return set()
+        try:
+            return {k for (k,) in self._db.execute("SELECT digest FROM entries")}
+        except sqlite3.Error:
+            return set()     # get() says the file is damaged, and rebuilds it
+
     def keep(self, key: str) -> None:
         """Keep the grids stored for this hash past finish() without reading them (a checked result of the
         same file was used: the grids are wanted again when the registers change)."""

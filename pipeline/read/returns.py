@@ -52,13 +52,19 @@ def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=
     against the registers gave, for the next run; it is finished (saved, and closed) once every file has
     been read."""
     from ..progress import progress
+    from .prefetch import prefetch
 
-    read, by_fold = [], _by_fold(regs)
-    with collector_paused():
-        for path in progress(return_files(data_dir), "Reading returns"):
-            rel = path.relative_to(data_dir).as_posix()
-            own = Findings()
-            read.append((read_return(path, rel, regs, own, by_fold, passwords, cache), rel, own))
+    read, by_fold, files = [], _by_fold(regs), return_files(data_dir)
+    ahead = prefetch(files, cache)       # many files not in the cache: opened on the other cores meanwhile
+    try:
+        with collector_paused():
+            for path in progress(files, "Reading returns"):
+                rel = path.relative_to(data_dir).as_posix()
+                own = Findings()
+                read.append((read_return(path, rel, regs, own, by_fold, passwords, cache, ahead.take(path)),
+                             rel, own))
+    finally:
+        ahead.close()
     if cache is not None:
         cache.finish()       # every file was read: entries of files gone or changed are dropped
     return accept_returns(read, findings, calendar)
@@ -115,12 +121,15 @@ def _reject(findings: Findings, rel: str, rule: str, message: str) -> None:
 
 
 def read_return(path: Path, rel: str, regs: Registers, findings: Findings, by_fold: dict, passwords=(),
-                cache=None) -> Return | None:
+                cache=None, opened: tuple | None = None) -> Return | None:
     """return_from_book of the file at `path`. With a cache, an unchanged file whose checks would ask the
     registers nothing that they now answer otherwise gives its stored result without being opened
-    (pipeline.read.checked); else what is read and checked now is stored for next time."""
+    (pipeline.read.checked); else what is read and checked now is stored for next time. `opened`: (content
+    digest, snapshot) of the file as a worker read it (pipeline.read.prefetch), used when the file still
+    has that content."""
     if cache is None or not cache.enabled:
-        return return_from_book(open_workbook(path, passwords), path, rel, regs, findings, by_fold)
+        book = StoredBook(path, *opened[1]) if opened is not None else open_workbook(path, passwords)
+        return return_from_book(book, path, rel, regs, findings, by_fold)
     from . import checked
     from .cache import digest
 
@@ -139,7 +148,7 @@ def read_return(path: Path, rel: str, regs: Registers, findings: Findings, by_fo
         cache.keep(key)
         findings.extend(hit[1])
         return hit[0]
-    book, stored = _open_cached(path, passwords, cache, data, key)
+    book, stored = _open_cached(path, passwords, cache, data, key, opened)
     if not stored:
         return return_from_book(book, path, rel, regs, findings, by_fold)
     asked, own = checked.Asked(regs, by_fold), Findings()
@@ -166,15 +175,19 @@ def open_return(path: Path, passwords=(), cache=None) -> Book | StoredBook | Unr
     return _open_cached(path, passwords, cache, data, digest(data))[0]
 
 
-def _open_cached(path: Path, passwords, cache, data: bytes, key: str) -> tuple:
-    """(the workbook, whether its content is the cache's: read from it, or stored in it now)."""
+def _open_cached(path: Path, passwords, cache, data: bytes, key: str, opened: tuple | None = None) -> tuple:
+    """(the workbook, whether its content is the cache's: read from it, or stored in it now). `opened`: as
+    read_return's."""
     stored = cache.get(key)
     if stored is not None:
         return StoredBook(path, *stored), True
-    book = open_workbook(path, passwords, data)
-    if not isinstance(book, Book) or book.encrypted:
-        return book, False
-    names, grids, modified, formulas = _snapshot(book)
+    if opened is not None and opened[0] == key:
+        names, grids, modified, formulas = opened[1]
+    else:
+        book = open_workbook(path, passwords, data)
+        if not isinstance(book, Book) or book.encrypted:
+            return book, False
+        names, grids, modified, formulas = _snapshot(book)
     cache.put(key, names, grids, modified, formulas)
     return StoredBook(path, names, grids, modified, formulas), True
 

@@ -18,12 +18,12 @@ from typing import Callable
 from ..errors import RunError
 from ..labels import long_date
 from ..output import week_folder
+from ..pool import WINDOWS_MAX_WORKERS, in_order, process_pool
 from .model import SchoolResult, TrustFacts
 from .settings import TrustSettings, load_trust
 from .worker import SchoolJob, run_school
 
 EXIT_OK, EXIT_FINDINGS, EXIT_SEND_FAILED = 0, 1, 3
-WINDOWS_MAX_WORKERS = 61     # ProcessPoolExecutor refuses more on Windows; no school office has that many cores
 
 
 @dataclass
@@ -107,27 +107,17 @@ def _run_all(jobs: list[SchoolJob], workers: int, start_method: str | None = Non
         for job in jobs:
             yield run_school(job)
         return
-    import concurrent.futures as cf
-    import multiprocessing
-
     from .. import run as _weekly       # noqa: F401  imported before the pool starts: forked workers inherit it
     from ..render import html_report, xlsx_report  # noqa: F401
-    context = multiprocessing.get_context(start_method)
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(run_school, job) for job in jobs]
-        for job, future in zip(jobs, futures):
-            try:
-                result = future.result()
-            except cf.process.BrokenProcessPool:
-                result = _alone(job, context)
-            yield result
+    with process_pool(workers, start_method) as pool:
+        yield from in_order(pool, run_school, jobs, lambda job: _alone(job, start_method))
 
 
-def _alone(job: SchoolJob, context) -> SchoolResult:
+def _alone(job: SchoolJob, start_method: str | None) -> SchoolResult:
     """One school in a process of its own, after a worker died."""
     import concurrent.futures as cf
 
-    with cf.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+    with process_pool(1, start_method) as pool:
         try:
             return pool.submit(run_school, job).result()
         except cf.process.BrokenProcessPool:
