@@ -456,3 +456,21 @@ def test_wrapped_cells_get_rows_tall_enough_for_their_text(demo_outputs):
         if text and len(text) > width * 1.3:
             assert actions.cell(r, column).alignment.wrap_text, r
             assert (actions.row_dimensions[r].height or 15) >= 30, (r, text)
+
+
+def test_a_large_table_keeps_no_record_per_cell_and_reads_back_whole(tmp_path):
+    """xlsxwriter's per-cell record of table cells (millions of entries at 100,000 pupils) is not kept; the table
+    still covers every row and every value reads back."""
+    import xlsxwriter
+
+    from pipeline.render import xlsx_report
+
+    result, path = make_result(), tmp_path / "big.xlsx"
+    rows = [[f"P{i:05d}", f"Pupil {i}", i] for i in range(3000)]
+    wb = xlsxwriter.Workbook(str(path))
+    ws = xlsx_report._table_sheet(wb, xlsx_report._formats(wb), result, "Big", ["Placement ID", "Pupil", "N"], rows)
+    assert len(ws.table_cells) == 0
+    wb.close()
+    back = openpyxl.load_workbook(path)["Big"]
+    assert next(iter(back.tables.values())).ref == "A1:C3001"
+    assert [[c.value for c in r] for r in back.iter_rows(min_row=2)] == rows

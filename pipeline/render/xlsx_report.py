@@ -112,6 +112,16 @@ def _page_setup(ws, result: Facts, sheet: str) -> None:
     ws.set_footer("&CPage &P of &N")
 
 
+class _NoOverlapCheck(dict):
+    """A sheet's record of the cells under its tables (xlsxwriter's Worksheet.table_cells) that records nothing.
+    xlsxwriter keeps a (row, column) entry for every cell of a table, only to refuse a second table or a merged
+    range over it; these sheets have one table each and no merged cells, and at 100,000 pupils that record would
+    be millions of entries (hundreds of MB) kept until the workbook is written."""
+
+    def __setitem__(self, key, value) -> None:
+        pass
+
+
 def _put(ws, row: int, col: int, value, fmt=None) -> None:
     """Write one value: text always as text, dates as real dates, None as nothing."""
     if value is None or value == "":
@@ -130,6 +140,7 @@ def _table_sheet(wb, f, result, name: str, headers: list[str], rows: list[list],
                  formats: dict[int, str] | None = None, empty: str = ""):
     """A sheet holding one Excel table with a frozen, repeated header row."""
     ws = wb.add_worksheet(name)
+    ws.table_cells = _NoOverlapCheck()
     formats = formats or {}
     column_formats = [f[formats.get(c, "wrap" if h in WIDE else "top")] for c, h in enumerate(headers)]
     write_string = ws.write_string
