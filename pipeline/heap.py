@@ -32,17 +32,11 @@ def facts_frozen():
 
 
 def writer(fn):
-    """Decorate a writer: it runs inside facts_frozen(), and what it leaves as cyclic garbage is collected as it
-    ends (while the facts are still out of the collector's sight, so the collection walks only the writer's own
-    objects), not left for a later writer to hold beside its own."""
+    """Decorate a writer: it runs inside facts_frozen()."""
     @functools.wraps(fn)
     def wrapped(*args, **kwargs):
         with facts_frozen():
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                if gc.isenabled():
-                    gc.collect()
+            return fn(*args, **kwargs)
     return wrapped
 
 

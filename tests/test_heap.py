@@ -80,24 +80,3 @@ def test_the_reader_pause_collects_then_freezes_what_is_left_and_the_next_read_g
     with heap.collector_paused():
         assert gc.get_freeze_count() == 0             # given back before the next read
     assert 0 < gc.get_freeze_count() <= frozen + 10    # the 50 cycles were collected, not frozen
-
-
-def test_a_writer_collects_its_own_cyclic_garbage_as_it_ends():
-    """A writer's cycles (xlsxwriter's workbook at 100,000 pupils: hundreds of MB) are freed before the next
-    writer starts, not whenever the collector next gets round to them."""
-    import weakref
-
-    refs = []
-
-    @heap.writer
-    def write():
-        garbage = Cycle()
-        refs.append(weakref.ref(garbage))
-
-    threshold = gc.get_threshold()
-    gc.set_threshold(0)          # no automatic collection: only the writer's own can free the cycle
-    try:
-        write()
-    finally:
-        gc.set_threshold(*threshold)
-    assert refs[0]() is None
