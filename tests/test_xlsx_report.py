@@ -456,3 +456,24 @@ def test_wrapped_cells_get_rows_tall_enough_for_their_text(demo_outputs):
         if text and len(text) > width * 1.3:
             assert actions.cell(r, column).alignment.wrap_text, r
             assert (actions.row_dimensions[r].height or 15) >= 30, (r, text)
+
+
+def test_a_large_table_is_written_row_by_row_and_reads_back_whole(tmp_path):
+    """Neither the cells (constant_memory: a row at a time) nor xlsxwriter's per-cell record of table cells
+    (millions of entries at 100,000 pupils) are kept; the table still covers every row, with its header, its row
+    heights and every value."""
+    from pipeline.render import xlsx_report
+
+    result, path = make_result(), tmp_path / "big.xlsx"
+    rows = [[f"P{i:05d}", f"Pupil {i}", i, "word " * (40 if i % 7 == 0 else 1)] for i in range(3000)]
+    headers = ["Placement ID", "Pupil", "N", "What to do"]
+    wb = xlsx_report.open_workbook(path)
+    ws = xlsx_report._table_sheet(wb, xlsx_report._formats(wb), result, "Big", headers, rows)
+    assert len(ws.table_cells) == 0 and len(ws.table) <= 1      # only the row being written is held
+    wb.close()
+    back = openpyxl.load_workbook(path)["Big"]
+    table = next(iter(back.tables.values()))
+    assert table.ref == "A1:D3001" and [c.name for c in table.tableColumns] == headers
+    assert _headers(back) == headers
+    assert [[c.value for c in r] for r in back.iter_rows(min_row=2)] == rows
+    assert back.row_dimensions[9].height > 15 and back.row_dimensions[3].height is None    # rows[7], rows[1]

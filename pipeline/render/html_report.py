@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from ..milestones import MILESTONE_HEADERS
 from ..model import Facts
-from ..output import write_text
+from ..output import atomic_path
 from ..schema import PROVIDER_CHECKS
 from ..trend import trend_text
 from .changes_wording import change_rows, changes_sentence
@@ -92,4 +92,6 @@ def render_html_report(result: Facts) -> str:
 
 @writer
 def write_html_report(result: Facts, path) -> None:
-    write_text(Path(path), render_html_report(result))
+    """The page written piece by piece as Jinja makes it (the same bytes as render_html_report), never held whole."""
+    with atomic_path(Path(path)) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as out:
+        out.writelines(ENV.get_template("weekly_report.html.j2").generate(**_context(result)))

@@ -1,7 +1,8 @@
 """The attendance lead's weekly workbook (contract §9: weekly_report.xlsx).
 
 Written cell by cell with xlsxwriter so that every text from the inputs stays text
-(never a formula), and with a pinned 'created' time so a rerun is byte-identical.
+(never a formula), and with a pinned 'created' time so a rerun is byte-identical; row by row, in
+order (constant_memory, see open_workbook), so that its size in memory does not grow with the school.
 """
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ class Styled:
 @writer
 def write_xlsx_report(result: Facts, path) -> None:
     with atomic_path(Path(path)) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), XLSX_OPTIONS)
+        wb = open_workbook(tmp)
         wb.set_properties({"title": "Alternative provision weekly report",
                            "created": pinned_datetime(result.as_of)})
         f = _formats(wb)
@@ -75,6 +76,14 @@ def write_xlsx_report(result: Facts, path) -> None:
         _reconciliation_sheet(wb, f, result)
         _findings_sheet(wb, f, result)
         wb.close()
+
+
+def open_workbook(path: Path):
+    """The workbook written row by row (constant_memory): each row goes to a temporary file (in the system's
+    temporary folder, never the reports folder) as the next begins, so a 100,000-pupil report never holds its
+    cells (a record each, hundreds of MB) in memory. Text is then stored in each cell rather than in a shared
+    list: the same values, a larger file."""
+    return xlsxwriter.Workbook(str(path), {**XLSX_OPTIONS, "in_memory": False, "constant_memory": True})
 
 
 def _formats(wb) -> dict:
@@ -112,6 +121,16 @@ def _page_setup(ws, result: Facts, sheet: str) -> None:
     ws.set_footer("&CPage &P of &N")
 
 
+class _NoOverlapCheck(dict):
+    """A sheet's record of the cells under its tables (xlsxwriter's Worksheet.table_cells) that records nothing.
+    xlsxwriter keeps a (row, column) entry for every cell of a table, only to refuse a second table or a merged
+    range over it; these sheets have one table each and no merged cells, and at 100,000 pupils that record would
+    be millions of entries (hundreds of MB) kept until the workbook is written."""
+
+    def __setitem__(self, key, value) -> None:
+        pass
+
+
 def _put(ws, row: int, col: int, value, fmt=None) -> None:
     """Write one value: text always as text, dates as real dates, None as nothing."""
     if value is None or value == "":
@@ -130,10 +149,28 @@ def _table_sheet(wb, f, result, name: str, headers: list[str], rows: list[list],
                  formats: dict[int, str] | None = None, empty: str = ""):
     """A sheet holding one Excel table with a frozen, repeated header row."""
     ws = wb.add_worksheet(name)
+    ws.table_cells = _NoOverlapCheck()
     formats = formats or {}
     column_formats = [f[formats.get(c, "wrap" if h in WIDE else "top")] for c, h in enumerate(headers)]
+    widths, turned = _widths(headers, rows)
+    header_formats = [f["turned" if c in turned else "head"] for c in range(len(headers))]
+    row_by_row, ws.constant_memory = ws.constant_memory, 0    # xlsxwriter refuses add_table row by row: its
+    try:                                                         # header row is written again below
+        ws.add_table(0, 0, max(len(rows), 1), len(headers) - 1, {
+            "name": name.replace(" ", ""), "style": "Table Style Medium 2", "autofilter": True,
+            "columns": [{"header": h, "header_format": header_formats[c]} for c, h in enumerate(headers)]})
+    finally:
+        ws.constant_memory = row_by_row
+    for c, h in enumerate(headers):
+        ws.write_string(0, c, h, header_formats[c])
+        ws.set_column(c, c, widths[c], f["wrap"] if h in WIDE else None)
+    ws.set_row(0, _header_height(headers, widths, turned))
+    wide = [(c, widths[c]) for c, h in enumerate(headers) if h in WIDE]
     write_string = ws.write_string
     for r, row in enumerate(rows, start=1):
+        lines = max([_lines(_plain(row[c]), width) for c, width in wide] + [1])
+        if lines > 1:
+            ws.set_row(r, LINE * lines)
         for c, value in enumerate(row):
             if type(value) is str:          # most cells: straight to the sheet (what _put does with text)
                 if value:
@@ -142,21 +179,8 @@ def _table_sheet(wb, f, result, name: str, headers: list[str], rows: list[list],
                 _put(ws, r, c, value.value, f[value.fmt])
             else:
                 _put(ws, r, c, value, column_formats[c])
-    widths, turned = _widths(headers, rows)
-    ws.add_table(0, 0, max(len(rows), 1), len(headers) - 1, {
-        "name": name.replace(" ", ""), "style": "Table Style Medium 2", "autofilter": True,
-        "columns": [{"header": h, "header_format": f["turned" if c in turned else "head"]}
-                    for c, h in enumerate(headers)]})
     if not rows and empty:
         ws.write_string(3, 0, empty)
-    for c, h in enumerate(headers):
-        ws.set_column(c, c, widths[c], f["wrap"] if h in WIDE else None)
-    ws.set_row(0, _header_height(headers, widths, turned))
-    wide = [(c, widths[c]) for c, h in enumerate(headers) if h in WIDE]
-    for r, row in enumerate(rows, start=1):
-        lines = max([_lines(_plain(row[c]), width) for c, width in wide] + [1])
-        if lines > 1:
-            ws.set_row(r, LINE * lines)
     ws.freeze_panes(1, 0)
     ws.repeat_rows(0)
     _page_setup(ws, result, name)
