@@ -160,13 +160,18 @@ def test_a_file_that_fails_in_a_worker_is_read_in_the_run(serial, pool_on, tmp_p
 
 
 
-@pytest.mark.parametrize("start", [None, "spawn"])
-def test_pre_filled_returns_written_by_workers_are_the_same_bytes(serial, monkeypatch, tmp_path, start):
-    data, expected, _ = serial
+def _pre_filled_in_workers(monkeypatch, start=None) -> None:
+    """Each pre-filled return written by a worker, on two cores, workers started by `start`."""
     monkeypatch.setattr("pipeline.pool.cores", lambda: 2)
     monkeypatch.setattr(prepare_module, "MIN_POOLED", 1)
     monkeypatch.setattr(prepare_module, "CHUNK", 1)
     monkeypatch.setattr(prepare_module, "START_METHOD", start)
+
+
+@pytest.mark.parametrize("start", [None, "spawn"])
+def test_pre_filled_returns_written_by_workers_are_the_same_bytes(serial, monkeypatch, tmp_path, start):
+    data, expected, _ = serial
+    _pre_filled_in_workers(monkeypatch, start)
     run_week(data, tmp_path / "out", DEMO_WEEK)
     assert outputs(tmp_path / "out" / WEEK) == expected
     assert len(list((tmp_path / "out" / WEEK / "returns_to_send").glob("*.xlsx"))) == 3
@@ -185,9 +190,7 @@ def test_pre_filled_returns_of_a_worker_that_dies_or_fails_are_written_by_the_ru
             os.kill(os.getpid(), signal.SIGKILL)
         return real(path, provider_id, *args)
 
-    monkeypatch.setattr("pipeline.pool.cores", lambda: 2)
-    monkeypatch.setattr(prepare_module, "MIN_POOLED", 1)
-    monkeypatch.setattr(prepare_module, "CHUNK", 1)
+    _pre_filled_in_workers(monkeypatch)
     monkeypatch.setattr(prepare_module, "write_provider_return", dies_or_fails)
     run_week(data, tmp_path / "out", DEMO_WEEK)
     assert outputs(tmp_path / "out" / WEEK) == expected
