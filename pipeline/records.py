@@ -48,6 +48,85 @@ class RowCells(Mapping):
         return RowCells, (self.letters, self.row)
 
 
+class MarkLayout:
+    """The session columns of a sheet of returns, shared by every row read from it: the sessions
+    ((weekday 0-4, 'AM'|'PM')) in the order of the week, and the column letters of each ('D')."""
+    __slots__ = ("keys", "letters", "index")
+
+    def __init__(self, keys: tuple, letters: tuple):
+        self.keys = tuple(keys)
+        self.letters = tuple(letters)
+        self.index = {k: i for i, k in enumerate(self.keys)}
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, MarkLayout) and (self.keys, self.letters) == (other.keys, other.letters)
+
+    def __hash__(self) -> int:
+        return hash((self.keys, self.letters))
+
+    def __reduce__(self):
+        return mark_layout, (self.keys, self.letters)
+
+
+_LAYOUTS: dict = {}
+
+
+def mark_layout(keys, letters) -> MarkLayout:
+    """The one MarkLayout of these sessions and column letters (every return of a run shares a few)."""
+    key = (tuple(keys), tuple(letters))
+    found = _LAYOUTS.get(key)
+    if found is None:
+        found = _LAYOUTS[key] = MarkLayout(*key)
+    return found
+
+
+class RowMarks(Mapping):
+    """A return row's marks, (weekday, 'AM'|'PM') -> (the cell's value as found, its cell 'D7'): the values
+    in the order of the layout's sessions, and the cells worked out from the shared column letters and the
+    row number when asked for (a school of 100,000 placements reads a few hundred thousand rows: one tuple
+    each instead of a dict of tuples and cell names). Compares equal to a dict of the same marks."""
+    __slots__ = ("layout", "raws", "row")
+
+    def __init__(self, layout: MarkLayout, raws: tuple, row: int):
+        self.layout = layout
+        self.raws = raws
+        self.row = row
+
+    def __getitem__(self, key):
+        i = self.layout.index[key]
+        return self.raws[i], self.layout.letters[i] + str(self.row)
+
+    def get(self, key, default=None):
+        i = self.layout.index.get(key)
+        return default if i is None else (self.raws[i], self.layout.letters[i] + str(self.row))
+
+    def __contains__(self, key) -> bool:
+        return key in self.layout.index
+
+    def __iter__(self):
+        return iter(self.layout.keys)
+
+    def __len__(self) -> int:
+        return len(self.layout.keys)
+
+    def cells(self) -> list[str]:
+        """The cell of each session, in the layout's order."""
+        number = str(self.row)
+        return [letters + number for letters in self.layout.letters]
+
+    def values(self) -> list[tuple]:
+        return list(zip(self.raws, self.cells()))
+
+    def items(self) -> list[tuple]:
+        return list(zip(self.layout.keys, zip(self.raws, self.cells())))
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+    def __reduce__(self):
+        return RowMarks, (self.layout, self.raws, self.row)
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where a record was read: the file (relative to the school folder), the sheet as named in the file,
@@ -184,6 +263,6 @@ class Incident:
 class ReturnRow:
     """A pupil's row of the Attendance sheet of an accepted return: the register code in each session."""
     placement_id: str                         # as the Placements sheet spells it
-    marks: Mapping[tuple[int, str], tuple]    # (weekday 0-4, 'AM'|'PM') -> (the cell's value as found, its cell)
+    marks: Mapping[tuple[int, str], tuple]    # (weekday 0-4, 'AM'|'PM') -> (the cell's value as found, its cell): a RowMarks as read
     source: Source
     notes: str | None = None                  # the provider's Notes on the pupil: free text, for the school's own reports only

@@ -34,8 +34,8 @@ from pathlib import Path
 
 FILENAME = "returns.sqlite"
 FOLDER = ".cache"
-VERSION = "3"          # the layout of an entry; change it when what is stored or how changes (2: formula cells,
-                       # 3: the checked results of returns)
+VERSION = "4"          # the layout of an entry; change it when what is stored or how changes (2: formula cells,
+                       # 3: the checked results of returns, 4: a return row's marks as values only)
 
 _DATE, _DATETIME, _TIME, _DURATION = "d", "dt", "t", "td"
 

@@ -28,10 +28,10 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from ..findings import Finding
-from ..records import Incident, ReturnRow, Source
+from ..records import Incident, ReturnRow, RowCells, RowMarks, Source, mark_layout
 from .cache import _tag, _untag
 
-FORMAT = 1
+FORMAT = 2          # 2: a row's marks as its values only, the cells from the sheet's column letters
 _INCIDENT_FIELDS = tuple(f.name for f in fields(Incident) if f.name != "source")
 
 
@@ -120,9 +120,8 @@ def encode(ret, findings: list[Finding], answers: dict, modified: dt.datetime | 
         "modified": modified,
         "return": None if ret is None else {
             "provider": ret.provider_id, "week": ret.week, "sheet": ret.sheet,
-            "sessions": _sessions(ret),
-            "rows": [[r.placement_id, r.source.row, dict(r.source.cells), [m[0] for m in r.marks.values()],
-                      [m[1] for m in r.marks.values()], r.notes] for r in ret.rows.values()],
+            **_layout(ret),
+            "rows": [[r.placement_id, r.source.row, list(r.marks.raws), r.notes] for r in ret.rows.values()],
             "incidents": [[[getattr(i, k) for k in _INCIDENT_FIELDS], _source(i.source)] for i in ret.incidents],
         },
     }
@@ -130,18 +129,25 @@ def encode(ret, findings: list[Finding], answers: dict, modified: dt.datetime | 
     return zlib.compress(text.encode("utf-8"), 1)
 
 
-def _sessions(ret) -> list:
-    """The sessions (weekday, 'AM'|'PM') of the return's rows, in order: every row has the same, from the
-    columns of its sheet (raises TypeError otherwise, and the result is not stored)."""
-    keys = None
+def _layout(ret) -> dict:
+    """The sessions of the return's rows with their column letters ([weekday, 'AM'|'PM', 'D'], in order) and the
+    letters of the Placement ID column: every row has the same, from the columns of its sheet, and its cells
+    are those letters and its row number (raises TypeError otherwise, and the result is not stored)."""
+    layout = id_letters = None
     for r in ret.rows.values():
+        marks, cells = r.marks, r.source.cells
         if r.source.file != ret.file or r.source.sheet != ret.sheet:
             raise TypeError("a row from another sheet")
-        if keys is None:
-            keys = list(r.marks)
-        elif list(r.marks) != keys:
+        if type(marks) is not RowMarks or marks.row != r.source.row:
+            raise TypeError("marks not as read from a sheet")
+        if type(cells) is not RowCells or cells.row != r.source.row or set(cells.letters) != {"placement_id"}:
+            raise TypeError("cells not as read from a sheet")
+        if layout is None:
+            layout, id_letters = marks.layout, cells.letters["placement_id"]
+        elif marks.layout != layout or cells.letters["placement_id"] != id_letters:
             raise TypeError("rows with different sessions")
-    return [list(k) for k in keys or ()]
+    return {"sessions": [[d, s, letters] for (d, s), letters in zip(layout.keys, layout.letters)] if layout else [],
+            "id": id_letters}
 
 
 def _str(v, none: bool = False):
@@ -182,16 +188,19 @@ def decode(blob: bytes, rel: str, path: Path, make_return):
     if type(week) is not dt.date:
         raise ValueError("the week is damaged")
     ret = make_return(rel, _str(stored["provider"]), week, saved_key(modified, path, rel), _str(stored["sheet"]))
-    keys = [(d, s) for d, s in stored["sessions"]]
-    if not all(type(d) is int and type(s) is str for d, s in keys):
+    sessions = stored["sessions"]
+    if not all(type(k) is list and len(k) == 3 and type(k[0]) is int and type(k[1]) is str and type(k[2]) is str
+               for k in sessions):
         raise ValueError("the sessions are damaged")
-    sheet = ret.sheet
-    for pid, number, cells, raws, marked, notes in stored["rows"]:
-        if (len(raws) != len(keys) or len(marked) != len(keys) or type(number) is not int or type(cells) is not dict
-                or not {type(c) for c in marked} <= {str} or not {type(c) for c in cells.values()} <= {str}):
+    layout = mark_layout([(d, s) for d, s, _ in sessions], [letters for _, _, letters in sessions])
+    id_cells = {"placement_id": _str(stored["id"], True)}
+    sheet, width = ret.sheet, len(sessions)
+    for pid, number, raws, notes in stored["rows"]:
+        if type(raws) is not list or len(raws) != width or type(number) is not int or id_cells["placement_id"] is None:
             raise ValueError("a damaged row")
-        ret.rows[_str(pid)] = ReturnRow(placement_id=pid, marks=dict(zip(keys, zip(raws, marked))),
-                                        source=Source(rel, sheet, number, cells), notes=_str(notes, True))
+        ret.rows[_str(pid)] = ReturnRow(placement_id=pid, marks=RowMarks(layout, tuple(raws), number),
+                                        source=Source(rel, sheet, number, RowCells(id_cells, number)),
+                                        notes=_str(notes, True))
     for values, source in stored["incidents"]:
         if type(values) is not list or len(values) != len(_INCIDENT_FIELDS):
             raise ValueError("a damaged incident")

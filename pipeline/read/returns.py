@@ -18,7 +18,7 @@ from ..calendar import monday_of
 from ..heap import collector_paused
 from ..identifiers import fold_key, shown
 from ..findings import Finding, Findings, quotable
-from ..records import Incident, ReturnRow, Source, source_of
+from ..records import Incident, ReturnRow, RowCells, RowMarks, Source, mark_layout, source_of
 from .cells import is_blank, parse_date, text
 from .registers import Registers, ambiguous_message
 from .table import HEADER_SEARCH_ROWS, cell_name, find_header, formula_message, norm_header, read_table
@@ -383,6 +383,9 @@ def _rows(ret: Return, lines, columns: dict, regs: Registers, findings: Findings
     id_col = columns["placement_id"]
     id_letters = xl_col_to_name(id_col)
     sessions = [(mark, columns[key], xl_col_to_name(columns[key])) for mark, key in _SESSION_KEYS if key in columns]
+    layout = mark_layout([mark for mark, _, _ in sessions], [letters for _, _, letters in sessions])
+    id_cells = {"placement_id": id_letters}      # shared by every row's RowCells
+    places = [j for _, j, _ in sessions]
     for number, line in lines:
         n = len(line)
         raw_id = line[id_col] if id_col < n else ""
@@ -408,12 +411,11 @@ def _rows(ret: Return, lines, columns: dict, regs: Registers, findings: Findings
             findings.error(ret.file, ret.sheet, id_cell, "duplicate-id", pid,
                            f"Placement {pid} appears twice in this return; only the first row (row {ret.rows[pid].source.row}) is used. Delete the extra row.")
             continue
-        number_text = str(number)
-        marks = {mark: (line[j] if j < n else "", letters + number_text) for mark, j, letters in sessions}
+        raws = [line[j] if j < n else "" for j in places]
         if formulas:
-            _formula_marks(ret, pid, number, marks, sessions, formulas, findings)
-        ret.rows[pid] = ReturnRow(placement_id=pid, marks=marks,
-                                  source=Source(ret.file, ret.sheet, number, {"placement_id": id_cell}),
+            _formula_marks(ret, pid, number, raws, sessions, formulas, findings)
+        ret.rows[pid] = ReturnRow(placement_id=pid, marks=RowMarks(layout, tuple(raws), number),
+                                  source=Source(ret.file, ret.sheet, number, RowCells(id_cells, number)),
                                   notes=_notes(line, columns, number, formulas))
 
 
@@ -425,16 +427,17 @@ def _notes(line: list, columns: dict, number: int, formulas: frozenset) -> str |
     return " ".join(text(line[j]).split()) or None
 
 
-def _formula_marks(ret: Return, pid: str, number: int, marks: dict, sessions: list, formulas: frozenset,
+def _formula_marks(ret: Return, pid: str, number: int, raws: list, sessions: list, formulas: frozenset,
                    findings: Findings) -> None:
-    """A session code that is a formula is a finding and counts as N (absent, no reason yet)."""
-    for mark, j, letters in sessions:
+    """A session code that is a formula is a finding and counts as N (absent, no reason yet). `raws`: the
+    row's values in the order of `sessions`."""
+    for i, (mark, j, letters) in enumerate(sessions):
         if (number - 1, j) in formulas:
-            raw, cell = marks[mark]
+            raw, cell = raws[i], f"{letters}{number}"
             findings.error(ret.file, ret.sheet, cell, "formula-in-cell", text(raw) or None,
                            formula_message(f"The register code for placement {pid}", cell,
                                            "until then it counts as N (absent, no reason yet)"))
-            marks[mark] = ("N", cell)
+            raws[i] = "N"
 
 
 INCIDENT_LOST = "so any incident in it is not in this report and the school is not alerted to it"
