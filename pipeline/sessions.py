@@ -127,15 +127,16 @@ def _expected(placements: list[Placement], calendar: SchoolCalendar, start: dt.d
     days = np.array([d.toordinal() for d in calendar.school_days(start, end)], dtype=np.int64)
     empty = np.zeros(0, dtype=np.int64)
     end_ord = end.toordinal()
-    pattern_index: dict = {}            # id(pattern) -> its index in pattern_wd (the patterns live through the call)
+    pattern_index: dict = {}            # a pattern's items -> its index in pattern_wd
     pattern_wd, pattern_sess = [], []   # per pattern: its entries' weekdays and session codes
     pl, pl_pattern, pl_first, pl_last = (array("q") for _ in range(4))
     for i, p in enumerate(placements):
         if p.parents_refused:
             continue
-        k = pattern_index.get(id(p.pattern))
+        items = tuple(p.pattern.items())
+        k = pattern_index.get(items)
         if k is None:
-            k = pattern_index[id(p.pattern)] = len(pattern_wd)
+            k = pattern_index[items] = len(pattern_wd)
             pattern_wd.append([weekday for weekday, names in p.pattern.items() for _ in names])
             pattern_sess.append([sessions.code(name) for names in p.pattern.values() for name in names])
         pl.append(i)
