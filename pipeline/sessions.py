@@ -268,24 +268,47 @@ def build_sessions(placements: list[Placement], calendar: SchoolCalendar, return
     of_age = _of_age(placements, kind, c_pl[at], c_day[at])
     state[at[of_age]] = aged
     kind = np.where((kind == AGE) & ~of_age, OK, kind)
-    given = np.full(len(state), "", dtype=object)
+    n = len(state)
     wrong = np.isin(kind, list(ERROR_RULE))
-    given[at[wrong]] = [text(v) if v is not None else "" for v in marks.raw[m[wrong]]]
-    cell = np.full(len(state), "", dtype=object)
-    cell[at] = marks.cell[m]
+    given = _texts(n, at[wrong], [text(v) if v is not None else "" for v in marks.raw[m[wrong]]])
+    cell = _texts(n, at, marks.cell[m])
     del at, m, kind, of_age, wrong
-    files = np.array([r.file for r in returns] + [""], dtype=object)
-    file = files[np.where(has_ret, c_ret, len(returns))]
+    file = _column(np.where(has_ret, c_ret, len(returns)), [r.file for r in returns] + [""])
     del has_ret, c_ret
     tables = {"code": ["", "N"] + [c for c, _, _ in classes] + ["N"],
               "category": [codes.NOT_REPORTED, codes.UNAUTHORISED] + [c for _, c, _ in classes] + [codes.UNAUTHORISED],
               "error": ["", MISSING_COLUMN] + [ERROR_RULE[k] if k in (BLANK, UNKNOWN) else "" for _, _, k in classes]
               + [ERROR_RULE[AGE]]}
+    columns = {name: _column(state, table) for name, table in tables.items()}
+    del state
+    columns.update(file=file, cell=cell, given=given)
 
     _check_returns(returns, year_start, week, as_of, findings, marks, pids, prvs, sessions,
                    e_pid, e_prv, e_day, e_sess, placements)
     del marks, e_pl, e_day, e_sess, e_pid, e_prv
-    return _frame(placements, names, c_pl, c_day, c_sess, state, tables, file, cell, given)
+    return _frame(placements, names, c_pl, c_day, c_sess, columns)
+
+
+def _small(n: int) -> np.dtype:
+    """The smallest integer type for codes 0..n-1 of a categorical column."""
+    return np.dtype(np.int8 if n < 1 << 7 else np.int16 if n < 1 << 15 else np.int32)
+
+
+def _column(index: np.ndarray, table: list) -> pd.Categorical:
+    """The categorical column of table[index] for each index (the table's strings may repeat)."""
+    categories = sorted(set(table))
+    position = {v: i for i, v in enumerate(categories)}
+    codes_ = np.array([position[v] for v in table], dtype=_small(len(categories)))
+    return pd.Categorical.from_codes(codes_[index], categories=categories)
+
+
+def _texts(n: int, at: np.ndarray, values) -> pd.Categorical:
+    """The categorical column of n strings, '' but values[i] at at[i]: its categories are the distinct values."""
+    position: dict = {"": 0}
+    codes_ = [position.setdefault(v, len(position)) for v in values]
+    out = np.zeros(n, dtype=_small(len(position)))
+    out[at] = codes_
+    return pd.Categorical.from_codes(out, categories=list(position))
 
 
 def _of_age(placements, kind: np.ndarray, pl: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -400,21 +423,29 @@ def _classes(raw: np.ndarray) -> tuple[list, np.ndarray]:
     return table, which
 
 
-def _frame(placements, names: list, pl, day, sess, state, tables: dict, file, cell, given) -> pd.DataFrame:
-    """The table from its columns, already in order: `state` indexes each of `tables`' columns."""
+def _frame(placements, names: list, pl, day, sess, columns: dict) -> pd.DataFrame:
+    """The table from its columns, already in order. The strings are categorical (a code each, to a few
+    distinct values: 100,000 placements give a million rows); date and week are datetime.date objects
+    (one per distinct day) and weekday an int8."""
     if not len(pl):
         return pd.DataFrame.from_records([], columns=COLUMNS)
-    ids = np.array([p.placement_id for p in placements], dtype=object)
-    providers = np.array([p.provider_id for p in placements], dtype=object)
-    wd = (day + 6) % 7
+    ids = sorted({p.placement_id for p in placements})       # the placement ID codes (pids) are their order
+    id_at = {pid: i for i, pid in enumerate(ids)}
+    providers = sorted({p.provider_id for p in placements})
+    provider_at = {prv: i for i, prv in enumerate(providers)}
+    pl_id = np.array([id_at[p.placement_id] for p in placements], dtype=_small(len(ids)))
+    pl_provider = np.array([provider_at[p.provider_id] for p in placements], dtype=_small(len(providers)))
+    wd = ((day + 6) % 7).astype(np.int8)
     first = int(day.min() - (day.min() + 6) % 7)       # the Monday of the first day
     dates = _objects([dt.date.fromordinal(o) for o in range(first, int(day.max()) + 1)])
-    session_names = np.array(names + [None], dtype=object)[:-1]
-    columns = {"placement_id": ids[pl], "provider_id": providers[pl], "date": dates[day - first],
-               "week": dates[day - wd - first], "weekday": wd.astype(np.int64), "session": session_names[sess]}
-    columns.update((name, np.array(table, dtype=object)[state]) for name, table in tables.items())
-    columns.update(file=file, cell=cell, given=given)
-    return pd.DataFrame(columns, columns=COLUMNS)
+    session_at = {name: i for i, name in enumerate(sorted(names))}
+    session_code = np.array([session_at[name] for name in names], dtype=np.int8)
+    return pd.DataFrame({
+        "placement_id": pd.Categorical.from_codes(pl_id[pl], categories=ids),
+        "provider_id": pd.Categorical.from_codes(pl_provider[pl], categories=providers),
+        "date": dates[day - first], "week": dates[day - wd - first], "weekday": wd,
+        "session": pd.Categorical.from_codes(session_code[sess], categories=sorted(names)), **columns,
+    }, columns=COLUMNS)
 
 
 # --- the checks of each return ------------------------------------------------------------------

@@ -215,7 +215,16 @@ def both(placements, returns, week, as_of):
     f_old, f_new = Findings(), Findings()
     old = loop_build_sessions(placements, CALENDAR, returns, YEAR_START, week, as_of, f_old)
     new = build_sessions(placements, CALENDAR, returns, YEAR_START, week, as_of, f_new)
-    return old, new, f_old, f_new
+    if len(new):
+        assert dict(new.dtypes) == COMPACT
+    return old, new.astype(dict(old.dtypes)), f_old, f_new
+
+
+# The table's columns are compact (a million rows at a 100,000-placement school): strings are categorical,
+# their values the loop's; date and week are datetime.date objects.
+COMPACT = {**{c: "category" for c in ("placement_id", "provider_id", "session", "code", "category", "file", "cell",
+                                       "error", "given")},
+           "date": object, "week": object, "weekday": "int8"}
 
 
 CASES = [  # (reporting week, as-of)
@@ -334,3 +343,12 @@ def test_no_header_is_no_header_either_way():
 
     for grid in ([], [["Placement"], ["placement id?"]], [[""] * 3] * 40 + [["Placement ID"]], [[1.0, D(2026, 1, 1)]]):
         assert r._header_row(grid) is None and find_header(grid, schema.ATTENDANCE) is None
+
+
+def test_the_string_columns_are_categorical_with_small_codes():
+    placements, returns = random_school(11)
+    frame = build_sessions(placements, CALENDAR, returns, YEAR_START, D(2027, 7, 19), D(2027, 7, 23), Findings())
+    assert dict(frame.dtypes) == COMPACT
+    assert all(frame[c].cat.codes.dtype.itemsize <= 2 for c in COMPACT if COMPACT[c] == "category")
+    assert list(frame["placement_id"].cat.categories) == sorted({p.placement_id for p in placements})
+    assert set(frame["code"]) <= set(frame["code"].cat.categories) and "" in set(frame["error"])
