@@ -263,7 +263,7 @@ def build_sessions(placements: list[Placement], calendar: SchoolCalendar, return
     aged = 2 + len(classes)
     state = has_row.astype(np.int64)
     del has_row
-    state[at] = 2 + marks.cls[m]
+    state[at] = marks.cls[m].astype(np.int64) + 2
     kind = marks.kind[m]
     of_age = _of_age(placements, kind, c_pl[at], c_day[at])
     state[at[of_age]] = aged
@@ -379,22 +379,23 @@ class _Marks:
         flat_wd = np.array([k[0] for keys in layout_keys for k in keys] or [0], dtype=np.int64)
         flat_sess = np.array([sessions.index[k[1]] for keys in layout_keys for k in keys] or [0], dtype=np.int64)
         size = sizes[row_layout]
-        self.ret = np.repeat(self.row_ret, size)
-        self.pid = np.repeat(self.row_pid, size)
+        # Per-cell arrays in the smallest types that hold them (there are millions of cells): _key widens them.
+        self.ret = np.repeat(self.row_ret.astype(np.int32), size)
+        self.pid = np.repeat(self.row_pid.astype(np.int32), size)
         starts = np.concatenate(([0], np.cumsum(size)[:-1]))
         entry = np.arange(len(values)) - np.repeat(starts - offsets[row_layout], size)
         del starts, size, row_layout
-        self.prv = np.array(ret_prv + [0], dtype=np.int64)[self.ret]
-        self.weekday = flat_wd[entry]
-        self.day = np.array(ret_week + [0], dtype=np.int64)[self.ret] + self.weekday
-        self.sess = flat_sess[entry]
+        self.prv = np.array(ret_prv + [0], dtype=np.int32)[self.ret]
+        self.weekday = flat_wd.astype(np.int8)[entry]
+        self.day = np.array(ret_week + [0], dtype=np.int32)[self.ret] + flat_wd.astype(np.int32)[entry]
+        self.sess = flat_sess.astype(np.int16)[entry]
         del entry
         self.raw = _objects([v[0] for v in values])
         self.cell = _objects([v[1] for v in values])
         del values
         self.classes, self.cls = _classes(self.raw)
         table = self.classes or [("", "", OK)]
-        self.kind = np.array([k for _, _, k in table], dtype=np.int64)[self.cls]
+        self.kind = np.array([k for _, _, k in table], dtype=np.int8)[self.cls]
 
 
 def _objects(values) -> np.ndarray:
@@ -420,7 +421,7 @@ def _classes(raw: np.ndarray) -> tuple[list, np.ndarray]:
     which = np.array([known.get(v, -1) if type(v) is str else -1 for v in raw], dtype=np.int64)
     for i in np.flatnonzero(which < 0).tolist():
         which[i] = entry(raw[i])
-    return table, which
+    return table, which.astype(_small(len(table)))
 
 
 def _frame(placements, names: list, pl, day, sess, columns: dict) -> pd.DataFrame:

@@ -352,3 +352,18 @@ def test_the_string_columns_are_categorical_with_small_codes():
     assert all(frame[c].cat.codes.dtype.itemsize <= 2 for c in COMPACT if COMPACT[c] == "category")
     assert list(frame["placement_id"].cat.categories) == sorted({p.placement_id for p in placements})
     assert set(frame["code"]) <= set(frame["code"].cat.categories) and "" in set(frame["error"])
+
+
+def test_hundreds_of_distinct_values_give_the_loops_table():
+    # hundreds of distinct unknown codes: the given column's categories outgrow an int8 code
+    placements, returns = random_school(12)
+    n = 0
+    for ret in returns:
+        for row in ret.rows.values():
+            for key, (raw, cell) in list(row.marks.items()):
+                if n < 2000 and raw not in ("-", "", None):
+                    row.marks[key] = (f"Z{n}" if n % 2 else f"b{' ' * (n % 3)}", cell)
+                    n += 1
+    old, new, f_old, f_new = both(placements, returns, D(2027, 7, 19), D(2027, 7, 23))
+    pd.testing.assert_frame_equal(new, old, check_dtype=True, check_exact=True)
+    assert list(f_new) == list(f_old) and n == 2000 and new["given"].nunique() > 128
