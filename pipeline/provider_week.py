@@ -1,13 +1,13 @@
 """Next week's returns: which providers have pupils expected in the next school week, and whom."""
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 
 from .calendar import SchoolCalendar
 from .labels import DAY_NAMES, provider_name
 from .read.registers import Registers
-from .sessions import expected_sessions
 from .settings import Settings
 
 RETURNS_FOLDER = "returns_to_send"      # OUT/<Monday>/returns_to_send/: where next week's returns are written
@@ -55,11 +55,25 @@ def plan_returns(settings: Settings, calendar: SchoolCalendar, registers: Regist
     monday = calendar.next_school_week(week)
     if monday is None:
         return []
+    friday = monday + dt.timedelta(days=4)
+    days = calendar.school_days(monday, friday)
+    # A placement's sessions next week follow from its pattern and which of the week's school days it covers:
+    # placements alike in both share one set (read, never changed), with no tuple made per session.
+    shared: dict = {}                   # (pattern's items, first day, end of days) -> the set of (weekday, session)
     expected: dict[str, set] = {}
-    for pid, _, day, session in expected_sessions(registers.placements, calendar, monday, monday + dt.timedelta(days=4)):
-        expected.setdefault(pid, set()).add((day.weekday(), session))
-    same: dict[frozenset, set] = {}     # pupils expected at the same sessions share one set (read, never changed)
-    expected = {pid: same.setdefault(frozenset(sessions), sessions) for pid, sessions in expected.items()}
+    for p in registers.placements:
+        if p.parents_refused:
+            continue
+        lo = bisect.bisect_left(days, p.start_date)
+        hi = bisect.bisect_right(days, p.actual_end_date or friday)
+        key = (tuple(p.pattern.items()), lo, hi)
+        sessions = shared.get(key)
+        if sessions is None:
+            sessions = shared[key] = {(day.weekday(), s) for day in days[lo:hi] for s in p.pattern.get(day.weekday(), ())}
+        if not sessions:
+            continue
+        pid = p.placement_id
+        expected[pid] = sessions if pid not in expected else expected[pid] | sessions
     plans: dict[str, PlannedReturn] = {}
     for p in sorted(registers.placements, key=lambda p: p.placement_id):
         if p.placement_id not in expected:

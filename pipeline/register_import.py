@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+from operator import itemgetter
 from pathlib import Path
 
 from . import codes
@@ -56,49 +57,64 @@ NOT_IN_RETURN = "The pupil is not in the provider's return for this week"
 NO_UPN = "No UPN in placements.xlsx, so the register cannot be matched"
 
 
-def split_rows(ctx) -> tuple[list[dict], list[dict]]:
+def split_rows(ctx) -> tuple[list[tuple], list[tuple]]:
     """(rows to import, rows held back) for the reporting week's expected sessions up to as-of: each
-    session is in exactly one of the two."""
-    placements = {p.placement_id: p for p in ctx.registers.placements}
+    session is in exactly one of the two. A row is a tuple of its COLUMNS (HELD_COLUMNS, held back):
+    a million of them at a 100,000-placement school, so no dict each, and equal values (dates, reasons)
+    are one string."""
+    placements = {p.placement_id: ((p.upn or "").strip(), ATTENDED_CODE.get(p.arranged_by, "B"))
+                  for p in ctx.registers.placements}
     frame = ctx.sessions
-    week = frame[frame["week"] == ctx.week]
+    if frame.empty:
+        return [], []
+    week = frame["week"] == ctx.week
+    dates, reasons = {}, {}
     rows, held = [], []
-    for rec in week.itertuples(index=False):
-        p = placements.get(rec.placement_id)
-        if p is None:
+    columns = (frame[c][week].tolist() for c in ("placement_id", "date", "session", "code", "category", "file",
+                                                 "error", "given"))
+    for pid, date, session, code, category, file, error, given in zip(*columns):
+        found = placements.get(pid)
+        if found is None:
             continue            # never so: the table is built from these placements
-        upn = (p.upn or "").strip()
-        reasons = []
-        if rec.category == codes.NOT_REPORTED:
+        upn, attended = found
+        day = dates.get(date)
+        if day is None:
+            day = dates[date] = date.isoformat()
+        reason = None
+        if category == codes.NOT_REPORTED:
             code = ""
-            reasons.append(NOT_IN_RETURN if rec.file else NO_RETURN)
+            reason = NOT_IN_RETURN if file else NO_RETURN
         else:
-            code = ATTENDED_CODE.get(p.arranged_by, "B") if rec.category == codes.ATTENDED else rec.code
-            if rec.error:
-                reasons.append(ERROR_REASONS.get(rec.error, "An error on this session: counted as N")
-                               .format(given=rec.given))
+            if category == codes.ATTENDED:
+                code = attended
+            if error:
+                reason = ERROR_REASONS.get(error, "An error on this session: counted as N").format(given=given)
         if not upn:
-            reasons.append(NO_UPN)        # the blank UPN is already an error finding
-        row = {"UPN": upn, "Date": rec.date.isoformat(), "Session": rec.session, "Code": code,
-               "Placement ID": rec.placement_id}
-        if reasons:
-            held.append({**row, "Reason": "; ".join(reasons)})
+            reason = NO_UPN if reason is None else reason + "; " + NO_UPN   # the blank UPN is already an error finding
+        if reason is None:
+            rows.append((upn, day, session, code, pid))
         else:
-            rows.append(row)
-    key = lambda r: (r["UPN"], r["Date"], r["Session"], r["Placement ID"])   # noqa: E731
-    return sorted(rows, key=key), sorted(held, key=key)
+            held.append((upn, day, session, code, pid, reasons.setdefault(reason, reason)))
+    return _sorted(rows), _sorted(held)
 
 
-def register_csv(rows: list[dict], columns: list[str] = COLUMNS) -> str:
+def _sorted(rows: list[tuple]) -> list[tuple]:
+    """By UPN, date, session and Placement ID: one stable sort a field, the last first (no key tuple a row)."""
+    for field in (4, 2, 1, 0):
+        rows.sort(key=itemgetter(field))
+    return rows
+
+
+def register_csv(rows: list[tuple], columns: list[str] = COLUMNS) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([guard(row.get(c)) for c in columns])
+        writer.writerow([guard(v) for v in row])
     return buffer.getvalue()
 
 
-def write_register_import(rows: list[dict], path: Path, columns: list[str] = COLUMNS) -> Path:
+def write_register_import(rows: list[tuple], path: Path, columns: list[str] = COLUMNS) -> Path:
     """Write the rows (header only if there are none) to `path`, UTF-8 without a byte-order mark;
     `columns=HELD_COLUMNS` for register_import_held.csv."""
     path = Path(path)
@@ -106,6 +122,6 @@ def write_register_import(rows: list[dict], path: Path, columns: list[str] = COL
     return path
 
 
-def write_register_held(rows: list[dict], path: Path) -> Path:
+def write_register_held(rows: list[tuple], path: Path) -> Path:
     """register_import_held.csv: the held-back rows, with their Reason (header only if none)."""
     return write_register_import(rows, path, HELD_COLUMNS)

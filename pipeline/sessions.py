@@ -15,11 +15,16 @@ school days are crossed with the placements' weekly patterns and cut to each
 placement's dates, and marks are matched to sessions by integer keys
 (provider or return, placement, day ordinal, session). Only the returns'
 cells are visited one by one, once each.
+
+A 100,000-placement school has a million rows: the string columns are categorical
+(a small integer code each), built straight from those keys; date and week are
+datetime.date objects, one per distinct day.
 """
 from __future__ import annotations
 
 import bisect
 import datetime as dt
+from array import array
 
 import numpy as np
 import pandas as pd
@@ -121,33 +126,55 @@ class _Codes:
 
 def _expected(placements: list[Placement], calendar: SchoolCalendar, start: dt.date, end: dt.date, sessions: _Codes):
     """Arrays (placement index, day ordinal, session code) of every expected session start..end:
-    each weekday's school days crossed with the pattern entries for that weekday, cut to the dates."""
+    each weekday's school days crossed with the pattern entries for that weekday, cut to the dates.
+    Placements sharing a weekly pattern share its entries: no Python object is made per entry."""
     days = np.array([d.toordinal() for d in calendar.school_days(start, end)], dtype=np.int64)
-    entries = []     # (placement index, weekday, session code, first ordinal, last ordinal)
+    empty = np.zeros(0, dtype=np.int64)
     end_ord = end.toordinal()
+    pattern_index: dict = {}            # a pattern's items -> its index in pattern_wd
+    pattern_wd, pattern_sess = [], []   # per pattern: its entries' weekdays and session codes
+    pl, pl_pattern, pl_first, pl_last = (array("q") for _ in range(4))
     for i, p in enumerate(placements):
         if p.parents_refused:
             continue
-        first = p.start_date.toordinal()
-        last = p.actual_end_date.toordinal() if p.actual_end_date else end_ord
-        for weekday, names in p.pattern.items():
-            for name in names:
-                entries.append((i, weekday, sessions.code(name), first, last))
-    empty = np.zeros(0, dtype=np.int64)
-    if not entries or not len(days):
+        items = tuple(p.pattern.items())
+        k = pattern_index.get(items)
+        if k is None:
+            k = pattern_index[items] = len(pattern_wd)
+            pattern_wd.append([weekday for weekday, names in p.pattern.items() for _ in names])
+            pattern_sess.append([sessions.code(name) for names in p.pattern.values() for name in names])
+        pl.append(i)
+        pl_pattern.append(k)
+        pl_first.append(p.start_date.toordinal())
+        pl_last.append(p.actual_end_date.toordinal() if p.actual_end_date else end_ord)
+    if not len(pl) or not len(days):
         return empty, empty, empty
-    e = np.array(entries, dtype=np.int64)
+    sizes = np.array([len(w) for w in pattern_wd], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    flat_wd = np.array([w for ws in pattern_wd for w in ws] or [0], dtype=np.int64)
+    flat_sess = np.array([c for cs in pattern_sess for c in cs] or [0], dtype=np.int64)
+    pl_pattern = np.frombuffer(pl_pattern, dtype=np.int64)
+    n_entries = sizes[pl_pattern]
+    owner = np.repeat(np.arange(len(pl_pattern)), n_entries)        # each entry's row in pl, pl_first, pl_last
+    starts = np.concatenate(([0], np.cumsum(n_entries)[:-1]))
+    entry = np.arange(len(owner)) - starts[owner] + offsets[pl_pattern][owner]
+    e_pl = np.frombuffer(pl, dtype=np.int64)[owner]
+    e_wd, e_sess = flat_wd[entry], flat_sess[entry]
+    e_first, e_last = np.frombuffer(pl_first, dtype=np.int64)[owner], np.frombuffer(pl_last, dtype=np.int64)[owner]
+    del owner, entry, starts, n_entries
     weekdays = (days + 6) % 7      # date.weekday() from the ordinal (1 January of year 1 was a Monday)
     parts = []
-    for weekday in np.unique(e[:, 1]):
+    for weekday in np.unique(e_wd):
         wd_days = days[weekdays == weekday]
-        rows = e[e[:, 1] == weekday]
+        rows = np.flatnonzero(e_wd == weekday)
         if not len(wd_days) or not len(rows):
             continue
         day = np.tile(wd_days, len(rows))
-        row = np.repeat(np.arange(len(rows)), len(wd_days))
-        keep = (day >= rows[row, 3]) & (day <= rows[row, 4])
-        parts.append((rows[row[keep], 0], day[keep], rows[row[keep], 2]))
+        row = np.repeat(rows, len(wd_days))
+        keep = (day >= e_first[row]) & (day <= e_last[row])
+        row = row[keep]
+        parts.append((e_pl[row], day[keep], e_sess[row]))
+        del day, row, keep
     if not parts:
         return empty, empty, empty
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
@@ -195,78 +222,108 @@ def build_sessions(placements: list[Placement], calendar: SchoolCalendar, return
     pl_pid = np.array([pids.code(p.placement_id) for p in placements] or [0], dtype=np.int64)
     pl_prv = np.array([prvs.code(p.provider_id) for p in placements] or [0], dtype=np.int64)
     e_pid, e_prv = pl_pid[e_pl], pl_prv[e_pl]
-    e_wd = (e_day + 6) % 7
-    e_week = e_day - e_wd
 
     marks = _Marks(returns, pids, prvs, sessions)
     n_pid, n_prv, n_ret, n_sess = len(pids), len(prvs), max(len(returns), 1), len(sessions)
 
+    # The sessions counted, in the table's order: by placement ID, date and session; placement order keeps
+    # the rare tie where the old loop did. Every array below is in this order, so no column is reordered.
+    counted = np.flatnonzero(e_day <= as_of.toordinal())
+    names = sorted(sessions.index, key=sessions.index.get)
+    session_rank = np.argsort(np.argsort(np.array(names, dtype=object)))
+    order = counted[np.lexsort((e_pl[counted], session_rank[e_sess[counted]], e_day[counted], e_pid[counted]))]
+    del counted
+    c_pl, c_day, c_sess, c_pid, c_prv = (a[order] for a in (e_pl, e_day, e_sess, e_pid, e_prv))
+    del order
+    c_week = c_day - (c_day + 6) % 7
+
     # Which accepted return covers each expected session: the last one for its provider and week.
     by_key = {(r.provider_id, r.week): i for i, r in enumerate(returns)}
     week_return = {(prvs.index[prv], wk.toordinal()): i for (prv, wk), i in by_key.items() if prv in prvs.index}
-    counted = e_day <= as_of.toordinal()
-    c_pl, c_day, c_sess, c_pid, c_prv, c_wd, c_week = (a[counted] for a in (e_pl, e_day, e_sess, e_pid, e_prv, e_wd, e_week))
     c_ret = _lookup_returns(c_prv, c_week, week_return, n_prv)
+    del c_prv, c_week
 
     has_ret = c_ret >= 0
     row_keys = _key((marks.row_ret, n_ret), (marks.row_pid, n_pid))
     has_row = has_ret & _member(_key((np.maximum(c_ret, 0), n_ret), (c_pid, n_pid)), row_keys)
+    del row_keys
     mark_keys = _key((marks.ret, n_ret), (marks.pid, n_pid), (marks.day, DAY_BITS), (marks.sess, n_sess))
-    order = np.argsort(mark_keys, kind="stable")
-    sorted_keys = mark_keys[order]
+    by_mark = np.argsort(mark_keys, kind="stable")
+    sorted_keys = mark_keys[by_mark]
+    del mark_keys
     wanted = _key((np.maximum(c_ret, 0), n_ret), (c_pid, n_pid), (c_day, DAY_BITS), (c_sess, n_sess))
+    del c_pid
     pos = np.searchsorted(sorted_keys, wanted)
     pos_ok = pos < len(sorted_keys)
     found = has_row & pos_ok
     found[found] = sorted_keys[pos[found]] == wanted[found]
-    mark_at = np.where(found, order[np.where(pos_ok, pos, 0)] if len(order) else 0, -1)
+    at = np.flatnonzero(found)                 # the sessions with a cell, and the cell of each
+    m = by_mark[pos[at]] if len(by_mark) else np.zeros(0, dtype=np.int64)
+    del sorted_keys, wanted, pos, pos_ok, by_mark, found
 
-    n = len(c_pl)
-    code = np.full(n, "", dtype=object)
-    category = np.full(n, codes.NOT_REPORTED, dtype=object)
-    cell = np.full(n, "", dtype=object)
-    error = np.full(n, "", dtype=object)
-    given = np.full(n, "", dtype=object)
-    files = np.array([r.file for r in returns] + [""], dtype=object)
-    file = files[np.where(has_ret, c_ret, len(returns))]
-    code[has_row] = "N"                       # in the return, but no cell for the session (its column is missing)
-    category[has_row] = codes.UNAUTHORISED
-    error[has_row] = MISSING_COLUMN
-    if found.any():
-        m = mark_at[found]
-        code[found] = marks.code[m]
-        category[found] = marks.category[m]
-        cell[found] = marks.cell[m]
-        error[found] = ""
-        _mark_errors(placements, marks, m, np.flatnonzero(found), c_pl, c_day, code, category, error, given)
+    # Each session's state: 0 not reported, 1 in the return with no cell for the session (its column is
+    # missing), 2 + the class of its cell's value (marks.classes), or `aged` (an X at compulsory school age).
+    classes = marks.classes
+    aged = 2 + len(classes)
+    state = has_row.astype(np.int64)
+    del has_row
+    state[at] = marks.cls[m].astype(np.int64) + 2
+    kind = marks.kind[m]
+    of_age = _of_age(placements, kind, c_pl[at], c_day[at])
+    state[at[of_age]] = aged
+    kind = np.where((kind == AGE) & ~of_age, OK, kind)
+    n = len(state)
+    wrong = np.isin(kind, list(ERROR_RULE))
+    given = _texts(n, at[wrong], [text(v) if v is not None else "" for v in marks.raw[m[wrong]]])
+    cell = _texts(n, at, marks.cell[m])
+    del at, m, kind, of_age, wrong
+    file = _column(np.where(has_ret, c_ret, len(returns)), [r.file for r in returns] + [""])
+    del has_ret, c_ret
+    tables = {"code": ["", "N"] + [c for c, _, _ in classes] + ["N"],
+              "category": [codes.NOT_REPORTED, codes.UNAUTHORISED] + [c for _, c, _ in classes] + [codes.UNAUTHORISED],
+              "error": ["", MISSING_COLUMN] + [ERROR_RULE[k] if k in (BLANK, UNKNOWN) else "" for _, _, k in classes]
+              + [ERROR_RULE[AGE]]}
+    columns = {name: _column(state, table) for name, table in tables.items()}
+    del state
+    columns.update(file=file, cell=cell, given=given)
 
-    frame = _frame(placements, pids, sessions, c_pl, c_day, c_wd, c_week, c_sess, code, category, file, cell,
-                   error, given)
     _check_returns(returns, year_start, week, as_of, findings, marks, pids, prvs, sessions,
                    e_pid, e_prv, e_day, e_sess, placements)
-    return frame
+    del marks, e_pl, e_day, e_sess, e_pid, e_prv
+    return _frame(placements, names, c_pl, c_day, c_sess, columns)
 
 
-def _mark_errors(placements, marks: "_Marks", m: np.ndarray, at: np.ndarray, c_pl, c_day,
-                 code, category, error, given) -> None:
-    """The `error` and `given` columns of the sessions at `at` (matched to the cells `m`): a blank
-    or unknown code is an error; an X for a pupil of compulsory school age that day is one too and
-    counts as N (contract §13)."""
-    kind = marks.kind[m]
+def _small(n: int) -> np.dtype:
+    """The smallest integer type for codes 0..n-1 of a categorical column."""
+    return np.dtype(np.int8 if n < 1 << 7 else np.int16 if n < 1 << 15 else np.int32)
+
+
+def _column(index: np.ndarray, table: list) -> pd.Categorical:
+    """The categorical column of table[index] for each index (the table's strings may repeat)."""
+    categories = sorted(set(table))
+    position = {v: i for i, v in enumerate(categories)}
+    codes_ = np.array([position[v] for v in table], dtype=_small(len(categories)))
+    return pd.Categorical.from_codes(codes_[index], categories=categories)
+
+
+def _texts(n: int, at: np.ndarray, values) -> pd.Categorical:
+    """The categorical column of n strings, '' but values[i] at at[i]: its categories are the distinct values."""
+    position: dict = {"": 0}
+    codes_ = [position.setdefault(v, len(position)) for v in values]
+    out = np.zeros(n, dtype=_small(len(position)))
+    out[at] = codes_
+    return pd.Categorical.from_codes(out, categories=list(position))
+
+
+def _of_age(placements, kind: np.ndarray, pl: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Which of the cells (of kind `kind`, for the placements `pl` on the days `day`) is an X for a pupil of
+    compulsory school age that day: it counts as N and is an error (contract §13)."""
     age = kind == AGE
-    if age.any():
-        ages = np.array([compulsory_days(p) for p in placements] or [NO_DOB], dtype=np.int64)
-        first, last = ages[c_pl[at], 0], ages[c_pl[at], 1]
-        day = c_day[at]
-        of_age = age & (first >= 0) & (day >= first) & (day <= last)
-        kind = np.where(age & ~of_age, OK, kind)
-        code[at[of_age]] = "N"
-        category[at[of_age]] = codes.UNAUTHORISED
-    for k, rule in ERROR_RULE.items():
-        wrong = kind == k
-        if wrong.any():
-            error[at[wrong]] = rule
-            given[at[wrong]] = [text(v) if v is not None else "" for v in marks.raw[m[wrong]]]
+    if not age.any():
+        return age
+    ages = np.array([compulsory_days(p) for p in placements] or [NO_DOB], dtype=np.int64)
+    first, last = ages[pl, 0], ages[pl, 1]
+    return age & (first >= 0) & (day >= first) & (day <= last)
 
 
 def _lookup_returns(prv: np.ndarray, week: np.ndarray, week_return: dict, n_prv: int) -> np.ndarray:
@@ -285,37 +342,64 @@ def _lookup_returns(prv: np.ndarray, week: np.ndarray, week_return: dict, n_prv:
 class _Marks:
     """Every cell of every return row, in the order the checks report them (return, placement ID,
     weekday, session), with what each counts as. Arrays, one entry per cell, except row_ret and
-    row_pid (one per return row)."""
+    row_pid (one per return row). `cls` indexes `classes`, the distinct (code counted, category, kind)."""
 
     def __init__(self, returns: list[Return], pids: _Codes, prvs: _Codes, sessions: _Codes):
-        items, row_ret, row_pid, row_size, ret_prv, ret_week = [], [], [], [], [], []
+        # No Python object is made per cell: a row's cells are its dict's (raw, cell) pairs, in the order of
+        # its keys sorted, and the rows' key tuples (a few distinct ones) say each cell's weekday and session.
+        row_ret, row_pid, row_layout = array("q"), array("q"), array("q")
+        ret_prv, ret_week = [], []
+        values = []                 # each cell's (raw, cell) pair, as the return holds it
+        layouts: dict = {}          # a row's keys in its dict's order -> (layout, the keys sorted or None if they are)
+        layout_keys = []            # per layout: its keys, sorted
         for i, r in enumerate(returns):
             # A 'week' that is not a Monday (never so as read) matches no expected session, as before.
             ret_prv.append(prvs.code(r.provider_id) if r.week.weekday() == 0 else -1)
             ret_week.append(r.week.toordinal())
-            for placement_id, row in sorted(r.rows.items()):
-                marks = sorted(row.marks.items())
-                items += marks
+            rows = r.rows
+            for placement_id in sorted(rows):
+                marks = rows[placement_id].marks
+                keys = tuple(marks)
+                found = layouts.get(keys)
+                if found is None:
+                    ordered = tuple(sorted(keys))
+                    found = layouts[keys] = (len(layout_keys), None if ordered == keys else ordered)
+                    layout_keys.append(ordered)
+                layout, ordered = found
+                if ordered is None:
+                    values.extend(marks.values())
+                else:
+                    values.extend([marks[k] for k in ordered])
                 row_ret.append(i)
                 row_pid.append(pids.code(placement_id))
-                row_size.append(len(marks))
-        self.row_ret = np.array(row_ret, dtype=np.int64)
-        self.row_pid = np.array(row_pid, dtype=np.int64)
-        size = np.array(row_size, dtype=np.int64)
-        self.ret = np.repeat(self.row_ret, size)
-        self.pid = np.repeat(self.row_pid, size)
-        self.prv = np.array(ret_prv + [0], dtype=np.int64)[self.ret]
-        keys, values = [k for k, _ in items], [v for _, v in items]
-        weekdays, names = [k[0] for k in keys], [k[1] for k in keys]
-        raw, cells = [v[0] for v in values], [v[1] for v in values]
-        self.weekday = np.array(weekdays, dtype=np.int64)
-        self.day = np.array(ret_week + [0], dtype=np.int64)[self.ret] + self.weekday
-        for name in sorted(set(names)):
+                row_layout.append(layout)
+        self.row_ret = np.frombuffer(row_ret, dtype=np.int64) if row_ret else np.zeros(0, dtype=np.int64)
+        self.row_pid = np.frombuffer(row_pid, dtype=np.int64) if row_pid else np.zeros(0, dtype=np.int64)
+        row_layout = np.frombuffer(row_layout, dtype=np.int64) if row_layout else np.zeros(0, dtype=np.int64)
+        for name in sorted({k[1] for keys in layout_keys for k in keys}):
             sessions.code(name)
-        self.sess = np.array([sessions.index[name] for name in names], dtype=np.int64)
-        self.raw = _objects(raw)
-        self.cell = _objects(cells)
-        self.code, self.category, self.kind = _classes(raw)
+        sizes = np.array([len(keys) for keys in layout_keys] or [0], dtype=np.int64)
+        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        flat_wd = np.array([k[0] for keys in layout_keys for k in keys] or [0], dtype=np.int64)
+        flat_sess = np.array([sessions.index[k[1]] for keys in layout_keys for k in keys] or [0], dtype=np.int64)
+        size = sizes[row_layout]
+        # Per-cell arrays in the smallest types that hold them (there are millions of cells): _key widens them.
+        self.ret = np.repeat(self.row_ret.astype(np.int32), size)
+        self.pid = np.repeat(self.row_pid.astype(np.int32), size)
+        starts = np.concatenate(([0], np.cumsum(size)[:-1]))
+        entry = np.arange(len(values)) - np.repeat(starts - offsets[row_layout], size)
+        del starts, size, row_layout
+        self.prv = np.array(ret_prv + [0], dtype=np.int32)[self.ret]
+        self.weekday = flat_wd.astype(np.int8)[entry]
+        self.day = np.array(ret_week + [0], dtype=np.int32)[self.ret] + flat_wd.astype(np.int32)[entry]
+        self.sess = flat_sess.astype(np.int16)[entry]
+        del entry
+        self.raw = _objects([v[0] for v in values])
+        self.cell = _objects([v[1] for v in values])
+        del values
+        self.classes, self.cls = _classes(self.raw)
+        table = self.classes or [("", "", OK)]
+        self.kind = np.array([k for _, _, k in table], dtype=np.int8)[self.cls]
 
 
 def _objects(values) -> np.ndarray:
@@ -324,9 +408,10 @@ def _objects(values) -> np.ndarray:
     return out
 
 
-def _classes(raw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(code counted, category, kind) arrays for the cells' values, each distinct text classified once
-    (other values, rare, one by one: True, 1 and 1.0 are equal as keys but not as cells)."""
+def _classes(raw: np.ndarray) -> tuple[list, np.ndarray]:
+    """The distinct (code counted, category, kind) of the cells' values, and which one each cell is: each
+    distinct text classified once (other values, rare, one by one: True, 1 and 1.0 are equal as keys but
+    not as cells)."""
     table, index = [], {}
 
     def entry(value) -> int:
@@ -337,35 +422,34 @@ def _classes(raw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return index[found]
 
     known = {v: entry(v) for v in set(raw) if type(v) is str}
-    which = [known.get(v, -1) if type(v) is str else -1 for v in raw]
-    for i, value in enumerate(raw):
-        if which[i] < 0:
-            which[i] = entry(value)
-    which = np.array(which, dtype=np.int64)
-    codes_, categories, kinds = zip(*table) if table else ((), (), ())
-    return _objects(list(codes_))[which], _objects(list(categories))[which], np.array(kinds, dtype=np.int64)[which]
+    which = np.array([known.get(v, -1) if type(v) is str else -1 for v in raw], dtype=np.int64)
+    for i in np.flatnonzero(which < 0).tolist():
+        which[i] = entry(raw[i])
+    return table, which.astype(_small(len(table)))
 
 
-def _frame(placements, pids: _Codes, sessions: _Codes, pl, day, wd, week, sess, code, category, file, cell,
-           error, given) -> pd.DataFrame:
+def _frame(placements, names: list, pl, day, sess, columns: dict) -> pd.DataFrame:
+    """The table from its columns, already in order. The strings are categorical (a code each, to a few
+    distinct values: 100,000 placements give a million rows); date and week are datetime.date objects
+    (one per distinct day) and weekday an int8."""
     if not len(pl):
         return pd.DataFrame.from_records([], columns=COLUMNS)
-    ids = np.array([p.placement_id for p in placements], dtype=object)
-    providers = np.array([p.provider_id for p in placements], dtype=object)
-    names = sorted(sessions.index, key=sessions.index.get)
-    session_rank = np.argsort(np.argsort(np.array(names, dtype=object)))[sess]   # sessions sort by name
-    pid_rank = np.array([pids.index[p.placement_id] for p in placements], dtype=np.int64)[pl]
-    # By placement ID, date and session; placement order keeps the rare tie where the old loop did.
-    order = np.lexsort((pl, session_rank, day, pid_rank))
-    first = int(week.min())       # the Monday of the first day
+    ids = sorted({p.placement_id for p in placements})       # the placement ID codes (pids) are their order
+    id_at = {pid: i for i, pid in enumerate(ids)}
+    providers = sorted({p.provider_id for p in placements})
+    provider_at = {prv: i for i, prv in enumerate(providers)}
+    pl_id = np.array([id_at[p.placement_id] for p in placements], dtype=_small(len(ids)))
+    pl_provider = np.array([provider_at[p.provider_id] for p in placements], dtype=_small(len(providers)))
+    wd = ((day + 6) % 7).astype(np.int8)
+    first = int(day.min() - (day.min() + 6) % 7)       # the Monday of the first day
     dates = _objects([dt.date.fromordinal(o) for o in range(first, int(day.max()) + 1)])
-    session_names = np.array(names + [None], dtype=object)[:-1]
-    pl, day, wd, week, sess = pl[order], day[order], wd[order], week[order], sess[order]
+    session_at = {name: i for i, name in enumerate(sorted(names))}
+    session_code = np.array([session_at[name] for name in names], dtype=np.int8)
     return pd.DataFrame({
-        "placement_id": ids[pl], "provider_id": providers[pl], "date": dates[day - first],
-        "week": dates[week - first], "weekday": wd.astype(np.int64), "session": session_names[sess],
-        "code": code[order], "category": category[order], "file": file[order], "cell": cell[order],
-        "error": error[order], "given": given[order],
+        "placement_id": pd.Categorical.from_codes(pl_id[pl], categories=ids),
+        "provider_id": pd.Categorical.from_codes(pl_provider[pl], categories=providers),
+        "date": dates[day - first], "week": dates[day - wd - first], "weekday": wd,
+        "session": pd.Categorical.from_codes(session_code[sess], categories=sorted(names)), **columns,
     }, columns=COLUMNS)
 
 

@@ -14,6 +14,7 @@ import io
 import json
 from pathlib import Path
 
+from pipeline.register_import import HELD_COLUMNS
 from pipeline.run import console_summary, run_week
 from pipeline.upn import make_upn
 from tests.factories import SCHOOL_TOML, full_week, placement, provider, write_return, write_school
@@ -113,7 +114,10 @@ def test_the_findings_the_figures_and_the_two_files(tmp_path):
     assert read(folder / "register_import_held.csv") == ordered(held)
     assert (folder / "register_import_held.csv").read_text(encoding="utf-8").split("\n")[0] == (
         "UPN,Date,Session,Code,Placement ID,Reason")
-    assert outcome.result.register_held == ordered(held) and outcome.result.register_import == ordered(imported)
+    # the rows the core hands the writer: tuples of the file's columns, in the file's order
+    assert outcome.result.register_held == [tuple(r.values()) for r in ordered(held)]
+    assert outcome.result.register_import == [tuple(r.values()) for r in ordered(imported)]
+    assert all(type(r) is tuple and len(r) == len(HELD_COLUMNS) for r in outcome.result.register_held)
 
     lines = console_summary(outcome).split("\n")
     assert ("  Register import: 47 marks in register_import.csv; 4 held back in register_import_held.csv "

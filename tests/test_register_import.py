@@ -137,3 +137,15 @@ def test_register_rows_takes_the_result_too(tmp_path):
     result = compute_facts(data, WEEK)
     assert split_rows(result.rules)[0] == result.register_import and len(result.register_import) == 10
     assert register_csv(result.register_import).count("\n") == 11
+
+
+def test_a_row_is_a_tuple_of_the_columns_and_equal_dates_are_one_string(tmp_path):
+    # a 100,000-placement school has a million rows: a tuple each (not a dict), one string per date
+    data = write_school(tmp_path / "data", [placement("P001", UPN=UPN_A), placement("P002", UPN=UPN_B)],
+                        [provider("PRV1")])
+    write_return(data / "returns" / "r.xlsx", "PRV1", WEEK, [("P001", full_week("/")), ("P002", full_week("/"))])
+    rows = compute_facts(data, WEEK).register_import
+    assert len(rows) == 20 and all(type(r) is tuple and len(r) == len(COLUMNS) for r in rows)
+    assert (UPN_A, WEEK.isoformat(), "AM", "B", "P001") in rows and rows[0][0] == min(UPN_A, UPN_B)
+    mondays = [r[1] for r in rows if r[1] == WEEK.isoformat()]
+    assert len(mondays) == 4 and all(d is mondays[0] for d in mondays)

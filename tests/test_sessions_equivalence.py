@@ -215,7 +215,16 @@ def both(placements, returns, week, as_of):
     f_old, f_new = Findings(), Findings()
     old = loop_build_sessions(placements, CALENDAR, returns, YEAR_START, week, as_of, f_old)
     new = build_sessions(placements, CALENDAR, returns, YEAR_START, week, as_of, f_new)
-    return old, new, f_old, f_new
+    if len(new):
+        assert dict(new.dtypes) == COMPACT
+    return old, new.astype(dict(old.dtypes)), f_old, f_new
+
+
+# The table's columns are compact (a million rows at a 100,000-placement school): strings are categorical,
+# their values the loop's; date and week are datetime.date objects.
+COMPACT = {**{c: "category" for c in ("placement_id", "provider_id", "session", "code", "category", "file", "cell",
+                                       "error", "given")},
+           "date": object, "week": object, "weekday": "int8"}
 
 
 CASES = [  # (reporting week, as-of)
@@ -334,3 +343,27 @@ def test_no_header_is_no_header_either_way():
 
     for grid in ([], [["Placement"], ["placement id?"]], [[""] * 3] * 40 + [["Placement ID"]], [[1.0, D(2026, 1, 1)]]):
         assert r._header_row(grid) is None and find_header(grid, schema.ATTENDANCE) is None
+
+
+def test_the_string_columns_are_categorical_with_small_codes():
+    placements, returns = random_school(11)
+    frame = build_sessions(placements, CALENDAR, returns, YEAR_START, D(2027, 7, 19), D(2027, 7, 23), Findings())
+    assert dict(frame.dtypes) == COMPACT
+    assert all(frame[c].cat.codes.dtype.itemsize <= 2 for c in COMPACT if COMPACT[c] == "category")
+    assert list(frame["placement_id"].cat.categories) == sorted({p.placement_id for p in placements})
+    assert set(frame["code"]) <= set(frame["code"].cat.categories) and "" in set(frame["error"])
+
+
+def test_hundreds_of_distinct_values_give_the_loops_table():
+    # hundreds of distinct unknown codes: the given column's categories outgrow an int8 code
+    placements, returns = random_school(12)
+    n = 0
+    for ret in returns:
+        for row in ret.rows.values():
+            for key, (raw, cell) in list(row.marks.items()):
+                if n < 2000 and raw not in ("-", "", None):
+                    row.marks[key] = (f"Z{n}" if n % 2 else f"b{' ' * (n % 3)}", cell)
+                    n += 1
+    old, new, f_old, f_new = both(placements, returns, D(2027, 7, 19), D(2027, 7, 23))
+    pd.testing.assert_frame_equal(new, old, check_dtype=True, check_exact=True)
+    assert list(f_new) == list(f_old) and n == 2000 and new["given"].nunique() > 128
