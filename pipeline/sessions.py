@@ -34,7 +34,7 @@ from .calendar import SchoolCalendar
 from .findings import Findings
 from .read.cells import is_blank, text
 from .read.returns import Return
-from .records import Placement
+from .records import Placement, RowMarks
 from .schema import AM, PM, WEEKDAYS
 
 COLUMNS = ["placement_id", "provider_id", "date", "week", "weekday", "session", "code", "category", "file", "cell",
@@ -349,7 +349,7 @@ class _Marks:
         # its keys sorted, and the rows' key tuples (a few distinct ones) say each cell's weekday and session.
         row_ret, row_pid, row_layout = array("q"), array("q"), array("q")
         ret_prv, ret_week = [], []
-        values = []                 # each cell's (raw, cell) pair, as the return holds it
+        raws, cells = [], []        # each cell's value as found, and its cell ('D7')
         layouts: dict = {}          # a row's keys in its dict's order -> (layout, the keys sorted or None if they are)
         layout_keys = []            # per layout: its keys, sorted
         for i, r in enumerate(returns):
@@ -366,10 +366,13 @@ class _Marks:
                     found = layouts[keys] = (len(layout_keys), None if ordered == keys else ordered)
                     layout_keys.append(ordered)
                 layout, ordered = found
-                if ordered is None:
-                    values.extend(marks.values())
+                if ordered is None and isinstance(marks, RowMarks):     # as read: no pair made per cell
+                    raws.extend(marks.raws)
+                    cells.extend(marks.cells())
                 else:
-                    values.extend([marks[k] for k in ordered])
+                    for raw, cell in (marks.values() if ordered is None else [marks[k] for k in ordered]):
+                        raws.append(raw)
+                        cells.append(cell)
                 row_ret.append(i)
                 row_pid.append(pids.code(placement_id))
                 row_layout.append(layout)
@@ -387,16 +390,17 @@ class _Marks:
         self.ret = np.repeat(self.row_ret.astype(np.int32), size)
         self.pid = np.repeat(self.row_pid.astype(np.int32), size)
         starts = np.concatenate(([0], np.cumsum(size)[:-1]))
-        entry = np.arange(len(values)) - np.repeat(starts - offsets[row_layout], size)
+        entry = np.arange(len(raws)) - np.repeat(starts - offsets[row_layout], size)
         del starts, size, row_layout
         self.prv = np.array(ret_prv + [0], dtype=np.int32)[self.ret]
         self.weekday = flat_wd.astype(np.int8)[entry]
         self.day = np.array(ret_week + [0], dtype=np.int32)[self.ret] + flat_wd.astype(np.int32)[entry]
         self.sess = flat_sess.astype(np.int16)[entry]
         del entry
-        self.raw = _objects([v[0] for v in values])
-        self.cell = _objects([v[1] for v in values])
-        del values
+        self.raw = _objects(raws)
+        del raws
+        self.cell = _objects(cells)
+        del cells
         self.classes, self.cls = _classes(self.raw)
         table = self.classes or [("", "", OK)]
         self.kind = np.array([k for _, _, k in table], dtype=np.int8)[self.cls]
