@@ -18,6 +18,7 @@ from pipeline.read.cache import FILENAME, ReturnsCache
 from pipeline.read.registers import read_registers
 from pipeline.read.returns import read_returns
 from pipeline.run import run_week
+from tests.dying_worker import killed_when
 from tests.school_factories import encrypt_workbook
 from tests.test_cache import DEMO, DEMO_WEEK, Parses, entries, outputs
 
@@ -126,13 +127,7 @@ def test_a_worker_killed_mid_run_loses_no_file(serial, pool_on, tmp_path):
     """A worker killed by a signal (as when the system runs out of memory) breaks the pool: every file not
     yet back is read in the run's own process, and the run writes what it writes without the pool."""
     data, expected, stored = serial
-    real = prefetch_module._one
-
-    def dies_on_one(path):
-        if path.name == "Nurture Hub attendance 5 Oct 2026.xlsx":
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(path)
-
+    dies_on_one = killed_when(prefetch_module._one, lambda path: path.name == "Nurture Hub attendance 5 Oct 2026.xlsx")
     pool_on.setattr(prefetch_module, "_one", dies_on_one)
     parses = Parses(pool_on)
     run_week(data, tmp_path / "out", DEMO_WEEK)

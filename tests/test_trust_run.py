@@ -197,19 +197,10 @@ def test_a_second_week_compares_with_the_school_own_previous_report(tmp_path):
 def test_a_school_whose_process_dies_is_listed_and_the_others_still_run(tmp_path, monkeypatch, capsys):
     """A worker killed by a signal (as when the system runs out of memory) breaks the pool: the school that
     kills its process is 'could not be run', every other school still runs (forked workers inherit the patch)."""
-    import os
-    import signal
-
     import pipeline.trust.worker as worker
+    from tests.dying_worker import killed_when
 
-    real = worker._run
-
-    def dies_on_cedars(job):
-        if job.folder == "cedars":
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(job)
-
-    monkeypatch.setattr(worker, "_run", dies_on_cedars)
+    monkeypatch.setattr(worker, "_run", killed_when(worker._run, lambda job: job.folder == "cedars"))
     trust = make_trust(tmp_path)
     code = main(["--trust", str(trust), "--week", WEEK, "--out", str(tmp_path / "out"), "--jobs", "2"], today=TODAY)
     lines = capsys.readouterr().out.splitlines()
