@@ -9,6 +9,7 @@ from pathlib import Path
 
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True,
                 "in_memory": True}   # no temporary files: faster, and nothing left behind if a run is killed
+_TEMPORARY = ".tmp"      # atomic_path's temporary file for NAME: .NAME.<random>.tmp beside it
 
 
 @contextlib.contextmanager
@@ -22,7 +23,7 @@ def atomic_path(path: Path):
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMPORARY, dir=path.parent)
         os.close(fd)
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; outputs are ordinary files
@@ -36,6 +37,16 @@ def atomic_path(path: Path):
         if tmp is not None and os.path.exists(tmp):
             with contextlib.suppress(OSError):   # never hide the error that got us here
                 os.unlink(tmp)
+
+
+def remove_temporaries(paths: list[Path]) -> None:
+    """The temporary files atomic_path made for `paths` and a process ended before it could remove them (a
+    worker killed mid-write)."""
+    for folder in {Path(p).parent for p in paths}:
+        names = {Path(p).name for p in paths if Path(p).parent == folder}
+        for left in folder.glob(f".*{_TEMPORARY}"):
+            if left.name[1:].rsplit(".", 2)[0] in names:
+                left.unlink(missing_ok=True)
 
 
 def _write_error(exc: Exception) -> OSError | None:

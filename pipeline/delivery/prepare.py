@@ -6,7 +6,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from ..model import Facts
-from ..output import output_path, remove_stale
+from ..output import output_path, remove_stale, remove_temporaries
 from ..provider_week import RETURNS_FOLDER, PlannedReturn
 from ..heap import writer
 from ..pool import in_order, pool_size, process_pool
@@ -62,17 +62,8 @@ def write_returns(plans: list[PlannedReturn], folder: Path, school: str, created
             for _ in in_order(pool, write_all, chunks, here, errors=(Exception,)):
                 pass
         if again:      # a dead worker's pool ends the others mid-file: their temporary files are left behind
-            _remove_temporary([job[0] for job in jobs])
+            remove_temporaries([job[0] for job in jobs])
     return [job[0] for job in jobs]
-
-
-def _remove_temporary(paths: list[Path]) -> None:
-    """The temporary files output.atomic_path made for `paths` and a worker ended before it could remove."""
-    for folder in {p.parent for p in paths}:
-        names = {p.name for p in paths if p.parent == folder}
-        for left in folder.glob(".*.tmp"):
-            if left.name[1:].rsplit(".", 2)[0] in names:
-                left.unlink(missing_ok=True)
 
 
 def write_all(jobs: list[tuple]) -> None:
