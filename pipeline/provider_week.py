@@ -1,13 +1,13 @@
 """Next week's returns: which providers have pupils expected in the next school week, and whom."""
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 
 from .calendar import SchoolCalendar
 from .labels import DAY_NAMES, provider_name
 from .read.registers import Registers
+from .sessions import active_days
 from .settings import Settings
 
 RETURNS_FOLDER = "returns_to_send"      # OUT/<Monday>/returns_to_send/: where next week's returns are written
@@ -62,10 +62,7 @@ def plan_returns(settings: Settings, calendar: SchoolCalendar, registers: Regist
     shared: dict = {}                   # (pattern's items, first day, end of days) -> the set of (weekday, session)
     expected: dict[str, set] = {}
     for p in registers.placements:
-        if p.parents_refused:
-            continue
-        lo = bisect.bisect_left(days, p.start_date)
-        hi = bisect.bisect_right(days, p.actual_end_date or friday)
+        lo, hi = active_days(p, days, friday)
         key = (tuple(p.pattern.items()), lo, hi)
         sessions = shared.get(key)
         if sessions is None:

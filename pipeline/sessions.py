@@ -59,16 +59,22 @@ def is_active(placement: Placement, day: dt.date) -> bool:
     return placement.start_date <= day and (end is None or day <= end)
 
 
+def active_days(placement: Placement, days: list[dt.date], end: dt.date) -> tuple[int, int]:
+    """(lo, hi): days[lo:hi] are the school days of `days` (sorted) on which the placement is active
+    (is_active), `end` standing for the end of a placement not yet ended; (0, 0) if parents refused."""
+    if placement.parents_refused:
+        return 0, 0
+    return bisect.bisect_left(days, placement.start_date), bisect.bisect_right(days, placement.actual_end_date or end)
+
+
 def expected_sessions(placements: list[Placement], calendar: SchoolCalendar, start: dt.date, end: dt.date) -> list[tuple]:
     """(placement_id, provider_id, date, session) for every session expected from start to end."""
     days = calendar.school_days(start, end)
     out = []
     for p in placements:
-        if p.parents_refused:
-            continue
-        last = p.actual_end_date or end
+        lo, hi = active_days(p, days, end)
         pattern = p.pattern
-        for day in days[bisect.bisect_left(days, p.start_date):bisect.bisect_right(days, last)]:
+        for day in days[lo:hi]:
             for session in pattern.get(day.weekday(), ()):
                 out.append((p.placement_id, p.provider_id, day, session))
     return out
