@@ -1,6 +1,7 @@
 """The weekly run, start to finish: settings -> read -> validate -> sessions -> figures and rules -> reports."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,16 @@ class RunOutcome:
         return 1 if self.result.error_count else 0
 
 
-def write_reports(result: Facts, out_dir: Path, school: str | None = None) -> RunOutcome:
+REPORTS = ("weekly_report.xlsx", "weekly_report.html", "summary.json")
+
+
+@contextlib.contextmanager
+def reports_written(result: Facts, out_dir: Path, school: str | None = None):
+    """`with reports_written(result, out_dir) as outcome:` the weekly reports of `result` in OUT/<Monday>/
+    (OUT/<Monday>/<school>/ for a school of a trust run). summary.json and the page are written at once; the
+    workbook, the longest, is written in a child process while the with block writes the run's other outputs
+    (pipeline.beside), and is there when the block ends. Raises RunError when the folder cannot be written."""
+    from .beside import Beside
     from .render.html_report import write_html_report
     from .render.xlsx_report import write_xlsx_report
 
@@ -46,15 +56,28 @@ def write_reports(result: Facts, out_dir: Path, school: str | None = None) -> Ru
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RunError(f"Cannot write reports to {folder} ({exc.strerror or exc}). Choose another folder with --out.") from None
-    outcome = RunOutcome(result, folder)
+    outcome = RunOutcome(result, folder, files=[folder / n for n in REPORTS])
+    workbook = Beside(write_xlsx_report, (result, outcome.files[0]), outcome.files[0])
     try:
-        write_summary_json(result, folder / "summary.json")
-        write_xlsx_report(result, folder / "weekly_report.xlsx")
-        write_html_report(result, folder / "weekly_report.html")
+        with _saying_why(folder):
+            write_summary_json(result, folder / "summary.json")
+            write_html_report(result, folder / "weekly_report.html")
+        yield outcome
+    except BaseException:
+        workbook.stop()
+        raise
+    with _saying_why(folder):
+        workbook.finish()
+
+
+@contextlib.contextmanager
+def _saying_why(folder: Path):
+    """A report that cannot be written stops the run with a plain line (exit 2)."""
+    try:
+        yield
     except OSError as exc:
-        raise RunError(f"Cannot write reports to {folder} ({exc.strerror or exc}): close any report open in Excel or choose another folder with --out.") from None
-    outcome.files = [folder / n for n in ("weekly_report.xlsx", "weekly_report.html", "summary.json")]
-    return outcome
+        raise RunError(f"Cannot write reports to {folder} ({exc.strerror or exc}): close any report open in Excel or "
+                       "choose another folder with --out.") from None
 
 
 def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | None = None,
@@ -75,30 +98,30 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
     notes: list[str] = []      # a workbook open in Excel, the cache
     result = compute_facts(data_dir, week, as_of, today, out_dir=out_dir, use_cache=use_cache, notes=notes,
                            providers_file=providers_file, school=school)
-    outcome = write_reports(result, out_dir, school)
-    outcome.notes += notes
-    outcome.warnings += list(result.settings.warnings)
-    from .annotate import MAX_COPIES, write_annotated    # annotated copies of the staff's workbooks with findings (contract §9)
-    not_annotated: list[str] = []
-    elsewhere = {PROVIDERS_BOOK.filename: Path(providers_file)} if providers_file is not None else None
-    outcome.files += write_annotated(Path(data_dir), result.findings, outcome.folder, result.week,
-                                     skipped=not_annotated, elsewhere=elsewhere)
-    if not_annotated:
-        outcome.notes.append(f"{len(not_annotated)} more workbooks with findings have no annotated copy (at most "
-                             f"{MAX_COPIES} are made each run, those with most errors first); "
-                             "their findings are all on the Findings sheet.")
-    try:
-        outcome.files += write_letters(result.letters, outcome.folder)
-        outcome.files.append(write_register_import(result.register_import, output_path(outcome.folder, REGISTER_IMPORT)))
-        outcome.files.append(write_register_held(result.register_held, output_path(outcome.folder, REGISTER_HELD)))
-    except OSError as exc:
-        raise RunError(f"Cannot write the letters, {REGISTER_IMPORT} or {REGISTER_HELD} to {outcome.folder} ({exc.strerror or exc}): "
-                       "close any letter open in another program or choose another folder with --out.") from None
-    passwords = load_passwords(result.settings, Path(data_dir))
-    try:
-        outcome.deliveries = prepare_deliveries(result, outcome.folder, passwords)
-    except OSError as exc:
-        raise RunError(f"Cannot write next week's returns to {outcome.folder} ({exc.strerror or exc}).") from None
+    with reports_written(result, out_dir, school) as outcome:
+        outcome.notes += notes
+        outcome.warnings += list(result.settings.warnings)
+        from .annotate import MAX_COPIES, write_annotated    # annotated copies of the staff's workbooks with findings (contract §9)
+        not_annotated: list[str] = []
+        elsewhere = {PROVIDERS_BOOK.filename: Path(providers_file)} if providers_file is not None else None
+        outcome.files += write_annotated(Path(data_dir), result.findings, outcome.folder, result.week,
+                                         skipped=not_annotated, elsewhere=elsewhere)
+        if not_annotated:
+            outcome.notes.append(f"{len(not_annotated)} more workbooks with findings have no annotated copy (at most "
+                                 f"{MAX_COPIES} are made each run, those with most errors first); "
+                                 "their findings are all on the Findings sheet.")
+        try:
+            outcome.files += write_letters(result.letters, outcome.folder)
+            outcome.files.append(write_register_import(result.register_import, output_path(outcome.folder, REGISTER_IMPORT)))
+            outcome.files.append(write_register_held(result.register_held, output_path(outcome.folder, REGISTER_HELD)))
+        except OSError as exc:
+            raise RunError(f"Cannot write the letters, {REGISTER_IMPORT} or {REGISTER_HELD} to {outcome.folder} ({exc.strerror or exc}): "
+                           "close any letter open in another program or choose another folder with --out.") from None
+        passwords = load_passwords(result.settings, Path(data_dir))
+        try:
+            outcome.deliveries = prepare_deliveries(result, outcome.folder, passwords)
+        except OSError as exc:
+            raise RunError(f"Cannot write next week's returns to {outcome.folder} ({exc.strerror or exc}).") from None
     if send:
         outcome.warnings += warn_unencrypted(outcome.deliveries)
         outcome.sent = send_messages(result.settings, outcome.deliveries, outcome.folder / LOG_NAME,

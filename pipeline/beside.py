@@ -1,0 +1,106 @@
+"""One file written in a child process beside the run, while the run writes its other outputs: the weekly
+workbook (about a second at L, the longest writer) while the run writes the page, summary.json, the annotated
+copies, the letters and next week's returns.
+
+The child is forked from the run, so it has the run's facts as they are: nothing is copied or pickled (pickling an
+L school's facts and reading them back costs more than writing the workbook). Only on Linux, with two cores or
+more, and never in a process that is itself a worker (a trust run's school: the trust run already keeps every
+core busy). Elsewhere, on Windows (which cannot fork) and macOS (where a forked child may hang in the system's
+libraries), nothing is started and `finish` writes the file in the run itself: the same bytes either way.
+
+A child that fails or dies leaves the file to `finish`, which writes it in the run, so a full disk or a file open
+in Excel is raised there, with the run's own message. A run that stops before `finish` (an error, Ctrl+C) stops
+the child and removes its temporary file (pipeline.output.atomic_path's). The child never prints: the run says
+what went wrong.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Callable
+
+
+def forks() -> bool:
+    """Whether this process writes beside itself in a forked child (see the module's note)."""
+    from .pool import pool_size
+
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and pool_size(2) > 1
+
+
+class Beside:
+    """`fn(*args)`, which writes the file `path`, begun in a child process (or, where there is none, put off until
+    `finish`)."""
+
+    def __init__(self, fn: Callable, args: tuple, path: Path):
+        self.fn, self.args, self.path = fn, args, Path(path)
+        self.pid: int | None = None
+        if forks():
+            self.pid = _fork(fn, args)
+
+    def finish(self) -> None:
+        """Wait for the child; when there was none, or it did not write the file, write it here (and raise
+        what writing it raises)."""
+        pid, self.pid = self.pid, None
+        if pid is not None and _exit_code(pid) == 0:
+            return
+        if pid is not None:
+            _remove_temporary(self.path)
+        self.fn(*self.args)
+
+    def stop(self) -> None:
+        """Stop the child, if any, and remove what it was writing (the run stops before `finish`)."""
+        pid, self.pid = self.pid, None
+        if pid is None:
+            return
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass      # it had ended already
+        _exit_code(pid)
+        _remove_temporary(self.path)
+
+
+def _fork(fn: Callable, args: tuple) -> int | None:
+    """The child's process ID, or None when no child could be started (then `finish` writes the file)."""
+    for stream in (sys.stdout, sys.stderr):     # nothing buffered here may be written twice
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    try:
+        pid = os.fork()
+    except OSError:
+        return None     # no memory or no process slot left: written in the run instead
+    if pid:
+        return pid
+    code = 1                          # the child: the run's own exceptions and exit handlers are not its to run
+    try:
+        fn(*args)
+        code = 0
+    except BaseException:  # noqa: BLE001 - the run writes the file itself and says what is wrong
+        pass
+    finally:
+        os._exit(code)
+
+
+def _exit_code(pid: int) -> int | None:
+    """The child's exit code once it has ended (None when killed by a signal, or already reaped)."""
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            return None
+        return os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+
+
+def _remove_temporary(path: Path) -> None:
+    from .output import remove_temporaries
+
+    try:
+        remove_temporaries([path])
+    except OSError:
+        pass      # the run goes on; the file itself is written again by finish

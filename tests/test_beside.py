@@ -1,0 +1,159 @@
+"""The weekly workbook written in a forked child beside the run (pipeline.beside): the same file whether a child
+writes it, fails, dies or is stopped, or there is none."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import pipeline.beside as beside
+import pipeline.run
+from pipeline.beside import Beside
+from pipeline.cli import main
+from pipeline.output import atomic_path
+from pipeline.pool import process_pool
+from tests.factories import full_week, placement
+from tests.figure_factories import NOV_23, NOV_28, school
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the run forks only on Linux")
+
+
+def write_pid(path: Path, fail_in_child: str | None = None, parent: int | None = None) -> None:
+    """Write the writing process's ID into `path`; in a child (a process other than `parent`): raise, die
+    half-way through the temporary file, or hang in it, as `fail_in_child` says."""
+    with atomic_path(path) as tmp:
+        tmp.write_text("half")
+        if os.getpid() != parent:
+            if fail_in_child == "raise":
+                raise OSError(28, "No space left on device")
+            if fail_in_child == "die":
+                os.kill(os.getpid(), signal.SIGKILL)
+            if fail_in_child == "hang":
+                time.sleep(60)
+        tmp.write_text(str(os.getpid()))
+
+
+def temporaries(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+@pytest.fixture
+def forking(monkeypatch):
+    monkeypatch.setattr(beside, "forks", lambda: True)
+
+
+@linux_only
+def test_a_child_process_writes_the_file_while_the_run_goes_on(tmp_path, forking):
+    target = tmp_path / "weekly_report.xlsx"
+    job = Beside(write_pid, (target,), target)
+    assert job.pid is not None and job.pid != os.getpid()
+    child = job.pid
+    job.finish()
+    assert target.read_text() == str(child)
+    assert temporaries(tmp_path) == []
+
+
+@linux_only
+@pytest.mark.parametrize("how", ["raise", "die"])
+def test_a_child_that_fails_or_dies_leaves_the_file_to_the_run(tmp_path, forking, capfd, how):
+    target = tmp_path / "weekly_report.xlsx"
+    job = Beside(write_pid, (target, how, os.getpid()), target)
+    job.finish()
+    assert target.read_text() == str(os.getpid())          # written again here, in full
+    assert temporaries(tmp_path) == []                     # the dead child's half-written file is gone
+    assert capfd.readouterr() == ("", "")                  # the child printed nothing: no traceback
+
+
+@linux_only
+def test_what_the_run_cannot_write_either_is_raised_by_finish(tmp_path, forking, capfd):
+    target = tmp_path / "weekly_report.xlsx"
+    job = Beside(write_pid, (target, "raise", None), target)   # fails in every process
+    with pytest.raises(OSError) as caught:
+        job.finish()
+    assert caught.value.strerror == "No space left on device when saving weekly_report.xlsx"
+    assert not target.exists() and temporaries(tmp_path) == []
+    assert capfd.readouterr() == ("", "")
+
+
+@linux_only
+def test_a_run_that_stops_first_stops_the_child_and_removes_its_temporary_file(tmp_path, forking):
+    target = tmp_path / "weekly_report.xlsx"
+    job = Beside(write_pid, (target, "hang", os.getpid()), target)
+    child = job.pid
+    while not temporaries(tmp_path):                       # the child is inside its temporary file
+        time.sleep(0.05)
+    started = time.monotonic()
+    job.stop()
+    assert time.monotonic() - started < 10
+    assert not target.exists() and temporaries(tmp_path) == []
+    with pytest.raises(ProcessLookupError):                # ended, and reaped: no zombie left
+        os.kill(child, 0)
+
+
+def test_with_no_fork_the_file_is_written_by_finish_in_the_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(beside, "forks", lambda: False)
+    target = tmp_path / "weekly_report.xlsx"
+    job = Beside(write_pid, (target,), target)
+    assert job.pid is None and not target.exists()
+    job.finish()
+    assert target.read_text() == str(os.getpid())
+
+
+def test_forks_only_on_linux_with_two_cores_and_never_in_a_worker(monkeypatch):
+    monkeypatch.setattr(beside.sys, "platform", "win32")
+    assert beside.forks() is False
+    monkeypatch.setattr(beside.sys, "platform", "linux")
+    monkeypatch.setattr("pipeline.pool.cores", lambda: 1)
+    assert beside.forks() is False
+    monkeypatch.setattr("pipeline.pool.cores", lambda: 2)
+    assert beside.forks() is hasattr(os, "fork")
+    with process_pool(1) as pool:               # a trust run's school runs in a worker like this one
+        assert pool.submit(beside.forks).result() is False
+
+
+def a_school(folder: Path) -> Path:
+    return school(folder, [placement("P001", start=NOV_23)], returns=[("PRV1", NOV_23, [("P001", full_week("B"))])])
+
+
+def run_school(tmp_path: Path, name: str) -> Path:
+    data = a_school(tmp_path / "school")
+    out = tmp_path / name
+    assert main(["--data", str(data), "--out", str(out)], today=NOV_28) == 0
+    [workbook] = out.glob("*/weekly_report.xlsx")
+    return workbook
+
+
+@linux_only
+def test_the_weekly_workbook_is_the_same_bytes_from_a_child_as_from_the_run(tmp_path, monkeypatch):
+    forked = []
+    real_fork = beside._fork
+    monkeypatch.setattr(beside, "_fork", lambda fn, args: forked.append(fn.__name__) or real_fork(fn, args))
+    monkeypatch.setattr(beside, "forks", lambda: True)
+    from_child = run_school(tmp_path, "forked")
+    assert forked == ["write_xlsx_report"]
+    monkeypatch.setattr(beside, "forks", lambda: False)
+    from_run = run_school(tmp_path, "serial")
+    assert forked == ["write_xlsx_report"]
+    assert from_child.read_bytes() == from_run.read_bytes()
+
+
+@linux_only
+def test_a_report_folder_that_cannot_take_the_workbook_stops_the_run_with_exit_2(tmp_path, capsys, monkeypatch,
+                                                                                 forking):
+    data = a_school(tmp_path / "school")
+    out = tmp_path / "out"
+    real = pipeline.run.reports_written
+
+    def blocked(result, out_dir, school_name=None):     # the workbook's name taken by a folder, as a locked file would
+        (pipeline.run.week_folder(out_dir, result.week) / "weekly_report.xlsx").mkdir(parents=True)
+        return real(result, out_dir, school_name)
+    monkeypatch.setattr(pipeline.run, "reports_written", blocked)
+    code = main(["--data", str(data), "--out", str(out)], today=NOV_28)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"Cannot write reports to {next(out.glob('2*'))}" in err and "close any report open in Excel" in err
+    assert "Traceback" not in err
