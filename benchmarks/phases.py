@@ -7,7 +7,9 @@ wrapped in a timer, then writes {"phases": [[label, wall, cpu, calls], ...], "wa
 to PHASES.json. cProfile charges every Python call, so it overstates steps made of many small calls (the
 reader guard's share of a profiled run was 42%, of the same run unprofiled 26%); here only the phases are
 timed. A phase's time is counted once however deep it recurses; CPU is this process's and its finished
-children's user + system time (a worker pool's share shows there once its workers have exited).
+children's user + system time (a worker pool's share shows there once its workers have exited). The weekly
+workbook is written in a child process beside the run's other writers (pipeline.beside): its phase is the run's
+wait for that child at the end (or, where there is no child, the writing itself), and its CPU the child's.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ PHASES = [
     ("  storing checked returns in the cache", "pipeline.read.checked", "encode"),
     ("sessions table", "pipeline.sessions", "build_sessions"),
     ("figures and rules", "pipeline.core", "work_out"),
-    ("weekly workbook", "pipeline.render.xlsx_report", "write_xlsx_report"),
+    ("weekly workbook", "pipeline.beside", "Beside.finish"),     # waiting for its child, or writing it in the run
     ("weekly page", "pipeline.render.html_report", "write_html_report"),
     ("summary.json", "pipeline.summary_json", "write_summary_json"),
     ("annotated copies", "pipeline.annotate", "write_annotated"),
@@ -70,8 +72,13 @@ def instrument() -> list[list]:
     records = []
     for label, module, name in PHASES:
         mod = importlib.import_module(module)
-        original = getattr(mod, name)
         record = [label, 0.0, 0.0, 0]
+        if "." in name:                 # a method: wrapped on its class
+            cls, method = name.split(".")
+            setattr(getattr(mod, cls), method, _wrap(getattr(getattr(mod, cls), method), record))
+            records.append(record)
+            continue
+        original = getattr(mod, name)
         timed = _wrap(original, record)
         for loaded in list(sys.modules.values()):
             if getattr(loaded, "__name__", "").startswith("pipeline") and getattr(loaded, name, None) is original:
