@@ -13,8 +13,9 @@ checked result is dropped when the program's own code changes (meta 'checks'); i
 - A changed file has another hash: it is read again. A file no longer present drops out at the end of
   the run (`finish`), and so does any entry not used by it.
 - Encrypted returns are never stored (their content would sit decrypted on disk).
-- Each entry is JSON (dates, times and durations tagged with their type), compressed with zlib, whose
-  checksum catches a damaged entry. A file that is not SQLite, is of another version, or has an entry
+- Each entry is JSON (dates, times and durations tagged with their type; a checked result holds its usual
+  dates as text, pipeline.read.checked), compressed with zlib, whose checksum catches a damaged entry. A run
+  reads every stored checked result with one query, when it first looks one up. A file that is not SQLite, is of another version, or has an entry
   that cannot be read is never trusted: it is deleted and rebuilt, with a one-line notice on the console
   (a "Note:" line of the run's summary, not a finding). If the cache cannot be written at all the run
   goes on without it, with a notice too.
@@ -42,6 +43,13 @@ _DATE, _DATETIME, _TIME, _DURATION = "d", "dt", "t", "td"
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def content(path) -> tuple[bytes, float]:
+    """A file's bytes and its modification time, from one opening (a warm run reads every return to hash it,
+    and the time is part of a Return's `saved`). Raises OSError."""
+    with open(path, "rb", buffering=0) as f:
+        return f.readall(), os.fstat(f.fileno()).st_mtime
 
 
 def _parser() -> str:
@@ -172,6 +180,7 @@ class ReturnsCache:
         self._read: dict[str, bytes] = {}     # entries read this run, put back if the file is rebuilt
         self.checked_used: set[tuple[str, str]] = set()         # (path, hash) of the checked results used
         self._checked_read: dict[tuple[str, str], bytes] = {}
+        self._checked_stored: dict[tuple[str, str], bytes] | None = None   # every stored one, read at once
         self._code: str | None = None
         self._db: sqlite3.Connection | None = None
         self._off_reason: str | None = None
@@ -294,6 +303,7 @@ class ReturnsCache:
         self.notice(f"The returns cache {self.path} is not used ({problem}); every return is read in full.")
 
     def _close(self) -> None:
+        self._checked_stored = None       # read again from the file if it is rebuilt
         if self._db is not None:
             try:
                 self._db.close()
@@ -382,7 +392,7 @@ class ReturnsCache:
         file is then rebuilt."""
         if not self._ready(create=False):
             return None
-        payload = self._payload("SELECT payload FROM checked WHERE path = ? AND digest = ?", (rel, key))
+        payload = self._all_checked().get((rel, key))
         if payload is None:
             return None
         result = self._trusted(use, payload)
@@ -391,6 +401,19 @@ class ReturnsCache:
             self._checked_read[(rel, key)] = payload
         return result
 
+    def _all_checked(self) -> dict[tuple[str, str], bytes]:
+        """Every stored checked result, (path, hash) -> payload, read with one query when first wanted: a
+        warm run looks up thousands, one query each cost more than reading them all (a damaged file is
+        rebuilt, and then holds only the results used so far)."""
+        if self._checked_stored is None:
+            try:
+                stored = {(p, d): b for p, d, b in self._db.execute("SELECT path, digest, payload FROM checked")}
+            except sqlite3.Error as exc:
+                self._rebuild(f"it is damaged ({exc})")
+                return {}
+            self._checked_stored = stored
+        return self._checked_stored
+
     def put_checked(self, rel: str, key: str, blob: bytes) -> None:
         if not self._ready(create=True):
             return
@@ -398,6 +421,8 @@ class ReturnsCache:
             return
         self.checked_used.add((rel, key))
         self._checked_read[(rel, key)] = blob
+        if self._checked_stored is not None:
+            self._checked_stored[(rel, key)] = blob
 
     def finish(self) -> None:
         """Drop the entries this run did not use (files deleted or changed since), save, and close."""

@@ -13,9 +13,12 @@ is read by return_from_book (an encrypted return is never stored). `Asked` has n
 placement it gives has only those two fields: a change to return_from_book that reads more of the registers
 fails at once instead of using a stale result.
 
-An entry is JSON (dates and times tagged as in pipeline.read.cache), zlib-compressed: the checksum catches a
-damaged entry, and `decode` raises ValueError on anything that is not an entry. Never pickle: the cache sits in
-the reports folder and is not trusted.
+An entry is JSON, zlib-compressed: the checksum catches a damaged entry, and `decode` raises ValueError on
+anything that is not an entry. The dates it always holds (the week, the saved time, an incident's dates) are ISO
+text at their known places; any other date, time or duration (a date typed where a code belongs) is tagged as in
+pipeline.read.cache, and only an entry whose text has a tag is read with json's object_hook, which would
+otherwise be called on every object of every entry of a warm run. Never pickle: the cache sits in the reports
+folder and is not trusted.
 """
 from __future__ import annotations
 
@@ -29,10 +32,14 @@ from pathlib import Path
 
 from ..findings import Finding
 from ..records import Incident, ReturnRow, RowCells, RowMarks, Source, mark_layout
-from .cache import _tag, _untag
+from .cache import TAG, _tag, _untag
 
-FORMAT = 2          # 2: a row's marks as its values only, the cells from the sheet's column letters
+FORMAT = 3          # 2: a row's marks as its values only, the cells from the sheet's column letters;
+                    # 3: the week, the saved time and an incident's dates as ISO text, not tagged
 _INCIDENT_FIELDS = tuple(f.name for f in fields(Incident) if f.name != "source")
+_INCIDENT_DATES = frozenset(("date", "reported_to_dsl"))       # stored as ISO text (or null)
+_DATE_PLACES = tuple(i for i, k in enumerate(_INCIDENT_FIELDS) if k in _INCIDENT_DATES)
+_TAGGED = json.dumps(TAG)[1:-1]     # how a tag's key is written in JSON text ('\\u0000'): no tag without it
 
 
 @dataclass(frozen=True)
@@ -85,9 +92,31 @@ class Asked:
         return None if found is None else PlacementSeen(*found)
 
 
-def still_true(asked: list, regs, by_fold: dict) -> bool:
-    """Whether the registers give every stored answer again."""
-    return all(answer(kind, query, regs, by_fold) == found for kind, query, found in asked)
+class Answers:
+    """The registers' answers (`answer`) worked out once each for a run: the returns of a year ask the same
+    few thousand questions over and over (the registers do not change while it reads them)."""
+
+    def __init__(self, regs, by_fold: dict):
+        self._regs, self._by_fold = regs, by_fold
+        self._known: dict[tuple[str, str], object] = {}
+
+    def of(self, kind: str, query: str):
+        """The answer to a question read from a stored entry; ValueError when it is not one (a damaged entry)."""
+        key = (kind, query)
+        try:
+            return self._known[key]
+        except KeyError:
+            if type(kind) is not str or type(query) is not str:
+                raise ValueError("a damaged question") from None
+            found = self._known[key] = answer(kind, query, self._regs, self._by_fold)
+            return found
+
+
+def still_true(asked: list, answers: Answers) -> bool:
+    """Whether the registers give every stored answer again (`asked` as `decode` gives it: ValueError or
+    TypeError when a question is damaged)."""
+    of = answers.of
+    return all(of(kind, query) == found for kind, query, found in asked)
 
 
 def code_fingerprint() -> str:
@@ -117,20 +146,34 @@ def encode(ret, findings: list[Finding], answers: dict, modified: dt.datetime | 
         "format": FORMAT,
         "asked": [[k, q, a] for (k, q), a in answers.items()],
         "findings": [[f.file, f.sheet, f.cell, f.rule, f.severity, f.value, f.message] for f in findings],
-        "modified": modified,
+        "modified": None if modified is None else _iso(modified, dt.datetime),
         "return": None if ret is None else {
-            "provider": ret.provider_id, "week": ret.week, "sheet": ret.sheet,
+            "provider": ret.provider_id, "week": _iso(ret.week, dt.date), "sheet": ret.sheet,
             **_layout(ret),
             "rows": [[r.placement_id, r.source.row, list(r.marks.raws), r.notes] for r in ret.rows.values()],
-            "incidents": [[[getattr(i, k) for k in _INCIDENT_FIELDS], _source(i.source)] for i in ret.incidents],
+            "incidents": [[[_incident_value(i, k) for k in _INCIDENT_FIELDS], _source(i.source)] for i in ret.incidents],
         },
     }
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_tag, check_circular=False)
     return zlib.compress(text.encode("utf-8"), 1)
 
 
+def _iso(value, kind: type) -> str:
+    if type(value) is not kind:
+        raise TypeError(f"a {type(value).__name__} where a {kind.__name__} is stored")
+    return value.isoformat()
+
+
+def _incident_value(incident, name: str):
+    value = getattr(incident, name)
+    if name in _INCIDENT_DATES:
+        return None if value is None else _iso(value, dt.date)
+    return value
+
+
 def _layout(ret) -> dict:
-    """The sessions of the return's rows with their column letters ([weekday, 'AM'|'PM', 'D'], in order) and the
+    """The sessions of the return's rows with their column letters (the JSON text of [[weekday, 'AM'|'PM', 'D'],
+    ...], in order: a key that finds the layout read before, `_stored_layout`) and the
     letters of the Placement ID column: every row has the same, from the columns of its sheet, and its cells
     are those letters and its row number (raises TypeError otherwise, and the result is not stored)."""
     layout = id_letters = None
@@ -146,8 +189,8 @@ def _layout(ret) -> dict:
             layout, id_letters = marks.layout, cells.letters["placement_id"]
         elif marks.layout != layout or cells.letters["placement_id"] != id_letters:
             raise TypeError("rows with different sessions")
-    return {"sessions": [[d, s, letters] for (d, s), letters in zip(layout.keys, layout.letters)] if layout else [],
-            "id": id_letters}
+    sessions = [[d, s, letters] for (d, s), letters in zip(layout.keys, layout.letters)] if layout else []
+    return {"sessions": json.dumps(sessions, separators=(",", ":")), "id": id_letters}
 
 
 def _str(v, none: bool = False):
@@ -162,15 +205,40 @@ def _src(v) -> Source:
     return Source(_str(v[0]), _str(v[1]), v[2], {_str(k): _str(c) for k, c in v[3].items()})
 
 
-def decode(blob: bytes, rel: str, path: Path, make_return):
+_LAYOUTS: dict[str, object] = {}      # stored sessions (JSON text) -> MarkLayout: a run's returns have a few
+
+
+def _stored_layout(text) -> object:
+    """The MarkLayout of a return's stored sessions, read once for each text there is."""
+    found = _LAYOUTS.get(text) if type(text) is str else None
+    if found is None:
+        sessions = json.loads(_str(text))
+        if type(sessions) is not list or not all(type(k) is list and len(k) == 3 and type(k[0]) is int
+                                                 and type(k[1]) is str and type(k[2]) is str for k in sessions):
+            raise ValueError("the sessions are damaged")
+        found = _LAYOUTS[text] = mark_layout([(d, s) for d, s, _ in sessions], [letters for _, _, letters in sessions])
+    return found
+
+
+def _day(v, kind=dt.date, none: bool = False):
+    """The date (or datetime) stored as ISO text at a known place."""
+    if none and v is None:
+        return None
+    if type(v) is not str:
+        raise ValueError("a damaged date")
+    return kind.fromisoformat(v)
+
+
+def decode(blob: bytes, rel: str, path: Path, make_return, mtime: float | None = None):
     """(asked, Return or None, findings) from stored bytes; raises ValueError (or zlib.error, KeyError,
-    TypeError) if damaged. `make_return(file, provider, week, saved, sheet)` is the Return class."""
-    body = json.loads(zlib.decompress(blob).decode("utf-8"), object_hook=_untag)
+    TypeError) if damaged. `make_return(file, provider, week, saved, sheet)` is the Return class; `mtime`: the
+    file's modification time when known (else it is looked up)."""
+    text = zlib.decompress(blob).decode("utf-8")
+    body = json.loads(text, object_hook=_untag) if _TAGGED in text else json.loads(text)
     if type(body) is not dict or body.get("format") != FORMAT:
         raise ValueError("not an entry")
-    asked = body["asked"]
-    if type(asked) is not list or not all(type(a) is list and len(a) == 3 and type(a[0]) is str and type(a[1]) is str
-                                          for a in asked):
+    asked = body["asked"]          # each question is checked as still_true asks it again
+    if type(asked) is not list:
         raise ValueError("the questions are damaged")
     found = []
     for f in body["findings"]:
@@ -178,40 +246,37 @@ def decode(blob: bytes, rel: str, path: Path, make_return):
             raise ValueError("a damaged finding")
         found.append(Finding(_str(f[0]), _str(f[1], True), _str(f[2], True), _str(f[3]), _str(f[4]),
                              _str(f[5], True), _str(f[6])))
-    modified = body["modified"]
-    if modified is not None and type(modified) is not dt.datetime:
-        raise ValueError("the saved time is damaged")
+    modified = _day(body["modified"], dt.datetime, none=True)
     stored = body["return"]
     if stored is None:
         return asked, None, found
-    week = stored["week"]
-    if type(week) is not dt.date:
-        raise ValueError("the week is damaged")
-    ret = make_return(rel, _str(stored["provider"]), week, saved_key(modified, path, rel), _str(stored["sheet"]))
-    sessions = stored["sessions"]
-    if not all(type(k) is list and len(k) == 3 and type(k[0]) is int and type(k[1]) is str and type(k[2]) is str
-               for k in sessions):
-        raise ValueError("the sessions are damaged")
-    layout = mark_layout([(d, s) for d, s, _ in sessions], [letters for _, _, letters in sessions])
-    id_cells = {"placement_id": _str(stored["id"], True)}
-    sheet, width = ret.sheet, len(sessions)
+    ret = make_return(rel, _str(stored["provider"]), _day(stored["week"]), saved_key(modified, path, rel, mtime),
+                      _str(stored["sheet"]))
+    layout = _stored_layout(stored["sessions"])
+    id_letters = _str(stored["id"], True)
+    id_cells = {"placement_id": id_letters}
+    sheet, width, rows = ret.sheet, len(layout.keys), ret.rows
     for pid, number, raws, notes in stored["rows"]:
-        if type(raws) is not list or len(raws) != width or type(number) is not int or id_cells["placement_id"] is None:
+        if (type(pid) is not str or type(number) is not int or type(raws) is not list or len(raws) != width
+                or id_letters is None or (notes is not None and type(notes) is not str)):
             raise ValueError("a damaged row")
-        ret.rows[_str(pid)] = ReturnRow(placement_id=pid, marks=RowMarks(layout, tuple(raws), number),
-                                        source=Source(rel, sheet, number, RowCells(id_cells, number)),
-                                        notes=_str(notes, True))
+        rows[pid] = ReturnRow(placement_id=pid, marks=RowMarks(layout, tuple(raws), number),
+                              source=Source(rel, sheet, number, RowCells(id_cells, number)), notes=notes)
     for values, source in stored["incidents"]:
         if type(values) is not list or len(values) != len(_INCIDENT_FIELDS):
             raise ValueError("a damaged incident")
+        for i in _DATE_PLACES:
+            values[i] = _day(values[i], none=True)
         ret.incidents.append(Incident(**dict(zip(_INCIDENT_FIELDS, values)), source=_src(source)))
     return asked, ret, found
 
 
-def saved_key(modified: dt.datetime | None, path: Path, rel: str) -> tuple:
-    """A Return's `saved`: the workbook's saved time, the file's time and its path (the later wins)."""
-    try:
-        mtime = os.stat(path).st_mtime
-    except OSError:
-        mtime = 0.0
+def saved_key(modified: dt.datetime | None, path: Path, rel: str, mtime: float | None = None) -> tuple:
+    """A Return's `saved`: the workbook's saved time, the file's time (`mtime`, looked up when not given) and
+    its path (the later wins)."""
+    if mtime is None:
+        try:
+            mtime = os.stat(path).st_mtime
+        except OSError:
+            mtime = 0.0
     return (modified or dt.datetime.min, mtime, rel)

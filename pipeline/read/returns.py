@@ -7,6 +7,7 @@ the one saved last wins.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -55,19 +56,31 @@ def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=
     from .prefetch import prefetch
 
     read, by_fold, files = [], _by_fold(regs), return_files(data_dir)
+    answers = None
+    if cache is not None:
+        from .checked import Answers
+        answers = Answers(regs, by_fold)      # asked once each of the run's stored results
     ahead = prefetch(files, cache)       # many files not in the cache: opened on the other cores meanwhile
     try:
         with collector_paused():
-            for path in progress(files, "Reading returns"):
-                rel = path.relative_to(data_dir).as_posix()
+            for path, rel in zip(progress(files, "Reading returns"), _relative(files, data_dir)):
                 own = Findings()
-                read.append((read_return(path, rel, regs, own, by_fold, passwords, cache, ahead.take(path)),
+                read.append((read_return(path, rel, regs, own, by_fold, passwords, cache, ahead.take(path),
+                                         answers),
                              rel, own))
     finally:
         ahead.close()
     if cache is not None:
         cache.finish()       # every file was read: entries of files gone or changed are dropped
     return accept_returns(read, findings, calendar)
+
+
+def _relative(files: list[Path], data_dir: Path) -> list[str]:
+    """Each file's path from the data folder with '/' (Path.relative_to(data_dir).as_posix()), by cutting the
+    folder's own path off the front of the text: the files are found under it."""
+    head = os.path.join(str(data_dir), "")
+    return [s[len(head):].replace(os.sep, "/") if (s := str(p)).startswith(head) else p.relative_to(data_dir).as_posix()
+            for p in files]
 
 
 def accept_returns(read: list[tuple[Return | None, str, Findings]], findings: Findings, calendar=None) -> list[Return]:
@@ -121,27 +134,30 @@ def _reject(findings: Findings, rel: str, rule: str, message: str) -> None:
 
 
 def read_return(path: Path, rel: str, regs: Registers, findings: Findings, by_fold: dict, passwords=(),
-                cache=None, opened: tuple | None = None) -> Return | None:
+                cache=None, opened: tuple | None = None, answers=None) -> Return | None:
     """return_from_book of the file at `path`. With a cache, an unchanged file whose checks would ask the
     registers nothing that they now answer otherwise gives its stored result without being opened
     (pipeline.read.checked); else what is read and checked now is stored for next time. `opened`: (content
     digest, snapshot) of the file as a worker read it (pipeline.read.prefetch), used when the file still
-    has that content."""
+    has that content; `answers` (a pipeline.read.checked.Answers of `regs`): the registers' answers shared by
+    the files of a run."""
     if cache is None or not cache.enabled:
         book = StoredBook(path, *opened[1]) if opened is not None else open_workbook(path, passwords)
         return return_from_book(book, path, rel, regs, findings, by_fold)
     from . import checked
-    from .cache import digest
+    from .cache import content, digest
 
     try:
-        data = Path(path).read_bytes()
+        data, mtime = content(path)
     except OSError:   # open_workbook says why the file cannot be opened
         return return_from_book(open_workbook(path, passwords), path, rel, regs, findings, by_fold)
     key = digest(data)
+    if answers is None:
+        answers = checked.Answers(regs, by_fold)
 
     def use(blob: bytes):
-        asked, ret, found = checked.decode(blob, rel, path, Return)
-        return (ret, found) if checked.still_true(asked, regs, by_fold) else None
+        asked, ret, found = checked.decode(blob, rel, path, Return, mtime)
+        return (ret, found) if checked.still_true(asked, answers) else None
 
     hit = cache.get_checked(rel, key, use)
     if hit is not None:
