@@ -7,7 +7,6 @@ order (constant_memory, see open_workbook), so that its size in memory does not 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 import xlsxwriter
@@ -17,6 +16,7 @@ from ..model import Facts
 from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime
 from ..schema import PROVIDER_CHECKS
 from ..heap import writer
+from .xlsx_rows import RowWriter, Styled   # Styled: a coloured status cell
 from .changes_wording import change_rows, changes_sentence
 from .wording import first_step, reconciliation_note, report_actions, safeguarding_first, summary_counts
 
@@ -51,13 +51,6 @@ LINE = 15           # points per line of 11 pt Calibri (xlsxwriter's default row
 # colour of a cell by its state (the words are always in the cell too): milestones, provider checks, actions
 STATE_FORMAT = {"done": "green", "overdue": "red", "due": "amber", "refused": "grey",
                 "green": "green", "red": "red", "amber": "amber"}
-
-
-@dataclass(frozen=True)
-class Styled:
-    """A value written with its own format (a coloured status cell) instead of its column's."""
-    value: object
-    fmt: str
 
 
 @writer
@@ -165,17 +158,22 @@ def _table_sheet(wb, f, result, name: str, headers: list[str], rows: list[list],
         ws.write_string(0, c, h, header_formats[c])
         ws.set_column(c, c, widths[c], f["wrap"] if h in WIDE else None)
     ws.set_row(0, _header_height(headers, widths, turned))
-    wide = [(c, widths[c]) for c, h in enumerate(headers) if h in WIDE]
-    write_string = ws.write_string
+    wide = [(c, widths[c], _room(widths[c])) for c, h in enumerate(headers) if h in WIDE]
+    rows_xml = RowWriter(ws, f)
     for r, row in enumerate(rows, start=1):
-        lines = max([_lines(_plain(row[c]), width) for c, width in wide] + [1])
-        if lines > 1:
-            ws.set_row(r, LINE * lines)
+        lines = 1
+        for c, width, room in wide:
+            value = row[c]
+            if type(value) is str and len(value) <= room and "\n" not in value:
+                continue            # one line: what _lines says, without its calls
+            lines = max(lines, _lines(_plain(value), width))
+        height = LINE * lines if lines > 1 else None
+        if rows_xml.write(r, row, column_formats, height):
+            continue
+        if height:
+            ws.set_row(r, height)
         for c, value in enumerate(row):
-            if type(value) is str:          # most cells: straight to the sheet (what _put does with text)
-                if value:
-                    write_string(r, c, value, column_formats[c])
-            elif isinstance(value, Styled):
+            if isinstance(value, Styled):
                 _put(ws, r, c, value.value, f[value.fmt])
             else:
                 _put(ws, r, c, value, column_formats[c])
