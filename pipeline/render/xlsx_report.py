@@ -160,13 +160,19 @@ def _table_sheet(wb, f, result, name: str, headers: list[str], rows: list[list],
     ws.set_row(0, _header_height(headers, widths, turned))
     wide = [(c, widths[c], _room(widths[c])) for c, h in enumerate(headers) if h in WIDE]
     rows_xml = RowWriter(ws, f)
+    counted = {}                    # (value, width) -> its lines: the same texts recur (milestones, owners, names)
     for r, row in enumerate(rows, start=1):
         lines = 1
         for c, width, room in wide:
             value = row[c]
             if type(value) is str and len(value) <= room and "\n" not in value:
                 continue            # one line: what _lines says, without its calls
-            lines = max(lines, _lines(_plain(value), width))
+            value = _plain(value)
+            n = counted.get((value, width))
+            if n is None:
+                n = counted[value, width] = _lines(value, width)
+            if n > lines:
+                lines = n
         height = LINE * lines if lines > 1 else None
         if rows_xml.write(r, row, column_formats, height):
             continue
@@ -201,7 +207,7 @@ def _widths(headers: list[str], rows: list[list]) -> tuple[list[float], set[int]
     An empty table keeps its headings level, wide enough to read."""
     widths, turned = [], set()
     for c, h in enumerate(headers):
-        data = max([len(_text(_plain(row[c]))) for row in rows] + [1])
+        data = _longest([row[c] for row in rows])
         if h in WIDE:
             words = max(len(w) for w in h.split())
             width = max(min(max(data, len(h)) + 1, WIDE[h]), 8 if rows else len(h) + 2)
@@ -214,6 +220,22 @@ def _widths(headers: list[str], rows: list[list]) -> tuple[list[float], set[int]
         else:
             widths.append(min(max(data, len(h)) + 2, 30))
     return widths, turned
+
+
+def _longest(values: list) -> int:
+    """The length of the longest text _text makes of `values`, at least 1; a column of one type (and blanks)
+    measured without a call of _text for each value."""
+    present = [v for v in values if v is not None]        # None: no text
+    kinds = set(map(type, present))
+    if kinds <= {str}:
+        lengths = map(len, present)
+    elif kinds <= {int}:
+        lengths = map(len, map(str, present))
+    elif kinds <= {float}:
+        lengths = map(len, map("{:.1f}%".format, present))
+    else:
+        lengths = (len(_text(_plain(v))) for v in present)
+    return max(max(lengths, default=1), 1)
 
 
 def _wrap(text: str, width: float) -> list[str]:
@@ -337,13 +359,19 @@ def _change_list(ws, f, result: Facts, row: int) -> int:
     for c, h in enumerate(CHANGE_HEADERS):
         ws.write_string(row, c, h, f["bold"])
     taken = 1
+    rows_xml = RowWriter(ws, f)
+    formats = [f["top"], f["wrap"], f["top"], f["top"], f["date"]]
     for r, ch in enumerate(changes, start=row + 1):
-        ws.write_string(r, 0, ch.kind, f["top"])
-        ws.write_string(r, 1, _change_text(ch), f["wrap"])
-        lines = len(_wrap(_change_text(ch), SUMMARY_WIDTHS[1]))
-        if lines > 1:
-            ws.set_row(r, LINE * lines)
+        text = _change_text(ch)
+        lines = _lines(text, SUMMARY_WIDTHS[1])
         taken += lines
+        height = LINE * lines if lines > 1 else None
+        if ch.kind and text and rows_xml.write(r, [ch.kind, text, ch.rule, ch.ref, ch.due], formats, height):
+            continue                # (a blank kind or text is written below, as an empty text cell)
+        ws.write_string(r, 0, ch.kind, f["top"])
+        ws.write_string(r, 1, text, f["wrap"])
+        if height:
+            ws.set_row(r, height)
         _put(ws, r, 2, ch.rule, f["top"])
         _put(ws, r, 3, ch.ref, f["top"])
         _put(ws, r, 4, ch.due, f["date"])
@@ -395,9 +423,11 @@ def _actions_sheet(wb, f, result: Facts) -> None:
 
 def _placements_sheet(wb, f, result: Facts) -> None:
     """One row per placement: its dates and where each milestone stands (done, overdue, due, n/a)."""
+    coloured = {}       # (text, state) -> its cell: a few hundred different ones in 13 cells a placement
     rows = [[p["placement_id"], p.get("pupil"), p["provider_id"], p.get("provider"),
              p["start_date"], p.get("planned_end_date"), p.get("actual_end_date")]
-            + [_coloured(m["text"], m["state"]) for m in p["milestones"]]
+            + [coloured.get(key) or coloured.setdefault(key, _coloured(*key))
+               for key in [(m["text"], m["state"]) for m in p["milestones"]]]
             for p in result.placements]
     dates = {PLACEMENT_HEADERS.index(h): "date" for h in ("Start date", "Planned end date", "Actual end date")}
     ws = _table_sheet(wb, f, result, "Placements", PLACEMENT_HEADERS, rows, dates,

@@ -52,6 +52,7 @@ class RowWriter:
         if not self.ready or row <= ws.previous_row or row >= ws.xls_rowmax or len(values) > ws.xls_colmax:
             return False
         number = str(row + 1)
+        special = _SPECIAL.search
         cells = []
         first = last = None
         for col, value in enumerate(values):
@@ -72,7 +73,12 @@ class RowWriter:
             if kind is str:
                 if len(value) > _LONGEST:
                     return False
-                cells.append(_text_cell(ref, style, value))
+                if special(value):
+                    cells.append(_text_cell(ref, style, value))
+                elif value[0].isspace() or value[-1].isspace():
+                    cells.append(f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>')
+                else:                 # most cells: plain text
+                    cells.append(f'<c r="{ref}"{style} t="inlineStr"><is><t>{value}</t></is></c>')
             elif kind is int or (kind is float and math.isfinite(value)):
                 cells.append(f'<c r="{ref}"{style}><v>{value:.16G}</v></c>')
             elif kind is dt.date:
@@ -82,7 +88,7 @@ class RowWriter:
                         dt.datetime(value.year, value.month, value.day), ws.date_1904, ws.remove_timezone)
                 cells.append(f'<c r="{ref}"{style}><v>{day:.16G}</v></c>')
             elif kind is bool:
-                cells.append(_text_cell(ref, style, "Y" if value else "N"))
+                cells.append(f'<c r="{ref}"{style} t="inlineStr"><is><t>{"Y" if value else "N"}</t></is></c>')
             else:
                 return False
             last = col
@@ -115,12 +121,9 @@ def _row_start(ws, row: int, height: float | None) -> str:
 
 def _text_cell(ref: str, style: str, text: str) -> str:
     """An inline text cell, escaped as xlsxwriter escapes one (control characters as _xHHHH_, then & < >)."""
-    if _SPECIAL.search(text):
-        text = XMLwriter._escape_control_characters(text)
-        if text.startswith("<r>") and text.endswith("</r>"):
-            return f'<c r="{ref}"{style} t="inlineStr"><is>{text}</is></c>'     # xlsxwriter's rich text, as is
-        space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    text = XMLwriter._escape_control_characters(text)
+    if text.startswith("<r>") and text.endswith("</r>"):
+        return f'<c r="{ref}"{style} t="inlineStr"><is>{text}</is></c>'     # xlsxwriter's rich text, as is
     space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
