@@ -63,12 +63,13 @@ def sparkline(values, target: float) -> Markup:
 
 
 class MilestoneCells:
-    """A placement's milestone cells on the page, each a line made by the macro in milestone_cell.html.j2, and
-    each different cell made once: the placements share their cells (one dict for each milestone, text and
-    state: milestones.py), a few thousand different ones where the page shows 13 a placement."""
+    """A placement's milestone cells on the page, each a line made by the macro in the partial
+    _milestone_cell.html.j2, and each different cell made once: the placements share their cells (one dict for
+    each milestone, text and state: milestones.py), a few thousand different ones where the page shows 13 a
+    placement."""
 
     def __init__(self):
-        self.cell = ENV.get_template("milestone_cell.html.j2").module.milestone_cell
+        self.cell = ENV.get_template("_milestone_cell.html.j2").module.milestone_cell
         self.made: dict[int, str] = {}      # id of a cell's dict (alive while the page is made) -> its line
 
     def __call__(self, milestones) -> Markup:

@@ -48,6 +48,7 @@ SUMMARY_PAGE_LINES = 32                  # 15-point lines on a landscape A4 page
 BOLD = 0.92                              # bold letters are wider: a bold wrapped cell holds fewer
 TURN = 11           # a column whose values are at most this wide gets its header turned upright, so it stays narrow
 LINE = 15           # points per line of 11 pt Calibri (xlsxwriter's default row height)
+COUNTED = 20_000    # texts whose wrapped lines a table keeps while it is written (most recur: milestones, names)
 # colour of a cell by its state (the words are always in the cell too): milestones, provider checks, actions
 STATE_FORMAT = {"done": "green", "overdue": "red", "due": "amber", "refused": "grey",
                 "green": "green", "red": "red", "amber": "amber"}
@@ -170,6 +171,8 @@ def _table_sheet(wb, f, result, name: str, headers: list[str], rows: list[list],
             value = _plain(value)
             n = counted.get((value, width))
             if n is None:
+                if len(counted) >= COUNTED:
+                    counted.clear()
                 n = counted[value, width] = _lines(value, width)
             if n > lines:
                 lines = n
