@@ -305,21 +305,27 @@ def _findings_sheet(wb, rel: str, findings: list[Finding], stamp: dt.datetime) -
     for j, (header, width) in enumerate(zip(HEADERS, WIDTHS), start=1):
         _put(ws, header_row, j, header).font = Font(bold=True)
         ws.column_dimensions[get_column_letter(j)].width = width
+    # each style made once, not once a cell (openpyxl builds and hashes a style object each time)
+    aligned = [Alignment(vertical="top", wrap_text=False)] * (len(HEADERS) - 1) + [Alignment(vertical="top",
+                                                                                             wrap_text=True)]
+    fills = {severity: PatternFill("solid", fgColor=fill) for severity, fill in FILLS.items()}
+    fonts = {severity: Font(color=font) for severity, font in FONTS.items()}
+    link_font = Font(color="FF0563C1", underline="single")
     for i, f in enumerate(findings, start=header_row + 1):
         sheet_ws, ref, shown = _sheet(wb, f.sheet), target_cell(f.cell), _shown_cell(f)
         severity = f.severity
         row = (SEVERITY_WORDS.get(severity, severity.capitalize()), f.sheet or "(whole file)",
                shown, f.rule, f.value or "", f.message)
-        for j, value in enumerate(row, start=1):
-            _put(ws, i, j, value).alignment = Alignment(vertical="top", wrap_text=(j == len(row)))
+        for j, (value, alignment) in enumerate(zip(row, aligned), start=1):
+            _put(ws, i, j, value).alignment = alignment
         if severity in FILLS:
-            ws.cell(i, 1).fill = PatternFill("solid", fgColor=FILLS[severity])
-            ws.cell(i, 1).font = Font(color=FONTS[severity])
+            ws.cell(i, 1).fill = fills[severity]
+            ws.cell(i, 1).font = fonts[severity]
         if sheet_ws is not None:
             link = ws.cell(i, 3)
             link.hyperlink = Hyperlink(ref=link.coordinate, location=location(sheet_ws.title, ref or "A1"),
                                        tooltip=f"Go to {sheet_ws.title} {ref or 'A1'}")
-            link.font = Font(color="FF0563C1", underline="single")
+            link.font = link_font
     ws.freeze_panes = f"A{header_row + 1}"
     last = header_row + max(len(findings), 1)
     ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(HEADERS))}{last}"

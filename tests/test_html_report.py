@@ -5,7 +5,7 @@ import datetime as dt
 import re
 from dataclasses import replace
 
-from pipeline.render.html_report import render_html_report, write_html_report
+from pipeline.render.html_report import MilestoneCells, render_html_report, write_html_report
 from pipeline.render.pages import uk_date
 from pipeline.rules.register_rules import Mismatch
 from tests.test_xlsx_report import EVIL_NAME, _action, make_result
@@ -210,3 +210,19 @@ def test_a_safeguarding_risk_in_the_reconciliation_is_the_first_thing_to_do():
     step = first_step(risky)
     assert step.startswith("First check the 1 session ") and "safeguarding risk" in step
     assert "First check the 1 session" in render_html_report(risky)
+
+
+def test_a_milestone_cell_shared_by_placements_is_made_once():
+    cells = MilestoneCells()
+    made = []
+    macro = cells.cell
+    cells.cell = lambda m: made.append(m) or macro(m)
+    done = {"milestone": "Parent letter sent", "text": "done 28/08/2026", "state": "done"}
+    markup = {"milestone": "Destination", "text": "<b>&</b>", "state": "n/a"}
+    blank = {"milestone": "Final report received", "text": "", "state": ""}
+    first, second = cells([done, markup, blank]), cells([done, blank, done])
+    assert made == [done, markup, blank]
+    assert first == ('        <td data-label="Parent letter sent" class="ms-done">done 28/08/2026</td>\n'
+                     '        <td data-label="Destination" class="ms-na">&lt;b&gt;&amp;&lt;/b&gt;</td>\n'
+                     '        <td data-label="Final report received"></td>\n')
+    assert second == first.splitlines(True)[0] + first.splitlines(True)[2] + first.splitlines(True)[0]

@@ -5,7 +5,7 @@ e-mailed, opened on a phone and printed. Deterministic: no wall-clock time.
 """
 from __future__ import annotations
 
-from itertools import groupby
+from itertools import groupby, islice
 from pathlib import Path
 
 from markupsafe import Markup, escape
@@ -21,6 +21,7 @@ from .pages import ENV
 from .wording import actions_by_person, first_step, owner_heading, reconciliation_note, report_actions, safeguarding_first, summary_counts
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+PIECES = 4096       # pieces of the page joined for one write
 
 
 SPARK_W, SPARK_H, SPARK_PAD = 96, 30, 3
@@ -61,6 +62,25 @@ def sparkline(values, target: float) -> Markup:
     return Markup("".join(parts) + "</svg>")
 
 
+class MilestoneCells:
+    """A placement's milestone cells on the page, each a line made by the macro in the partial
+    _milestone_cell.html.j2, and each different cell made once: the placements share their cells (one dict for
+    each milestone, text and state: milestones.py), a few thousand different ones where the page shows 13 a
+    placement."""
+
+    def __init__(self):
+        self.cell = ENV.get_template("_milestone_cell.html.j2").module.milestone_cell
+        self.made: dict[int, str] = {}      # id of a cell's dict (alive while the page is made) -> its line
+
+    def __call__(self, milestones) -> Markup:
+        made = self.made
+        return Markup("".join([made.get(id(m)) or self._make(m) for m in milestones]))
+
+    def _make(self, m) -> str:
+        line = self.made[id(m)] = str(self.cell(m))
+        return line
+
+
 def _context(result: Facts) -> dict:
     pupils = [(p, result.pupil_names.get(p.placement_id, ""), result.provider_names.get(p.provider_id, ""),
                result.provider_notes.get(p.placement_id, "")) for p in result.pupils]
@@ -79,7 +99,7 @@ def _context(result: Facts) -> dict:
             "window": result.settings.options.get(("rules", "due_window_school_days"), 10),
             "counts": summary_counts(result), "first_step": first_step(result),
             "pupils": pupils, "actions_by_owner": by_owner, "actions_by_person": actions_by_person(result), "missing": missing, "findings_by_file": by_file,
-            "placements": result.placements, "milestone_headers": MILESTONE_HEADERS,
+            "placements": result.placements, "milestone_headers": MILESTONE_HEADERS, "milestone_cells": MilestoneCells(),
             "providers": result.providers, "check_headers": PROVIDER_CHECKS,
             "reconciliation": safeguarding_first(result), "reconciliation_note": reconciliation_note(result),
             "register_files": result.register_files, "trends": trends, "trend_weeks": trend.weeks if trend else (),
@@ -92,6 +112,9 @@ def render_html_report(result: Facts) -> str:
 
 @writer
 def write_html_report(result: Facts, path) -> None:
-    """The page written piece by piece as Jinja makes it (the same bytes as render_html_report), never held whole."""
+    """The page written as Jinja makes it (the same bytes as render_html_report), never held whole: its pieces
+    (a few hundred thousand at L, most a few letters) joined and written PIECES at a time."""
+    pieces = ENV.get_template("weekly_report.html.j2").generate(**_context(result))
     with atomic_path(Path(path)) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as out:
-        out.writelines(ENV.get_template("weekly_report.html.j2").generate(**_context(result)))
+        while batch := list(islice(pieces, PIECES)):
+            out.write("".join(batch))

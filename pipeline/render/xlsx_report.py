@@ -7,7 +7,6 @@ order (constant_memory, see open_workbook), so that its size in memory does not 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 import xlsxwriter
@@ -17,6 +16,7 @@ from ..model import Facts
 from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime
 from ..schema import PROVIDER_CHECKS
 from ..heap import writer
+from .xlsx_rows import RowWriter, Styled   # Styled: a coloured status cell
 from .changes_wording import change_rows, changes_sentence
 from .wording import first_step, reconciliation_note, report_actions, safeguarding_first, summary_counts
 
@@ -48,16 +48,10 @@ SUMMARY_PAGE_LINES = 32                  # 15-point lines on a landscape A4 page
 BOLD = 0.92                              # bold letters are wider: a bold wrapped cell holds fewer
 TURN = 11           # a column whose values are at most this wide gets its header turned upright, so it stays narrow
 LINE = 15           # points per line of 11 pt Calibri (xlsxwriter's default row height)
+COUNTED = 20_000    # texts whose wrapped lines a table keeps while it is written (most recur: milestones, names)
 # colour of a cell by its state (the words are always in the cell too): milestones, provider checks, actions
 STATE_FORMAT = {"done": "green", "overdue": "red", "due": "amber", "refused": "grey",
                 "green": "green", "red": "red", "amber": "amber"}
-
-
-@dataclass(frozen=True)
-class Styled:
-    """A value written with its own format (a coloured status cell) instead of its column's."""
-    value: object
-    fmt: str
 
 
 @writer
@@ -165,17 +159,30 @@ def _table_sheet(wb, f, result, name: str, headers: list[str], rows: list[list],
         ws.write_string(0, c, h, header_formats[c])
         ws.set_column(c, c, widths[c], f["wrap"] if h in WIDE else None)
     ws.set_row(0, _header_height(headers, widths, turned))
-    wide = [(c, widths[c]) for c, h in enumerate(headers) if h in WIDE]
-    write_string = ws.write_string
+    wide = [(c, widths[c], _room(widths[c])) for c, h in enumerate(headers) if h in WIDE]
+    rows_xml = RowWriter(ws, f)
+    counted = {}                    # (value, width) -> its lines: the same texts recur (milestones, owners, names)
     for r, row in enumerate(rows, start=1):
-        lines = max([_lines(_plain(row[c]), width) for c, width in wide] + [1])
-        if lines > 1:
-            ws.set_row(r, LINE * lines)
+        lines = 1
+        for c, width, room in wide:
+            value = row[c]
+            if type(value) is str and len(value) <= room and "\n" not in value:
+                continue            # one line: what _lines says, without its calls
+            value = _plain(value)
+            n = counted.get((value, width))
+            if n is None:
+                if len(counted) >= COUNTED:
+                    counted.clear()
+                n = counted[value, width] = _lines(value, width)
+            if n > lines:
+                lines = n
+        height = LINE * lines if lines > 1 else None
+        if rows_xml.write(r, row, column_formats, height):
+            continue
+        if height:
+            ws.set_row(r, height)
         for c, value in enumerate(row):
-            if type(value) is str:          # most cells: straight to the sheet (what _put does with text)
-                if value:
-                    write_string(r, c, value, column_formats[c])
-            elif isinstance(value, Styled):
+            if isinstance(value, Styled):
                 _put(ws, r, c, value.value, f[value.fmt])
             else:
                 _put(ws, r, c, value, column_formats[c])
@@ -203,7 +210,7 @@ def _widths(headers: list[str], rows: list[list]) -> tuple[list[float], set[int]
     An empty table keeps its headings level, wide enough to read."""
     widths, turned = [], set()
     for c, h in enumerate(headers):
-        data = max([len(_text(_plain(row[c]))) for row in rows] + [1])
+        data = _longest([row[c] for row in rows])
         if h in WIDE:
             words = max(len(w) for w in h.split())
             width = max(min(max(data, len(h)) + 1, WIDE[h]), 8 if rows else len(h) + 2)
@@ -216,6 +223,22 @@ def _widths(headers: list[str], rows: list[list]) -> tuple[list[float], set[int]
         else:
             widths.append(min(max(data, len(h)) + 2, 30))
     return widths, turned
+
+
+def _longest(values: list) -> int:
+    """The length of the longest text _text makes of `values`, at least 1; a column of one type (and blanks)
+    measured without a call of _text for each value."""
+    present = [v for v in values if v is not None]        # None: no text
+    kinds = set(map(type, present))
+    if kinds <= {str}:
+        lengths = map(len, present)
+    elif kinds <= {int}:
+        lengths = map(len, map(str, present))
+    elif kinds <= {float}:
+        lengths = map(len, map("{:.1f}%".format, present))
+    else:
+        lengths = (len(_text(_plain(v))) for v in present)
+    return max(max(lengths, default=1), 1)
 
 
 def _wrap(text: str, width: float) -> list[str]:
@@ -339,13 +362,19 @@ def _change_list(ws, f, result: Facts, row: int) -> int:
     for c, h in enumerate(CHANGE_HEADERS):
         ws.write_string(row, c, h, f["bold"])
     taken = 1
+    rows_xml = RowWriter(ws, f)
+    formats = [f["top"], f["wrap"], f["top"], f["top"], f["date"]]
     for r, ch in enumerate(changes, start=row + 1):
-        ws.write_string(r, 0, ch.kind, f["top"])
-        ws.write_string(r, 1, _change_text(ch), f["wrap"])
-        lines = len(_wrap(_change_text(ch), SUMMARY_WIDTHS[1]))
-        if lines > 1:
-            ws.set_row(r, LINE * lines)
+        text = _change_text(ch)
+        lines = _lines(text, SUMMARY_WIDTHS[1])
         taken += lines
+        height = LINE * lines if lines > 1 else None
+        if ch.kind and text and rows_xml.write(r, [ch.kind, text, ch.rule, ch.ref, ch.due], formats, height):
+            continue                # (a blank kind or text is written below, as an empty text cell)
+        ws.write_string(r, 0, ch.kind, f["top"])
+        ws.write_string(r, 1, text, f["wrap"])
+        if height:
+            ws.set_row(r, height)
         _put(ws, r, 2, ch.rule, f["top"])
         _put(ws, r, 3, ch.ref, f["top"])
         _put(ws, r, 4, ch.due, f["date"])
@@ -397,9 +426,11 @@ def _actions_sheet(wb, f, result: Facts) -> None:
 
 def _placements_sheet(wb, f, result: Facts) -> None:
     """One row per placement: its dates and where each milestone stands (done, overdue, due, n/a)."""
+    coloured = {}       # (text, state) -> its cell: a few hundred different ones in 13 cells a placement
     rows = [[p["placement_id"], p.get("pupil"), p["provider_id"], p.get("provider"),
              p["start_date"], p.get("planned_end_date"), p.get("actual_end_date")]
-            + [_coloured(m["text"], m["state"]) for m in p["milestones"]]
+            + [coloured.get(key) or coloured.setdefault(key, _coloured(*key))
+               for key in [(m["text"], m["state"]) for m in p["milestones"]]]
             for p in result.placements]
     dates = {PLACEMENT_HEADERS.index(h): "date" for h in ("Start date", "Planned end date", "Actual end date")}
     ws = _table_sheet(wb, f, result, "Placements", PLACEMENT_HEADERS, rows, dates,

@@ -1,0 +1,76 @@
+"""RowWriter writes a table's rows as xlsxwriter would write them cell by cell: the same sheet, byte for byte."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zipfile
+
+import pytest
+
+from pipeline.render.xlsx_report import _put, open_workbook
+from pipeline.render.xlsx_rows import RowWriter, Styled
+
+ROWS = [
+    ["P001", "Ann Able", 5, 92.5, dt.date(2026, 9, 7), True, None, ""],
+    [" leading space", "trailing space ", "tab\tinside", "line\nbreak", "\x1cseparator", "&<>\"'", 0, -1.25],
+    ["_x0041_ escaped", "control \x01\x08\x0b\x1f", "<r>not rich</r>", "<r><t>x</t></r>", "\ufffe\uffff", "é ü 中文 😀",
+     1e20, 1 / 3],
+    [None, "", None, "", None, "", None, ""],                                  # no cells: left to xlsxwriter
+    [Styled("Overdue", "red"), Styled(None, "red"), Styled("", "red"), Styled(dt.date(1900, 2, 28), "red"),
+     Styled(7, "red"), False, dt.date(1900, 3, 1), "=1+2"],
+    ["x" * 20000, "a", 1, 2, 3, 4, 5, 6],                                         # over half Excel's length
+    [math.nan, "b", math.inf, 2, 3, 4, 5, 6],                                     # not finite
+    [dt.datetime(2026, 9, 7, 13, 30), "c", 1, 2, 3, 4, 5, 6],                    # another type
+    ["last", "row", 1, 2, 3, 4, 5, 6],
+]
+HEIGHTS = [None, 45, 30, 60, None, 15, None, 90, 22.5]
+
+
+def _sheet_xml(path) -> bytes:
+    with zipfile.ZipFile(path) as z:
+        return z.read("xl/worksheets/sheet1.xml")
+
+
+def _write(path, fast: bool) -> tuple[bytes, list[bool]]:
+    wb = open_workbook(path)
+    named = {"top": wb.add_format({"valign": "top"}), "date": wb.add_format({"num_format": "dd/mm/yyyy"}),
+             "red": wb.add_format({"bg_color": "#FFC7CE"}), "head": wb.add_format({"bold": True})}
+    formats = [named["top"], named["top"], named["top"], named["top"], named["date"], named["top"], named["top"],
+               named["top"]]
+    ws = wb.add_worksheet("Rows")
+    for c in range(8):
+        ws.write_string(0, c, f"Column {c}", named["head"])
+    ws.set_row(0, 30)
+    rows, done = RowWriter(ws, named), []
+    for r, (row, height) in enumerate(zip(ROWS, HEIGHTS), start=1):
+        if fast and rows.write(r, row, formats, height):
+            done.append(True)
+            continue
+        done.append(False)
+        if height:
+            ws.set_row(r, height)
+        for c, value in enumerate(row):
+            if isinstance(value, Styled):
+                _put(ws, r, c, value.value, named[value.fmt])
+            else:
+                _put(ws, r, c, value, formats[c])
+    wb.close()
+    return _sheet_xml(path), done
+
+
+def test_rows_written_whole_are_the_rows_xlsxwriter_writes(tmp_path):
+    fast, done = _write(tmp_path / "fast.xlsx", fast=True)
+    slow, _ = _write(tmp_path / "slow.xlsx", fast=False)
+    assert done == [True, True, True, False, True, False, False, False, True]
+    assert fast == slow
+    assert b'<c r="A2" s="' in fast and b"xml:space=\"preserve\">trailing space </t>" in fast
+
+
+@pytest.mark.parametrize("row", [0, 3])
+def test_a_row_not_after_the_last_is_left_to_xlsxwriter(tmp_path, row):
+    wb = open_workbook(tmp_path / "x.xlsx")
+    ws = wb.add_worksheet()
+    fmt = wb.add_format()
+    ws.write_string(3, 0, "held", fmt)
+    assert RowWriter(ws, {}).write(row, ["a"], [fmt]) is False
+    wb.close()
