@@ -1,16 +1,16 @@
-"""One file written in a child process beside the run, while the run writes its other outputs: the weekly
-workbook (about a second at L, the longest writer) while the run writes the page, summary.json, the annotated
-copies, the letters and next week's returns.
+"""Files written in a child process beside the run, while the run writes its other outputs: the weekly
+workbook and page (together about as long as the annotated copies at L) while the run writes summary.json, the
+annotated copies, the letters and next week's returns.
 
 The child is forked from the run, so it has the run's facts as they are: nothing is copied or pickled (pickling an
 L school's facts and reading them back costs more than writing the workbook). Only on Linux, with two cores or
 more, and never in a process that is itself a worker (a trust run's school: the trust run already keeps every
 core busy). Elsewhere, on Windows (which cannot fork) and macOS (where a forked child may hang in the system's
-libraries), nothing is started and `finish` writes the file in the run itself: the same bytes either way.
+libraries), nothing is started and `finish` writes the files in the run itself: the same bytes either way.
 
-A child that fails or dies leaves the file to `finish`, which writes it in the run, so a full disk or a file open
-in Excel is raised there, with the run's own message. A run that stops before `finish` (an error, Ctrl+C) stops
-the child and removes its temporary file (pipeline.output.atomic_path's). The child never prints: the run says
+A child that fails or dies leaves the files to `finish`, which writes them in the run, so a full disk or a file
+open in Excel is raised there, with the run's own message. A run that stops before `finish` (an error, Ctrl+C)
+stops the child and removes its temporary files (pipeline.output.atomic_path's). The child never prints: the run says
 what went wrong.
 """
 from __future__ import annotations
@@ -30,23 +30,23 @@ def forks() -> bool:
 
 
 class Beside:
-    """`fn(*args)`, which writes the file `path`, begun in a child process (or, where there is none, put off until
+    """`fn(*args)`, which writes the files `paths`, begun in a child process (or, where there is none, put off until
     `finish`)."""
 
-    def __init__(self, fn: Callable, args: tuple, path: Path):
-        self.fn, self.args, self.path = fn, args, Path(path)
+    def __init__(self, fn: Callable, args: tuple, paths: list[Path]):
+        self.fn, self.args, self.paths = fn, args, [Path(p) for p in paths]
         self.pid: int | None = None
         if forks():
             self.pid = _fork(fn, args)
 
     def finish(self) -> None:
-        """Wait for the child; when there was none, or it did not write the file, write it here (and raise
-        what writing it raises)."""
+        """Wait for the child; when there was none, or it did not write every file, write them here (and raise
+        what writing them raises)."""
         pid, self.pid = self.pid, None
         if pid is not None and _exit_code(pid) == 0:
             return
         if pid is not None:
-            _remove_temporary(self.path)
+            _remove_temporaries(self.paths)
         self.fn(*self.args)
 
     def stop(self) -> None:
@@ -59,11 +59,11 @@ class Beside:
         except OSError:
             pass      # it had ended already
         _exit_code(pid)
-        _remove_temporary(self.path)
+        _remove_temporaries(self.paths)
 
 
 def _fork(fn: Callable, args: tuple) -> int | None:
-    """The child's process ID, or None when no child could be started (then `finish` writes the file)."""
+    """The child's process ID, or None when no child could be started (then `finish` writes the files)."""
     for stream in (sys.stdout, sys.stderr):     # nothing buffered here may be written twice
         try:
             stream.flush()
@@ -97,10 +97,10 @@ def _exit_code(pid: int) -> int | None:
         return os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
 
 
-def _remove_temporary(path: Path) -> None:
+def _remove_temporaries(paths: list[Path]) -> None:
     from .output import remove_temporaries
 
     try:
-        remove_temporaries([path])
+        remove_temporaries(paths)
     except OSError:
-        pass      # the run goes on; the file itself is written again by finish
+        pass      # the run goes on; the files themselves are written again by finish

@@ -44,12 +44,10 @@ REPORTS = ("weekly_report.xlsx", "weekly_report.html", "summary.json")
 @contextlib.contextmanager
 def reports_written(result: Facts, out_dir: Path, school: str | None = None):
     """`with reports_written(result, out_dir) as outcome:` the weekly reports of `result` in OUT/<Monday>/
-    (OUT/<Monday>/<school>/ for a school of a trust run). summary.json and the page are written at once; the
-    workbook, the longest, is written in a child process while the with block writes the run's other outputs
-    (pipeline.beside), and is there when the block ends. Raises RunError when the folder cannot be written."""
+    (OUT/<Monday>/<school>/ for a school of a trust run). summary.json is written at once; the workbook and the
+    page in a child process while the with block writes the run's other outputs (pipeline.beside), and they are
+    there when the block ends. Raises RunError when the folder cannot be written."""
     from .beside import Beside
-    from .render.html_report import write_html_report
-    from .render.xlsx_report import write_xlsx_report
 
     folder = week_folder(out_dir, result.week, school)
     try:
@@ -57,17 +55,24 @@ def reports_written(result: Facts, out_dir: Path, school: str | None = None):
     except OSError as exc:
         raise RunError(f"Cannot write reports to {folder} ({exc.strerror or exc}). Choose another folder with --out.") from None
     outcome = RunOutcome(result, folder, files=[folder / n for n in REPORTS])
-    workbook = Beside(write_xlsx_report, (result, outcome.files[0]), outcome.files[0])
+    reports = Beside(_workbook_and_page, (result, *outcome.files[:2]), outcome.files[:2])
     try:
         with _saying_why(folder):
             write_summary_json(result, folder / "summary.json")
-            write_html_report(result, folder / "weekly_report.html")
         yield outcome
     except BaseException:
-        workbook.stop()
+        reports.stop()
         raise
     with _saying_why(folder):
-        workbook.finish()
+        reports.finish()
+
+
+def _workbook_and_page(result: Facts, workbook: Path, page: Path) -> None:
+    from .render.html_report import write_html_report
+    from .render.xlsx_report import write_xlsx_report
+
+    write_xlsx_report(result, workbook)
+    write_html_report(result, page)
 
 
 @contextlib.contextmanager

@@ -49,7 +49,7 @@ def forking(monkeypatch):
 @linux_only
 def test_a_child_process_writes_the_file_while_the_run_goes_on(tmp_path, forking):
     target = tmp_path / "weekly_report.xlsx"
-    job = Beside(write_pid, (target,), target)
+    job = Beside(write_pid, (target,), [target])
     assert job.pid is not None and job.pid != os.getpid()
     child = job.pid
     job.finish()
@@ -61,7 +61,7 @@ def test_a_child_process_writes_the_file_while_the_run_goes_on(tmp_path, forking
 @pytest.mark.parametrize("how", ["raise", "die"])
 def test_a_child_that_fails_or_dies_leaves_the_file_to_the_run(tmp_path, forking, capfd, how):
     target = tmp_path / "weekly_report.xlsx"
-    job = Beside(write_pid, (target, how, os.getpid()), target)
+    job = Beside(write_pid, (target, how, os.getpid()), [target])
     job.finish()
     assert target.read_text() == str(os.getpid())          # written again here, in full
     assert temporaries(tmp_path) == []                     # the dead child's half-written file is gone
@@ -71,7 +71,7 @@ def test_a_child_that_fails_or_dies_leaves_the_file_to_the_run(tmp_path, forking
 @linux_only
 def test_what_the_run_cannot_write_either_is_raised_by_finish(tmp_path, forking, capfd):
     target = tmp_path / "weekly_report.xlsx"
-    job = Beside(write_pid, (target, "raise", None), target)   # fails in every process
+    job = Beside(write_pid, (target, "raise", None), [target])   # fails in every process
     with pytest.raises(OSError) as caught:
         job.finish()
     assert caught.value.strerror == "No space left on device when saving weekly_report.xlsx"
@@ -82,7 +82,7 @@ def test_what_the_run_cannot_write_either_is_raised_by_finish(tmp_path, forking,
 @linux_only
 def test_a_run_that_stops_first_stops_the_child_and_removes_its_temporary_file(tmp_path, forking):
     target = tmp_path / "weekly_report.xlsx"
-    job = Beside(write_pid, (target, "hang", os.getpid()), target)
+    job = Beside(write_pid, (target, "hang", os.getpid()), [target])
     child = job.pid
     while not temporaries(tmp_path):                       # the child is inside its temporary file
         time.sleep(0.05)
@@ -97,7 +97,7 @@ def test_a_run_that_stops_first_stops_the_child_and_removes_its_temporary_file(t
 def test_with_no_fork_the_file_is_written_by_finish_in_the_run(tmp_path, monkeypatch):
     monkeypatch.setattr(beside, "forks", lambda: False)
     target = tmp_path / "weekly_report.xlsx"
-    job = Beside(write_pid, (target,), target)
+    job = Beside(write_pid, (target,), [target])
     assert job.pid is None and not target.exists()
     job.finish()
     assert target.read_text() == str(os.getpid())
@@ -128,17 +128,18 @@ def run_school(tmp_path: Path, name: str) -> Path:
 
 
 @linux_only
-def test_the_weekly_workbook_is_the_same_bytes_from_a_child_as_from_the_run(tmp_path, monkeypatch):
+def test_the_weekly_workbook_and_page_are_the_same_bytes_from_a_child_as_from_the_run(tmp_path, monkeypatch):
     forked = []
     real_fork = beside._fork
     monkeypatch.setattr(beside, "_fork", lambda fn, args: forked.append(fn.__name__) or real_fork(fn, args))
     monkeypatch.setattr(beside, "forks", lambda: True)
     from_child = run_school(tmp_path, "forked")
-    assert forked == ["write_xlsx_report"]
+    assert forked == ["_workbook_and_page"]
     monkeypatch.setattr(beside, "forks", lambda: False)
     from_run = run_school(tmp_path, "serial")
-    assert forked == ["write_xlsx_report"]
-    assert from_child.read_bytes() == from_run.read_bytes()
+    assert forked == ["_workbook_and_page"]
+    for name in ("weekly_report.xlsx", "weekly_report.html"):
+        assert (from_child.parent / name).read_bytes() == (from_run.parent / name).read_bytes()
 
 
 @linux_only
