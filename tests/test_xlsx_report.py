@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
+import zipfile
 
 import openpyxl
 import pytest
@@ -232,6 +234,27 @@ def test_formula_like_text_stays_text(workbook):
     assert cell.value == FORMULA_VALUE and cell.data_type == "s"
     provider = workbook["Attendance"].cell(3, ATTENDANCE_HEADERS.index("Provider") + 1)
     assert provider.value == "=cmd|' /C calc'!A0" and provider.data_type == "s"
+
+
+RICH_LOOKALIKE = '<r><t>Ann</t></r><c r="Z1"><f>HYPERLINK("http://x.test","click")</f></c><r><t>Able</t></r>'
+
+
+def test_text_that_looks_like_xlsxwriters_rich_text_stays_text(tmp_path):
+    """Written row by row, xlsxwriter puts any text from <r> to </r> into the sheet as XML: a pupil's name or a
+    finding's message so written would add a formula cell of its own. It is written as the text it is, in a row
+    the rows' writer takes (Placements, Attendance) and in one left to xlsxwriter (a whole-file finding)."""
+    findings = [{"file": "placements.xlsx", "sheet": None, "cell": None, "severity": "warning", "rule": "old-file",
+                 "value": None, "message": RICH_LOOKALIKE}]
+    result = make_result(findings=findings)
+    result = dataclasses.replace(result, pupil_names={**result.pupil_names, "P001": RICH_LOOKALIKE})
+    path = tmp_path / "weekly_report.xlsx"
+    write_xlsx_report(result, path)
+    with zipfile.ZipFile(path) as z:
+        sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert not any("<f>" in xml or '<c r="Z1"' in xml for xml in sheets)
+    wb = openpyxl.load_workbook(path)
+    shown = [c.value for ws in wb for row in ws.iter_rows() for c in row if c.value == RICH_LOOKALIKE]
+    assert len(shown) >= 3          # the name on Attendance and Placements, the message on Findings
 
 
 def test_dates_are_real_dates(workbook):

@@ -13,7 +13,7 @@ from pipeline.render.xlsx_rows import RowWriter, Styled
 ROWS = [
     ["P001", "Ann Able", 5, 92.5, dt.date(2026, 9, 7), True, None, ""],
     [" leading space", "trailing space ", "tab\tinside", "line\nbreak", "\x1cseparator", "&<>\"'", 0, -1.25],
-    ["_x0041_ escaped", "control \x01\x08\x0b\x1f", "<r>not rich</r>", "<r><t>x</t></r>", "\ufffe\uffff", "é ü 中文 😀",
+    ["_x0041_ escaped", "control \x01\x08\x0b\x1f", "<b>not rich</b>", "</r><r>", "\ufffe\uffff", "é ü 中文 😀",
      1e20, 1 / 3],
     [None, "", None, "", None, "", None, ""],                                  # no cells: left to xlsxwriter
     [Styled("Overdue", "red"), Styled(None, "red"), Styled("", "red"), Styled(dt.date(1900, 2, 28), "red"),
@@ -64,6 +64,28 @@ def test_rows_written_whole_are_the_rows_xlsxwriter_writes(tmp_path):
     assert done == [True, True, True, False, True, False, False, False, True]
     assert fast == slow
     assert b'<c r="A2" s="' in fast and b"xml:space=\"preserve\">trailing space </t>" in fast
+
+
+def test_text_like_xlsxwriters_rich_text_is_written_as_text_both_ways(tmp_path):
+    """xlsxwriter writes a text from <r> to </r> into a row-by-row sheet as XML, as it is (a cell of its own could
+    follow): the rows' writer escapes it, and _put gives it to xlsxwriter as plain runs of rich text."""
+    import openpyxl
+
+    text = '<r><t>a</t></r><c r="H1"><f>1+1</f></c><r><t>b</t></r>'
+    for fast in (True, False):
+        path = tmp_path / f"{fast}.xlsx"
+        wb = open_workbook(path)
+        fmt = wb.add_format({"valign": "top"})
+        ws = wb.add_worksheet("Rows")
+        ws.write_string(0, 0, "Name", fmt)
+        if not (fast and RowWriter(ws, {}).write(1, [text, "<r>x</r>"], [fmt, fmt])):
+            assert not fast
+            _put(ws, 1, 0, text, fmt)
+            _put(ws, 1, 1, "<r>x</r>")
+        wb.close()
+        assert b"<f>" not in _sheet_xml(path)
+        cells = openpyxl.load_workbook(path)["Rows"]
+        assert (cells["A2"].value, cells["B2"].value, cells["H1"].value) == (text, "<r>x</r>", None)
 
 
 @pytest.mark.parametrize("row", [0, 3])

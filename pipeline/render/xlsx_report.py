@@ -16,7 +16,7 @@ from ..model import Facts
 from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime
 from ..schema import PROVIDER_CHECKS
 from ..heap import writer
-from .xlsx_rows import RowWriter, Styled   # Styled: a coloured status cell
+from .xlsx_rows import RowWriter, Styled, looks_rich   # Styled: a coloured status cell
 from .changes_wording import change_rows, changes_sentence
 from .wording import first_step, reconciliation_note, report_actions, safeguarding_first, summary_counts
 
@@ -136,7 +136,17 @@ def _put(ws, row: int, col: int, value, fmt=None) -> None:
     elif isinstance(value, dt.date):
         ws.write_datetime(row, col, dt.datetime(value.year, value.month, value.day), fmt)
     else:
-        ws.write_string(row, col, str(value), fmt)
+        _string(ws, row, col, str(value), fmt)
+
+
+def _string(ws, row: int, col: int, text: str, fmt=None) -> None:
+    """Write a text as text. One that xlsxwriter would write into the row-by-row sheet as XML, as it is
+    (xlsx_rows.looks_rich: '<r>...</r>', which could hold a formula cell), is given to it as three plain runs of
+    rich text (it takes no fewer), which it escapes: the cell shows the same text."""
+    if looks_rich(text):
+        ws.write_rich_string(row, col, text[:1], text[1:2], text[2:], *([fmt] if fmt is not None else []))
+    else:
+        ws.write_string(row, col, text, fmt)
 
 
 def _table_sheet(wb, f, result, name: str, headers: list[str], rows: list[list],
@@ -325,10 +335,10 @@ def _summary_sheet(wb, f, result: Facts) -> None:
     # what changed in one sentence, then the first instruction and the counts: those always print on page 1;
     # the changes one by one follow, as long as they need to be
     ws.write_string(7, 0, "Changes since last week", f["bold"])
-    ws.write_string(7, 1, changes_sentence(result), f["wrap"])
+    _string(ws, 7, 1, changes_sentence(result), f["wrap"])
     ws.set_row(7, LINE * len(_wrap(changes_sentence(result), SUMMARY_WIDTHS[1])))
     ws.write_string(9, 0, "What to do first", f["bold"])
-    ws.write_string(9, 1, first_step(result), f["first"])
+    _string(ws, 9, 1, first_step(result), f["first"])
     ws.set_row(9, LINE * len(_wrap(first_step(result), SUMMARY_WIDTHS[1] * BOLD)) + 4)
     ws.write_string(11, 0, "This week in numbers", f["bold"])
     counts = [
@@ -371,8 +381,8 @@ def _change_list(ws, f, result: Facts, row: int) -> int:
         height = LINE * lines if lines > 1 else None
         if ch.kind and text and rows_xml.write(r, [ch.kind, text, ch.rule, ch.ref, ch.due], formats, height):
             continue                # (a blank kind or text is written below, as an empty text cell)
-        ws.write_string(r, 0, ch.kind, f["top"])
-        ws.write_string(r, 1, text, f["wrap"])
+        _string(ws, r, 0, ch.kind, f["top"])
+        _string(ws, r, 1, text, f["wrap"])
         if height:
             ws.set_row(r, height)
         _put(ws, r, 2, ch.rule, f["top"])

@@ -6,7 +6,8 @@ four fifths of the weekly workbook's time at L, whose tables hold some 115,000 c
 XML, a row at once, straight into the sheet's row file, and keeps the sheet's dimensions as xlsxwriter would. A
 cell it does not write the same way itself (a number that is not finite, a text over Excel's length, a value of
 another type, a cell without a format) sends its whole row back to xlsxwriter (RowWriter.write returns False),
-so the workbook is the same, byte for byte, either way (tests/test_xlsx_rows.py writes both and compares).
+so the workbook is the same, byte for byte, either way (tests/test_xlsx_rows.py writes both and compares), but
+for a text xlsxwriter would write as XML (looks_rich): both ways write it as text, each in its own form.
 """
 from __future__ import annotations
 
@@ -119,11 +120,18 @@ def _row_start(ws, row: int, height: float | None) -> str:
     return f'<row r="{row + 1}" ht="{pixels * 0.75:.16g}" customHeight="1">'
 
 
+def looks_rich(text: str) -> bool:
+    """Whether xlsxwriter would put this text into a row-by-row sheet as XML, as it is: it takes any text that
+    starts with <r> and ends with </r> for a rich string of its own making, so a pupil's name or a provider's note
+    written so would add cells of its own (a formula) to the workbook. Such text is never given to xlsxwriter's
+    write_string (xlsx_report._string writes it as two plain runs of rich text; RowWriter escapes it)."""
+    return text.startswith("<r>") and text.endswith("</r>")
+
+
 def _text_cell(ref: str, style: str, text: str) -> str:
-    """An inline text cell, escaped as xlsxwriter escapes one (control characters as _xHHHH_, then & < >)."""
+    """An inline text cell, escaped as xlsxwriter escapes one (control characters as _xHHHH_, then & < >); a
+    text that looks like xlsxwriter's rich text is escaped too (looks_rich)."""
     text = XMLwriter._escape_control_characters(text)
-    if text.startswith("<r>") and text.endswith("</r>"):
-        return f'<c r="{ref}"{style} t="inlineStr"><is>{text}</is></c>'     # xlsxwriter's rich text, as is
     space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
