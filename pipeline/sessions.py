@@ -18,7 +18,9 @@ cells are visited one by one, once each.
 
 A 100,000-placement school has a million rows: the string columns are categorical
 (a small integer code each), built straight from those keys; date and week are
-datetime.date objects, one per distinct day.
+datetime.date objects, one per distinct day, and `day` is the date's ordinal
+(date.toordinal(), an int32) for whole-column comparisons: comparing the date
+objects themselves costs a Python comparison per row.
 """
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ from .records import Placement, RowMarks
 from .schema import AM, PM, WEEKDAYS
 
 COLUMNS = ["placement_id", "provider_id", "date", "week", "weekday", "session", "code", "category", "file", "cell",
-           "error", "given"]
+           "error", "given", "day"]
 SESSION_NAMES = {(d, s): f"{day} {s}" for d, day in enumerate(WEEKDAYS) for s in (AM, PM)}
 DAY_BITS = 1 << 22          # day ordinals (year 1 to 9999) are below this: keys are (..., day, session) in one int64
 
@@ -441,7 +443,7 @@ def _classes(raw: np.ndarray) -> tuple[list, np.ndarray]:
 def _frame(placements, names: list, pl, day, sess, columns: dict) -> pd.DataFrame:
     """The table from its columns, already in order. The strings are categorical (a code each, to a few
     distinct values: 100,000 placements give a million rows); date and week are datetime.date objects
-    (one per distinct day) and weekday an int8."""
+    (one per distinct day), weekday an int8 and day the date's ordinal, an int32."""
     if not len(pl):
         return pd.DataFrame.from_records([], columns=COLUMNS)
     ids = sorted({p.placement_id for p in placements})       # the placement ID codes (pids) are their order
@@ -460,6 +462,7 @@ def _frame(placements, names: list, pl, day, sess, columns: dict) -> pd.DataFram
         "provider_id": pd.Categorical.from_codes(pl_provider[pl], categories=providers),
         "date": dates[day - first], "week": dates[day - wd - first], "weekday": wd,
         "session": pd.Categorical.from_codes(session_code[sess], categories=sorted(names)), **columns,
+        "day": day.astype(np.int32),
     }, columns=COLUMNS)
 
 
