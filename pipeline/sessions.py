@@ -283,7 +283,7 @@ def build_sessions(placements: list[Placement], calendar: SchoolCalendar, return
     n = len(state)
     wrong = np.isin(kind, list(ERROR_RULE))
     given = _texts(n, at[wrong], [text(v) if v is not None else "" for v in marks.raw[m[wrong]]])
-    cell = _texts(n, at, marks.cell[m])
+    cell = _coded_texts(n, at, marks.cell[m], marks.cell_names)
     del at, m, kind, of_age, wrong
     file = _column(np.where(has_ret, c_ret, len(returns)), [r.file for r in returns] + [""])
     del has_ret, c_ret
@@ -323,6 +323,19 @@ def _texts(n: int, at: np.ndarray, values) -> pd.Categorical:
     return pd.Categorical.from_codes(out, categories=list(position))
 
 
+def _coded_texts(n: int, at: np.ndarray, codes_: np.ndarray, names: list) -> pd.Categorical:
+    """_texts(n, at, [names[c] for c in codes_]), without a string a row: the names are taken once per
+    distinct code, in the order first met."""
+    found, first = np.unique(codes_, return_index=True)
+    position: dict = {"": 0}
+    table = np.zeros(max(len(names), 1), dtype=np.int64)
+    for c in found[np.argsort(first)].tolist():
+        table[c] = position.setdefault(names[c], len(position))
+    out = np.zeros(n, dtype=_small(len(position)))
+    out[at] = table[codes_]
+    return pd.Categorical.from_codes(out, categories=list(position))
+
+
 def _of_age(placements, kind: np.ndarray, pl: np.ndarray, day: np.ndarray) -> np.ndarray:
     """Which of the cells (of kind `kind`, for the placements `pl` on the days `day`) is an X for a pupil of
     compulsory school age that day: it counts as N and is an error (contract §13)."""
@@ -350,14 +363,18 @@ def _lookup_returns(prv: np.ndarray, week: np.ndarray, week_return: dict, n_prv:
 class _Marks:
     """Every cell of every return row, in the order the checks report them (return, placement ID,
     weekday, session), with what each counts as. Arrays, one entry per cell, except row_ret and
-    row_pid (one per return row). `cls` indexes `classes`, the distinct (code counted, category, kind)."""
+    row_pid (one per return row). `cls` indexes `classes`, the distinct (code counted, category, kind),
+    and `cell` indexes `cell_names` ('D7'): rows at the same place in sheets of the same columns share
+    their cells' names, so a name is made once per such row, not once per cell."""
 
     def __init__(self, returns: list[Return], pids: _Codes, prvs: _Codes, sessions: _Codes):
         # No Python object is made per cell: a row's cells are its dict's (raw, cell) pairs, in the order of
         # its keys sorted, and the rows' key tuples (a few distinct ones) say each cell's weekday and session.
         row_ret, row_pid, row_layout = array("q"), array("q"), array("q")
         ret_prv, ret_week = [], []
-        raws, cells = [], []        # each cell's value as found, and its cell ('D7')
+        raws = []                   # each cell's value as found
+        cell_names, blocks = [], {}  # a row's cells' names are cell_names[its block:]: (letters, row) or names -> block
+        row_block = array("q")
         layouts: dict = {}          # a row's keys in its dict's order -> (layout, the keys sorted or None if they are)
         layout_keys = []            # per layout: its keys, sorted
         for i, r in enumerate(returns):
@@ -376,11 +393,20 @@ class _Marks:
                 layout, ordered = found
                 if ordered is None and isinstance(marks, RowMarks):     # as read: no pair made per cell
                     raws.extend(marks.raws)
-                    cells.extend(marks.cells())
+                    place = (marks.layout.letters, marks.row)
+                    block = blocks.get(place)
+                    if block is None:
+                        block = blocks[place] = len(cell_names)
+                        cell_names.extend(marks.cells())
                 else:
-                    for raw, cell in (marks.values() if ordered is None else [marks[k] for k in ordered]):
-                        raws.append(raw)
-                        cells.append(cell)
+                    pairs = marks.values() if ordered is None else [marks[k] for k in ordered]
+                    raws.extend(raw for raw, _ in pairs)
+                    names = tuple(cell for _, cell in pairs)
+                    block = blocks.get(names)
+                    if block is None:
+                        block = blocks[names] = len(cell_names)
+                        cell_names.extend(names)
+                row_block.append(block)
                 row_ret.append(i)
                 row_pid.append(pids.code(placement_id))
                 row_layout.append(layout)
@@ -397,9 +423,13 @@ class _Marks:
         # Per-cell arrays in the smallest types that hold them (there are millions of cells): _key widens them.
         self.ret = np.repeat(self.row_ret.astype(np.int32), size)
         self.pid = np.repeat(self.row_pid.astype(np.int32), size)
-        starts = np.concatenate(([0], np.cumsum(size)[:-1]))
-        entry = np.arange(len(raws)) - np.repeat(starts - offsets[row_layout], size)
-        del starts, size, row_layout
+        starts = np.cumsum(size) - size
+        within = np.arange(len(raws)) - np.repeat(starts, size)      # each cell's place in its row
+        entry = within + np.repeat(offsets[row_layout], size)
+        row_block = np.frombuffer(row_block, dtype=np.int64) if row_block else np.zeros(0, dtype=np.int64)
+        self.cell = np.repeat(row_block, size) + within
+        self.cell_names = cell_names
+        del starts, size, row_layout, within, row_block
         self.prv = np.array(ret_prv + [0], dtype=np.int32)[self.ret]
         self.weekday = flat_wd.astype(np.int8)[entry]
         self.day = np.array(ret_week + [0], dtype=np.int32)[self.ret] + flat_wd.astype(np.int32)[entry]
@@ -407,8 +437,6 @@ class _Marks:
         del entry
         self.raw = _objects(raws)
         del raws
-        self.cell = _objects(cells)
-        del cells
         self.classes, self.cls = _classes(self.raw)
         table = self.classes or [("", "", OK)]
         self.kind = np.array([k for _, _, k in table], dtype=np.int8)[self.cls]
@@ -505,7 +533,7 @@ def _check_returns(returns, year_start, week, as_of, findings, marks: _Marks, pi
                                "but is not in this return. Ask the provider for the pupil's attendance; "
                                "until then those sessions count as not reported.")
         for m in by_return.get(i, ()):
-            pid, raw, cell = ids[int(marks.pid[m])], marks.raw[m], marks.cell[m]
+            pid, raw, cell = ids[int(marks.pid[m])], marks.raw[m], marks.cell_names[marks.cell[m]]
             weekday, session = int(marks.weekday[m]), session_names[int(marks.sess[m])]
             day = ret.week + dt.timedelta(days=weekday)
             name = f"{SESSION_NAMES[(weekday, session)]} ({day:%d/%m/%Y})"
