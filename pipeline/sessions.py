@@ -209,12 +209,6 @@ def _member(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return keys[pos] == values
 
 
-def _distinct(values: np.ndarray) -> np.ndarray:
-    """The sorted distinct values of an int64 array."""
-    values = np.sort(values)
-    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
-
-
 def build_sessions(placements: list[Placement], calendar: SchoolCalendar, returns: list[Return],
                    year_start: dt.date, week: dt.date, as_of: dt.date, findings: Findings) -> pd.DataFrame:
     """The sessions table from the year's start to as-of, with marks checked against expectations.
@@ -249,6 +243,7 @@ def build_sessions(placements: list[Placement], calendar: SchoolCalendar, return
     by_key = {(r.provider_id, r.week): i for i, r in enumerate(returns)}
     week_return = {(prvs.index[prv], wk.toordinal()): i for (prv, wk), i in by_key.items() if prv in prvs.index}
     c_ret = _lookup_returns(c_prv, c_week, week_return, n_prv)
+    pupils = _expected_pupils(c_prv, c_week, c_pid, pids)
     del c_prv, c_week
 
     has_ret = c_ret >= 0
@@ -296,7 +291,7 @@ def build_sessions(placements: list[Placement], calendar: SchoolCalendar, return
     columns.update(file=file, cell=cell, given=given)
 
     _check_returns(returns, year_start, week, as_of, findings, marks, pids, prvs, sessions,
-                   e_pid, e_prv, e_day, e_sess, placements)
+                   e_pid, e_prv, e_day, e_sess, pupils, placements)
     del marks, e_pl, e_day, e_sess, e_pid, e_prv
     return _frame(placements, names, c_pl, c_day, c_sess, columns)
 
@@ -461,8 +456,11 @@ def _classes(raw: np.ndarray) -> tuple[list, np.ndarray]:
             table.append(found)
         return index[found]
 
-    known = {v: entry(v) for v in set(raw) if type(v) is str}
-    which = np.array([known.get(v, -1) if type(v) is str else -1 for v in raw], dtype=np.int64)
+    # pandas' hash table finds each cell's distinct value (a text never equals a value of another type, so
+    # the texts' codes are sound); None and the values that are not text are classified cell by cell.
+    value_code, values = pd.factorize(raw)
+    lookup = np.array([entry(v) if type(v) is str else -1 for v in values] + [-1], dtype=np.int64)
+    which = lookup[value_code]          # a value_code of -1 (None) takes the last entry, -1
     for i in np.flatnonzero(which < 0).tolist():
         which[i] = entry(raw[i])
     return table, which.astype(_small(len(table)))
@@ -496,10 +494,27 @@ def _frame(placements, names: list, pl, day, sess, columns: dict) -> pd.DataFram
 
 # --- the checks of each return ------------------------------------------------------------------
 
+def _expected_pupils(prv: np.ndarray, week: np.ndarray, pid: np.ndarray, pids: _Codes) -> dict[tuple, list]:
+    """(provider code, Monday ordinal) -> the IDs of the placements with a session counted there that week, in
+    ID order, from the counted sessions' provider, Monday and placement ID codes (in the table's order: by
+    placement ID, then date, so a placement's week is a run of rows; only each run's first row is visited)."""
+    if not len(pid):
+        return {}
+    first = np.ones(len(pid), dtype=bool)
+    first[1:] = (pid[1:] != pid[:-1]) | (week[1:] != week[:-1]) | (prv[1:] != prv[:-1])
+    ids = sorted(pids.index, key=pids.index.get)
+    pupils: dict[tuple, list] = {}
+    for prv_code, monday, pid_code in dict.fromkeys(zip(prv[first].tolist(), week[first].tolist(),
+                                                        pid[first].tolist())):
+        pupils.setdefault((prv_code, monday), []).append(ids[pid_code])
+    return pupils
+
+
 def _check_returns(returns, year_start, week, as_of, findings, marks: _Marks, pids: _Codes, prvs: _Codes,
-                   sessions: _Codes, e_pid, e_prv, e_day, e_sess, placements=()) -> None:
+                   sessions: _Codes, e_pid, e_prv, e_day, e_sess, pupils: dict, placements=()) -> None:
     """Findings for the accepted returns of the weeks up to the reporting week, return by return:
-    pupils expected but missing, then each cell in placement and session order."""
+    pupils expected but missing (`pupils`, from _expected_pupils), then each cell in placement and
+    session order."""
     n_pid, n_prv, n_sess = len(pids), len(prvs), len(sessions)
     expected_keys = _key((e_prv, n_prv), (e_pid, n_pid), (e_day, DAY_BITS), (e_sess, n_sess))
     mark_keys = _key((marks.prv, n_prv), (marks.pid, n_pid), (marks.day, DAY_BITS), (marks.sess, n_sess))
@@ -507,17 +522,7 @@ def _check_returns(returns, year_start, week, as_of, findings, marks: _Marks, pi
     counted = expected & (marks.day <= as_of.toordinal())
     flagged = np.flatnonzero((counted & (marks.kind != OK)) | (~expected & (marks.kind != BLANK)))
 
-    # Pupils expected at a provider in a week with a session up to as-of: (provider, Monday) -> sorted IDs.
-    up_to = e_day <= as_of.toordinal()
-    e_week = e_day - (e_day + 6) % 7
-    group_keys = _distinct(_key((e_prv[up_to], n_prv), (e_week[up_to], DAY_BITS), (e_pid[up_to], n_pid)))
     ids = sorted(pids.index, key=pids.index.get)
-    pupils: dict[tuple, list] = {}
-    for k in group_keys.tolist():      # sorted, so each list is in ID order
-        rest, pid_code = divmod(k, max(n_pid, 1))
-        prv_code, monday = divmod(rest, DAY_BITS)
-        pupils.setdefault((prv_code, monday), []).append(ids[pid_code])
-
     session_names = sorted(sessions.index, key=sessions.index.get)
     ages = {p.placement_id: p.date_of_birth for p in placements}
     by_return: dict[int, list] = {}
