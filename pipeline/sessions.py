@@ -233,7 +233,10 @@ def build_sessions(placements: list[Placement], calendar: SchoolCalendar, return
     counted = np.flatnonzero(e_day <= as_of.toordinal())
     names = sorted(sessions.index, key=sessions.index.get)
     session_rank = np.argsort(np.argsort(np.array(names, dtype=object)))
-    order = counted[np.lexsort((e_pl[counted], session_rank[e_sess[counted]], e_day[counted], e_pid[counted]))]
+    # One int64 key sorted stably (the expected sessions are nearly in order already): faster than a lexsort.
+    order = counted[np.argsort(_key((e_pid[counted], n_pid), (e_day[counted], DAY_BITS),
+                                    (session_rank[e_sess[counted]], n_sess), (e_pl[counted], len(placements))),
+                               kind="stable")]
     del counted
     c_pl, c_day, c_sess, c_pid, c_prv = (a[order] for a in (e_pl, e_day, e_sess, e_pid, e_prv))
     del order
