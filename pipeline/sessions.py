@@ -368,8 +368,9 @@ class _Marks:
     def __init__(self, returns: list[Return], pids: _Codes, prvs: _Codes, sessions: _Codes):
         # No Python object is made per cell: a row's cells are its dict's (raw, cell) pairs, in the order of
         # its keys sorted, and the rows' key tuples (a few distinct ones) say each cell's weekday and session.
-        row_ret, row_pid, row_layout = array("q"), array("q"), array("q")
-        ret_prv, ret_week = [], []
+        row_pid, row_layout = array("q"), array("q")
+        ret_prv, ret_week, ret_rows = [], [], []      # per return: its provider and week codes, its number of rows
+        pid_code = pids.index
         raws = []                   # each cell's value as found
         cell_names, blocks = [], {}  # a row's cells' names are cell_names[its block:]: (letters, row) or names -> block
         row_block = array("q")
@@ -380,9 +381,10 @@ class _Marks:
             ret_prv.append(prvs.code(r.provider_id) if r.week.weekday() == 0 else -1)
             ret_week.append(r.week.toordinal())
             rows = r.rows
+            ret_rows.append(len(rows))
             for placement_id in sorted(rows):
                 marks = rows[placement_id].marks
-                keys = tuple(marks)
+                keys = marks.layout.keys if type(marks) is RowMarks else tuple(marks)
                 found = layouts.get(keys)
                 if found is None:
                     ordered = tuple(sorted(keys))
@@ -405,10 +407,10 @@ class _Marks:
                         block = blocks[names] = len(cell_names)
                         cell_names.extend(names)
                 row_block.append(block)
-                row_ret.append(i)
-                row_pid.append(pids.code(placement_id))
+                code = pid_code.get(placement_id)
+                row_pid.append(pids.code(placement_id) if code is None else code)
                 row_layout.append(layout)
-        self.row_ret = np.frombuffer(row_ret, dtype=np.int64) if row_ret else np.zeros(0, dtype=np.int64)
+        self.row_ret = np.repeat(np.arange(len(returns), dtype=np.int64), np.array(ret_rows, dtype=np.int64))
         self.row_pid = np.frombuffer(row_pid, dtype=np.int64) if row_pid else np.zeros(0, dtype=np.int64)
         row_layout = np.frombuffer(row_layout, dtype=np.int64) if row_layout else np.zeros(0, dtype=np.int64)
         for name in sorted({k[1] for keys in layout_keys for k in keys}):
