@@ -14,7 +14,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from .. import schema
 from ..findings import Findings
 from ..records import RowCells
-from .cells import is_blank, parse_cell, text
+from .cells import is_blank, parser_for, text
 
 HEADER_SEARCH_ROWS = 30
 
@@ -144,7 +144,7 @@ def _rows(grid, header_row, sheet, columns, file, sheet_name, findings, formulas
     layout = [(column, column.key, columns.get(column.key)) for column in sheet.columns]
     letters = {j: cell_name(0, j)[:-1] for j in columns.values()}
     key_letters = {key: letters[j] for _, key, j in layout if j is not None}   # shared by every row's RowCells
-    read = [(column, key, j, letters[j], _Parser(column)) for column, key, j in layout if j is not None]
+    read = [(column, key, j, letters[j], _parser(column)) for column, key, j in layout if j is not None]
     blank_values = dict.fromkeys(key for _, key, _ in layout)     # every key, in the sheet's order
     used = list(columns.values())
     refused = {j for column, _, j in layout if j is not None and formula_refused(column)}
@@ -156,28 +156,28 @@ def _rows(grid, header_row, sheet, columns, file, sheet_name, findings, formulas
         yield _read_row(i, line, read, blank_values, key_letters, file, sheet_name, findings, formulas)
 
 
-class _Parser:
-    """parse_cell for one column, with each distinct text's answer remembered when the column takes one of a
-    few values (Y/N, a choice): a register repeats them on every row."""
-    __slots__ = ("column", "known")
-    REMEMBERED = frozenset({schema.YN, schema.CHOICE})
-    LIMIT = 1000           # distinct texts remembered per column (a typo each row would otherwise grow it)
+REMEMBERED = frozenset({schema.YN, schema.CHOICE})    # kinds whose cells take one of a few texts
+REMEMBER_LIMIT = 1000      # distinct texts remembered per column (a typo each row would otherwise grow it)
 
-    def __init__(self, column: schema.Column):
-        self.column = column
-        self.known = {} if column.kind in self.REMEMBERED else None
 
-    def __call__(self, value) -> tuple:
-        """(parsed, problem) for a cell that is not blank."""
-        known = self.known
-        if known is None or value.__class__ is not str:
-            return parse_cell(self.column, value)
+def _parser(column: schema.Column):
+    """The column's parser (cells.parser_for); for a column of a few values (Y/N, a choice), with each distinct
+    text's answer remembered: a register repeats them on every row."""
+    parse = parser_for(column)
+    if column.kind not in REMEMBERED:
+        return parse
+    known: dict = {}
+
+    def remembered(value):
+        if value.__class__ is not str:
+            return parse(value)
         found = known.get(value)
         if found is None:
-            found = parse_cell(self.column, value)
-            if len(known) < self.LIMIT:
+            found = parse(value)
+            if len(known) < REMEMBER_LIMIT:
                 known[value] = found
         return found
+    return remembered
 
 
 def _duplicate_headers(header: list, header_row: int, sheet: schema.Sheet, columns: dict, file: str,
@@ -196,7 +196,7 @@ def _duplicate_headers(header: list, header_row: int, sheet: schema.Sheet, colum
 
 
 def _read_row(i, line, read, blank_values, key_letters, file, sheet_name, findings, formulas=frozenset()) -> Row:
-    """The Row of grid line i: `read` is (column, key, grid column, its letters, its _Parser) for each of the
+    """The Row of grid line i: `read` is (column, key, grid column, its letters, its _parser) for each of the
     sheet's columns found, and `blank_values` every column key -> None."""
     number = str(i + 1)
     values, raw, bad = blank_values.copy(), {}, set()
