@@ -1,9 +1,14 @@
-"""Attendance figures from the sessions table (contract §7 and §9)."""
+"""Attendance figures from the sessions table (contract §7 and §9).
+
+The counts are made on the table's integer columns (its `day` ordinals and the codes of its categorical
+columns), not by comparing its date objects row by row: a year's table has a row per pupil-session.
+"""
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from . import codes
@@ -32,16 +37,39 @@ def persistent_absence(fig: Figures) -> bool:
     return bool(fig.possible) and Decimal(absent) >= PERSISTENT_ABSENCE * fig.possible
 
 
+def codes_of(column: pd.Series) -> tuple[np.ndarray, list]:
+    """A column's categorical codes and its categories (sorted, for a column that is not categorical)."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype("category")
+    return column.cat.codes.to_numpy(), column.cat.categories.tolist()
+
+
 def counts_by_placement(sessions: pd.DataFrame, start: dt.date, end: dt.date) -> dict[str, dict]:
-    """placement_id -> {category: number of sessions} for sessions dated start..end."""
+    """placement_id -> {category: number of sessions} for sessions dated start..end, placements in the
+    order of their IDs and categories in theirs."""
     if sessions.empty:
         return {}
-    part = sessions[(sessions["date"] >= start) & (sessions["date"] <= end)]
-    table = part.groupby(["placement_id", "category"]).size()
+    day = sessions["day"].to_numpy()
+    inside = (day >= start.toordinal()) & (day <= end.toordinal())
+    pid, pids = codes_of(sessions["placement_id"])
+    category, categories = codes_of(sessions["category"])
+    width = len(categories)
+    counts = np.bincount(pid[inside].astype(np.int64) * width + category[inside], minlength=len(pids) * width)
     out: dict[str, dict] = {}
-    for (pid, category), n in table.items():
-        out.setdefault(pid, {})[category] = int(n)
+    for k in np.flatnonzero(counts).tolist():
+        p, c = divmod(k, width)
+        out.setdefault(pids[p], {})[categories[c]] = int(counts[k])
     return out
+
+
+def last_providers(sessions: pd.DataFrame) -> dict[str, str]:
+    """placement_id -> the provider of its last row in the table."""
+    if sessions.empty:
+        return {}
+    pid, pids = codes_of(sessions["placement_id"])
+    prv, prvs = codes_of(sessions["provider_id"])
+    found, from_end = np.unique(pid[::-1], return_index=True)       # each code's first row counted from the end
+    return {pids[c]: prvs[prv[len(pid) - 1 - i]] for c, i in zip(found.tolist(), from_end.tolist())}
 
 
 def pupil_figures(sessions: pd.DataFrame, week: dt.date, year_start: dt.date, as_of: dt.date,
@@ -50,8 +78,7 @@ def pupil_figures(sessions: pd.DataFrame, week: dt.date, year_start: dt.date, as
     friday = week + dt.timedelta(days=4)
     week_counts = counts_by_placement(sessions, week, min(friday, as_of))
     year_counts = counts_by_placement(sessions, year_start, as_of)
-    last = sessions.drop_duplicates("placement_id", keep="last") if not sessions.empty else sessions
-    providers = dict(zip(last["placement_id"], last["provider_id"])) if not sessions.empty else {}
+    providers = last_providers(sessions)
     pupils = []
     for pid in sorted(year_counts):
         ytd = figures(year_counts[pid])
@@ -60,13 +87,31 @@ def pupil_figures(sessions: pd.DataFrame, week: dt.date, year_start: dt.date, as
     return pupils
 
 
+def provider_weeks(sessions: pd.DataFrame, up_to: dt.date | None = None) -> tuple[set, set]:
+    """({(provider_id, Monday)} with expected sessions, the same with an accepted return), for the weeks up to
+    the week of `up_to` (every week when None)."""
+    if sessions.empty:
+        return set(), set()
+    monday = sessions["day"].to_numpy() - sessions["weekday"].to_numpy()
+    prv, providers = codes_of(sessions["provider_id"])
+    file, files = codes_of(sessions["file"])
+    returned = np.array([f != "" for f in files], dtype=bool)[file]
+    if up_to is not None:
+        inside = monday <= up_to.toordinal()
+        monday, prv, returned = monday[inside], prv[inside], returned[inside]
+    if not len(monday):
+        return set(), set()
+    first = int(monday.min())
+    n_weeks = (int(monday.max()) - first) // 7 + 1
+    key = prv.astype(np.int64) * n_weeks + (monday - first) // 7        # a small integer per provider-week
+
+    def weeks(keys: np.ndarray) -> set:
+        found = np.flatnonzero(np.bincount(keys, minlength=len(providers) * n_weeks)).tolist()
+        return {(providers[k // n_weeks], dt.date.fromordinal(first + k % n_weeks * 7)) for k in found}
+    return weeks(key), weeks(key[returned])
+
+
 def missing_returns(sessions: pd.DataFrame, week: dt.date) -> list[MissingReturn]:
     """Provider-weeks up to the reporting week with expected sessions and no accepted return."""
-    if sessions.empty:
-        return []
-    part = sessions[(sessions["week"] <= week)]
-    with_return = part[part["file"] != ""][["provider_id", "week"]].drop_duplicates()
-    allweeks = part[["provider_id", "week"]].drop_duplicates()
-    have = set(map(tuple, with_return.itertuples(index=False)))
-    missing = sorted(t for t in map(tuple, allweeks.itertuples(index=False)) if t not in have)
-    return [MissingReturn(prv, wk) for prv, wk in missing]
+    expected, returned = provider_weeks(sessions, week)
+    return [MissingReturn(prv, wk) for prv, wk in sorted(expected - returned)]

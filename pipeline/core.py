@@ -13,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-from .attendance import missing_returns, pupil_figures
+from .attendance import missing_returns, provider_weeks, pupil_figures
 from .calendar import SchoolCalendar, monday_of
 from .changes import compare
 from .contacts import one_line, single_address
@@ -85,9 +85,7 @@ def compute_facts(data_dir: Path, week: dt.date | None = None, as_of: dt.date | 
                                calendar)
     register = read_register(data_dir, findings)      # the school's own MIS export, optional (contract §6)
     facts = work_out(settings, calendar, monday, as_of, registers, returns, register, findings, data_dir)
-    sessions = facts.rules.sessions
-    returned = set() if sessions.empty else \
-        set(map(tuple, sessions[sessions["file"] != ""][["provider_id", "week"]].drop_duplicates().itertuples(index=False)))
+    _, returned = provider_weeks(facts.rules.sessions)
     changes = compare(out_dir, calendar, monday, facts.actions, facts.pupils, facts.missing_returns, returned, note,
                       school)
     return dataclasses.replace(facts, changes=changes)

@@ -18,6 +18,7 @@ catalogue order); this module only lays them out.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from .labels import provider_name
 from .model import Action
@@ -41,13 +42,9 @@ MILESTONES: tuple[Milestone, ...] = tuple(m for rule in CATALOGUE.values() for m
 MILESTONE_HEADERS = tuple(m.header for m in MILESTONES)
 
 
-def _shared(cells: dict, cell: dict) -> dict:
-    """The first cell made equal to `cell`: one dict for each milestone, text and state."""
-    return cells.setdefault((cell["milestone"], cell["text"], cell["state"]), cell)
-
-
-def _cell(text: str, state: str, milestone: Milestone) -> dict:
-    return {"milestone": milestone.header, "text": text, "state": state}
+@functools.lru_cache(maxsize=4096)      # a register's few hundred distinct dates, each written many times
+def _dmy(day: dt.date) -> str:
+    return f"{day:%d/%m/%Y}"
 
 
 def open_actions(actions: list[Action]) -> dict[tuple[str, str], Action]:
@@ -63,37 +60,47 @@ def open_actions(actions: list[Action]) -> dict[tuple[str, str], Action]:
 
 def _pending_text(action: Action) -> tuple[str, str]:
     if action.status == OVERDUE:
-        return f"OVERDUE (due {action.due:%d/%m/%Y})", OVERDUE
-    return f"due {action.due:%d/%m/%Y}", DUE
+        return f"OVERDUE (due {_dmy(action.due)})", OVERDUE
+    return f"due {_dmy(action.due)}", DUE
 
 
-def _milestone(ctx: RuleContext, p: Placement, m: Milestone, pending_by: dict) -> dict:
+def _milestone(ctx: RuleContext, p: Placement, m: Milestone, pending_by: dict) -> tuple[str, str]:
+    """(text, state) of the placement's cell for milestone m."""
     refused = p.parents_refused
     if m.refusal and refused:
-        return _cell(f"parents refused {refused:%d/%m/%Y}", REFUSED, m)
+        return f"parents refused {_dmy(refused)}", REFUSED
     if not m.applies(p):
         value = getattr(p, m.column) if m.column else None
         if m.shown_if_not_applicable and ctx.done(value):
-            return _cell(f"done {value:%d/%m/%Y}", DONE, m)        # e.g. a letter sent anyway
-        return _cell("n/a", NOT_APPLICABLE, m)
+            return f"done {_dmy(value)}", DONE        # e.g. a letter sent anyway
+        return "n/a", NOT_APPLICABLE
     pending = None if refused else pending_by.get((m.rule, p.placement_id))
     if m.event:                                                    # a recurring duty: the latest, and what is open
         dated = events(ctx, p.placement_id, m.event)
         last = dated[-1].date if dated else None
         if pending:
             text, state = _pending_text(pending)
-            return _cell(text + (f"; last {last:%d/%m/%Y}" if last else ""), state, m)
-        return _cell(f"done {last:%d/%m/%Y}", DONE, m) if last else _cell("", BLANK, m)
+            return text + (f"; last {_dmy(last)}" if last else ""), state
+        return (f"done {_dmy(last)}", DONE) if last else ("", BLANK)
     value = getattr(p, m.column) if m.column else None
     if m.text:
         text = str(value or "").strip()
         if text:
-            return _cell(text, DONE, m)
+            return text, DONE
     elif ctx.done(value):
-        return _cell(f"done {value:%d/%m/%Y}", DONE, m)
+        return f"done {_dmy(value)}", DONE
     if pending:
-        return _cell(*_pending_text(pending), m)
-    return _cell("", BLANK, m)
+        return _pending_text(pending)
+    return "", BLANK
+
+
+def _cell(cells: dict, milestone: Milestone, text: str, state: str) -> dict:
+    """The one cell dict of this milestone, text and state (made the first time, shared after)."""
+    key = (milestone.header, text, state)
+    cell = cells.get(key)
+    if cell is None:
+        cell = cells[key] = {"milestone": milestone.header, "text": text, "state": state}
+    return cell
 
 
 def placement_milestones(ctx: RuleContext, actions: list[Action]) -> list[dict]:
@@ -114,7 +121,7 @@ def placement_milestones(ctx: RuleContext, actions: list[Action]) -> list[dict]:
             "planned_end_date": p.planned_end_date,
             "actual_end_date": p.actual_end_date,
             "parents_refused": p.parents_refused,
-            "milestones": [_shared(cells, _milestone(ctx, p, m, pending_by)) for m in MILESTONES],
+            "milestones": [_cell(cells, m, *_milestone(ctx, p, m, pending_by)) for m in MILESTONES],
         })
     return rows
 

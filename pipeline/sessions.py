@@ -18,7 +18,9 @@ cells are visited one by one, once each.
 
 A 100,000-placement school has a million rows: the string columns are categorical
 (a small integer code each), built straight from those keys; date and week are
-datetime.date objects, one per distinct day.
+datetime.date objects, one per distinct day, and `day` is the date's ordinal
+(date.toordinal(), an int32) for whole-column comparisons: comparing the date
+objects themselves costs a Python comparison per row.
 """
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ from .records import Placement, RowMarks
 from .schema import AM, PM, WEEKDAYS
 
 COLUMNS = ["placement_id", "provider_id", "date", "week", "weekday", "session", "code", "category", "file", "cell",
-           "error", "given"]
+           "error", "given", "day"]
 SESSION_NAMES = {(d, s): f"{day} {s}" for d, day in enumerate(WEEKDAYS) for s in (AM, PM)}
 DAY_BITS = 1 << 22          # day ordinals (year 1 to 9999) are below this: keys are (..., day, session) in one int64
 
@@ -207,12 +209,6 @@ def _member(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return keys[pos] == values
 
 
-def _distinct(values: np.ndarray) -> np.ndarray:
-    """The sorted distinct values of an int64 array."""
-    values = np.sort(values)
-    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
-
-
 def build_sessions(placements: list[Placement], calendar: SchoolCalendar, returns: list[Return],
                    year_start: dt.date, week: dt.date, as_of: dt.date, findings: Findings) -> pd.DataFrame:
     """The sessions table from the year's start to as-of, with marks checked against expectations.
@@ -237,7 +233,10 @@ def build_sessions(placements: list[Placement], calendar: SchoolCalendar, return
     counted = np.flatnonzero(e_day <= as_of.toordinal())
     names = sorted(sessions.index, key=sessions.index.get)
     session_rank = np.argsort(np.argsort(np.array(names, dtype=object)))
-    order = counted[np.lexsort((e_pl[counted], session_rank[e_sess[counted]], e_day[counted], e_pid[counted]))]
+    # One int64 key sorted stably (the expected sessions are nearly in order already): faster than a lexsort.
+    order = counted[np.argsort(_key((e_pid[counted], n_pid), (e_day[counted], DAY_BITS),
+                                    (session_rank[e_sess[counted]], n_sess), (e_pl[counted], len(placements))),
+                               kind="stable")]
     del counted
     c_pl, c_day, c_sess, c_pid, c_prv = (a[order] for a in (e_pl, e_day, e_sess, e_pid, e_prv))
     del order
@@ -247,6 +246,7 @@ def build_sessions(placements: list[Placement], calendar: SchoolCalendar, return
     by_key = {(r.provider_id, r.week): i for i, r in enumerate(returns)}
     week_return = {(prvs.index[prv], wk.toordinal()): i for (prv, wk), i in by_key.items() if prv in prvs.index}
     c_ret = _lookup_returns(c_prv, c_week, week_return, n_prv)
+    pupils = _expected_pupils(c_prv, c_week, c_pid, pids)
     del c_prv, c_week
 
     has_ret = c_ret >= 0
@@ -281,7 +281,7 @@ def build_sessions(placements: list[Placement], calendar: SchoolCalendar, return
     n = len(state)
     wrong = np.isin(kind, list(ERROR_RULE))
     given = _texts(n, at[wrong], [text(v) if v is not None else "" for v in marks.raw[m[wrong]]])
-    cell = _texts(n, at, marks.cell[m])
+    cell = _coded_texts(n, at, marks.cell[m], marks.cell_names)
     del at, m, kind, of_age, wrong
     file = _column(np.where(has_ret, c_ret, len(returns)), [r.file for r in returns] + [""])
     del has_ret, c_ret
@@ -294,7 +294,7 @@ def build_sessions(placements: list[Placement], calendar: SchoolCalendar, return
     columns.update(file=file, cell=cell, given=given)
 
     _check_returns(returns, year_start, week, as_of, findings, marks, pids, prvs, sessions,
-                   e_pid, e_prv, e_day, e_sess, placements)
+                   e_pid, e_prv, e_day, e_sess, pupils, placements)
     del marks, e_pl, e_day, e_sess, e_pid, e_prv
     return _frame(placements, names, c_pl, c_day, c_sess, columns)
 
@@ -318,6 +318,19 @@ def _texts(n: int, at: np.ndarray, values) -> pd.Categorical:
     codes_ = [position.setdefault(v, len(position)) for v in values]
     out = np.zeros(n, dtype=_small(len(position)))
     out[at] = codes_
+    return pd.Categorical.from_codes(out, categories=list(position))
+
+
+def _coded_texts(n: int, at: np.ndarray, codes_: np.ndarray, names: list) -> pd.Categorical:
+    """_texts(n, at, [names[c] for c in codes_]), without a string a row: the names are taken once per
+    distinct code, in the order first met."""
+    found, first = np.unique(codes_, return_index=True)
+    position: dict = {"": 0}
+    table = np.zeros(max(len(names), 1), dtype=np.int64)
+    for c in found[np.argsort(first)].tolist():
+        table[c] = position.setdefault(names[c], len(position))
+    out = np.zeros(n, dtype=_small(len(position)))
+    out[at] = table[codes_]
     return pd.Categorical.from_codes(out, categories=list(position))
 
 
@@ -348,14 +361,19 @@ def _lookup_returns(prv: np.ndarray, week: np.ndarray, week_return: dict, n_prv:
 class _Marks:
     """Every cell of every return row, in the order the checks report them (return, placement ID,
     weekday, session), with what each counts as. Arrays, one entry per cell, except row_ret and
-    row_pid (one per return row). `cls` indexes `classes`, the distinct (code counted, category, kind)."""
+    row_pid (one per return row). `cls` indexes `classes`, the distinct (code counted, category, kind),
+    and `cell` indexes `cell_names` ('D7'): rows at the same place in sheets of the same columns share
+    their cells' names, so a name is made once per such row, not once per cell."""
 
     def __init__(self, returns: list[Return], pids: _Codes, prvs: _Codes, sessions: _Codes):
         # No Python object is made per cell: a row's cells are its dict's (raw, cell) pairs, in the order of
         # its keys sorted, and the rows' key tuples (a few distinct ones) say each cell's weekday and session.
-        row_ret, row_pid, row_layout = array("q"), array("q"), array("q")
-        ret_prv, ret_week = [], []
-        raws, cells = [], []        # each cell's value as found, and its cell ('D7')
+        row_pid, row_layout = array("q"), array("q")
+        ret_prv, ret_week, ret_rows = [], [], []      # per return: its provider and week codes, its number of rows
+        pid_code = pids.index
+        raws = []                   # each cell's value as found
+        cell_names, blocks = [], {}  # a row's cells' names are cell_names[its block:]: (letters, row) or names -> block
+        row_block = array("q")
         layouts: dict = {}          # a row's keys in its dict's order -> (layout, the keys sorted or None if they are)
         layout_keys = []            # per layout: its keys, sorted
         for i, r in enumerate(returns):
@@ -363,9 +381,10 @@ class _Marks:
             ret_prv.append(prvs.code(r.provider_id) if r.week.weekday() == 0 else -1)
             ret_week.append(r.week.toordinal())
             rows = r.rows
+            ret_rows.append(len(rows))
             for placement_id in sorted(rows):
                 marks = rows[placement_id].marks
-                keys = tuple(marks)
+                keys = marks.layout.keys if type(marks) is RowMarks else tuple(marks)
                 found = layouts.get(keys)
                 if found is None:
                     ordered = tuple(sorted(keys))
@@ -374,15 +393,24 @@ class _Marks:
                 layout, ordered = found
                 if ordered is None and isinstance(marks, RowMarks):     # as read: no pair made per cell
                     raws.extend(marks.raws)
-                    cells.extend(marks.cells())
+                    place = (marks.layout.letters, marks.row)
+                    block = blocks.get(place)
+                    if block is None:
+                        block = blocks[place] = len(cell_names)
+                        cell_names.extend(marks.cells())
                 else:
-                    for raw, cell in (marks.values() if ordered is None else [marks[k] for k in ordered]):
-                        raws.append(raw)
-                        cells.append(cell)
-                row_ret.append(i)
-                row_pid.append(pids.code(placement_id))
+                    pairs = marks.values() if ordered is None else [marks[k] for k in ordered]
+                    raws.extend(raw for raw, _ in pairs)
+                    names = tuple(cell for _, cell in pairs)
+                    block = blocks.get(names)
+                    if block is None:
+                        block = blocks[names] = len(cell_names)
+                        cell_names.extend(names)
+                row_block.append(block)
+                code = pid_code.get(placement_id)
+                row_pid.append(pids.code(placement_id) if code is None else code)
                 row_layout.append(layout)
-        self.row_ret = np.frombuffer(row_ret, dtype=np.int64) if row_ret else np.zeros(0, dtype=np.int64)
+        self.row_ret = np.repeat(np.arange(len(returns), dtype=np.int64), np.array(ret_rows, dtype=np.int64))
         self.row_pid = np.frombuffer(row_pid, dtype=np.int64) if row_pid else np.zeros(0, dtype=np.int64)
         row_layout = np.frombuffer(row_layout, dtype=np.int64) if row_layout else np.zeros(0, dtype=np.int64)
         for name in sorted({k[1] for keys in layout_keys for k in keys}):
@@ -395,9 +423,13 @@ class _Marks:
         # Per-cell arrays in the smallest types that hold them (there are millions of cells): _key widens them.
         self.ret = np.repeat(self.row_ret.astype(np.int32), size)
         self.pid = np.repeat(self.row_pid.astype(np.int32), size)
-        starts = np.concatenate(([0], np.cumsum(size)[:-1]))
-        entry = np.arange(len(raws)) - np.repeat(starts - offsets[row_layout], size)
-        del starts, size, row_layout
+        starts = np.cumsum(size) - size
+        within = np.arange(len(raws)) - np.repeat(starts, size)      # each cell's place in its row
+        entry = within + np.repeat(offsets[row_layout], size)
+        row_block = np.frombuffer(row_block, dtype=np.int64) if row_block else np.zeros(0, dtype=np.int64)
+        self.cell = np.repeat(row_block, size) + within
+        self.cell_names = cell_names
+        del starts, size, row_layout, within, row_block
         self.prv = np.array(ret_prv + [0], dtype=np.int32)[self.ret]
         self.weekday = flat_wd.astype(np.int8)[entry]
         self.day = np.array(ret_week + [0], dtype=np.int32)[self.ret] + flat_wd.astype(np.int32)[entry]
@@ -405,8 +437,6 @@ class _Marks:
         del entry
         self.raw = _objects(raws)
         del raws
-        self.cell = _objects(cells)
-        del cells
         self.classes, self.cls = _classes(self.raw)
         table = self.classes or [("", "", OK)]
         self.kind = np.array([k for _, _, k in table], dtype=np.int8)[self.cls]
@@ -431,8 +461,11 @@ def _classes(raw: np.ndarray) -> tuple[list, np.ndarray]:
             table.append(found)
         return index[found]
 
-    known = {v: entry(v) for v in set(raw) if type(v) is str}
-    which = np.array([known.get(v, -1) if type(v) is str else -1 for v in raw], dtype=np.int64)
+    # pandas' hash table finds each cell's distinct value (a text never equals a value of another type, so
+    # the texts' codes are sound); None and the values that are not text are classified cell by cell.
+    value_code, values = pd.factorize(raw)
+    lookup = np.array([entry(v) if type(v) is str else -1 for v in values] + [-1], dtype=np.int64)
+    which = lookup[value_code]          # a value_code of -1 (None) takes the last entry, -1
     for i in np.flatnonzero(which < 0).tolist():
         which[i] = entry(raw[i])
     return table, which.astype(_small(len(table)))
@@ -441,7 +474,7 @@ def _classes(raw: np.ndarray) -> tuple[list, np.ndarray]:
 def _frame(placements, names: list, pl, day, sess, columns: dict) -> pd.DataFrame:
     """The table from its columns, already in order. The strings are categorical (a code each, to a few
     distinct values: 100,000 placements give a million rows); date and week are datetime.date objects
-    (one per distinct day) and weekday an int8."""
+    (one per distinct day), weekday an int8 and day the date's ordinal, an int32."""
     if not len(pl):
         return pd.DataFrame.from_records([], columns=COLUMNS)
     ids = sorted({p.placement_id for p in placements})       # the placement ID codes (pids) are their order
@@ -460,15 +493,33 @@ def _frame(placements, names: list, pl, day, sess, columns: dict) -> pd.DataFram
         "provider_id": pd.Categorical.from_codes(pl_provider[pl], categories=providers),
         "date": dates[day - first], "week": dates[day - wd - first], "weekday": wd,
         "session": pd.Categorical.from_codes(session_code[sess], categories=sorted(names)), **columns,
+        "day": day.astype(np.int32),
     }, columns=COLUMNS)
 
 
 # --- the checks of each return ------------------------------------------------------------------
 
+def _expected_pupils(prv: np.ndarray, week: np.ndarray, pid: np.ndarray, pids: _Codes) -> dict[tuple, list]:
+    """(provider code, Monday ordinal) -> the IDs of the placements with a session counted there that week, in
+    ID order, from the counted sessions' provider, Monday and placement ID codes (in the table's order: by
+    placement ID, then date, so a placement's week is a run of rows; only each run's first row is visited)."""
+    if not len(pid):
+        return {}
+    first = np.ones(len(pid), dtype=bool)
+    first[1:] = (pid[1:] != pid[:-1]) | (week[1:] != week[:-1]) | (prv[1:] != prv[:-1])
+    ids = sorted(pids.index, key=pids.index.get)
+    pupils: dict[tuple, list] = {}
+    for prv_code, monday, pid_code in dict.fromkeys(zip(prv[first].tolist(), week[first].tolist(),
+                                                        pid[first].tolist())):
+        pupils.setdefault((prv_code, monday), []).append(ids[pid_code])
+    return pupils
+
+
 def _check_returns(returns, year_start, week, as_of, findings, marks: _Marks, pids: _Codes, prvs: _Codes,
-                   sessions: _Codes, e_pid, e_prv, e_day, e_sess, placements=()) -> None:
+                   sessions: _Codes, e_pid, e_prv, e_day, e_sess, pupils: dict, placements=()) -> None:
     """Findings for the accepted returns of the weeks up to the reporting week, return by return:
-    pupils expected but missing, then each cell in placement and session order."""
+    pupils expected but missing (`pupils`, from _expected_pupils), then each cell in placement and
+    session order."""
     n_pid, n_prv, n_sess = len(pids), len(prvs), len(sessions)
     expected_keys = _key((e_prv, n_prv), (e_pid, n_pid), (e_day, DAY_BITS), (e_sess, n_sess))
     mark_keys = _key((marks.prv, n_prv), (marks.pid, n_pid), (marks.day, DAY_BITS), (marks.sess, n_sess))
@@ -476,17 +527,7 @@ def _check_returns(returns, year_start, week, as_of, findings, marks: _Marks, pi
     counted = expected & (marks.day <= as_of.toordinal())
     flagged = np.flatnonzero((counted & (marks.kind != OK)) | (~expected & (marks.kind != BLANK)))
 
-    # Pupils expected at a provider in a week with a session up to as-of: (provider, Monday) -> sorted IDs.
-    up_to = e_day <= as_of.toordinal()
-    e_week = e_day - (e_day + 6) % 7
-    group_keys = _distinct(_key((e_prv[up_to], n_prv), (e_week[up_to], DAY_BITS), (e_pid[up_to], n_pid)))
     ids = sorted(pids.index, key=pids.index.get)
-    pupils: dict[tuple, list] = {}
-    for k in group_keys.tolist():      # sorted, so each list is in ID order
-        rest, pid_code = divmod(k, max(n_pid, 1))
-        prv_code, monday = divmod(rest, DAY_BITS)
-        pupils.setdefault((prv_code, monday), []).append(ids[pid_code])
-
     session_names = sorted(sessions.index, key=sessions.index.get)
     ages = {p.placement_id: p.date_of_birth for p in placements}
     by_return: dict[int, list] = {}
@@ -502,7 +543,7 @@ def _check_returns(returns, year_start, week, as_of, findings, marks: _Marks, pi
                                "but is not in this return. Ask the provider for the pupil's attendance; "
                                "until then those sessions count as not reported.")
         for m in by_return.get(i, ()):
-            pid, raw, cell = ids[int(marks.pid[m])], marks.raw[m], marks.cell[m]
+            pid, raw, cell = ids[int(marks.pid[m])], marks.raw[m], marks.cell_names[marks.cell[m]]
             weekday, session = int(marks.weekday[m]), session_names[int(marks.sess[m])]
             day = ret.week + dt.timedelta(days=weekday)
             name = f"{SESSION_NAMES[(weekday, session)]} ({day:%d/%m/%Y})"

@@ -51,7 +51,14 @@ def pupil_trends(sessions: pd.DataFrame, calendar: SchoolCalendar, monday: dt.da
     """The trend of each placement in `placement_ids` over the six school weeks up to the reporting week."""
     weeks = six_weeks(calendar, monday, count_to)
     by_week = [counts_by_placement(sessions, w, min(w + dt.timedelta(days=4), count_to)) for w in weeks]
-    percents = {pid: tuple(figures(counts.get(pid, {})).percent for counts in by_week) for pid in placement_ids}
+    percent_of: dict[tuple, float | None] = {}      # most pupils' weeks have one of a few sets of counts
+
+    def percent(counts: dict) -> float | None:
+        key = tuple(counts.items())
+        if key not in percent_of:
+            percent_of[key] = figures(counts).percent
+        return percent_of[key]
+    percents = {pid: tuple(percent(counts.get(pid, {})) for counts in by_week) for pid in placement_ids}
     return Trend(tuple(weeks), percents, monday)
 
 

@@ -68,21 +68,21 @@ def loop_build_sessions(placements, calendar, returns, year_start, week, as_of, 
 
 
 def _loop_mark(pid, prv, day, session, ret, dob=None):
-    base = (pid, prv, day, monday_of(day), day.weekday(), session)
+    base, day_number = (pid, prv, day, monday_of(day), day.weekday(), session), (day.toordinal(),)
     if ret is None or pid not in ret.rows:
-        return base + ("", codes.NOT_REPORTED, ret.file if ret else "", "", "", "")
+        return base + ("", codes.NOT_REPORTED, ret.file if ret else "", "", "", "") + day_number
     if (day.weekday(), session) not in ret.rows[pid].marks:
-        return base + ("N", codes.UNAUTHORISED, ret.file, "", "missing-column", "")
+        return base + ("N", codes.UNAUTHORISED, ret.file, "", "missing-column", "") + day_number
     raw, cell = ret.rows[pid].marks[(day.weekday(), session)]
     given = "" if raw is None else text(raw)
     if is_blank(raw) or codes.normalise(raw) == codes.NOT_EXPECTED:
-        return base + ("N", codes.UNAUTHORISED, ret.file, cell, "blank-session", given)
+        return base + ("N", codes.UNAUTHORISED, ret.file, cell, "blank-session", given) + day_number
     mark = codes.read_code(raw)
     if mark is None:
-        return base + ("N", codes.UNAUTHORISED, ret.file, cell, "unknown-code", given)
+        return base + ("N", codes.UNAUTHORISED, ret.file, cell, "unknown-code", given) + day_number
     if mark.code == "X" and dob is not None and codes.is_compulsory(dob, day):
-        return base + ("N", codes.UNAUTHORISED, ret.file, cell, "x-at-compulsory-age", given)
-    return base + (mark.code, mark.category, ret.file, cell, "", "")
+        return base + ("N", codes.UNAUTHORISED, ret.file, cell, "x-at-compulsory-age", given) + day_number
+    return base + (mark.code, mark.category, ret.file, cell, "", "") + day_number
 
 
 def _loop_check_return(ret, expected, as_of, findings, dobs):
@@ -221,10 +221,10 @@ def both(placements, returns, week, as_of):
 
 
 # The table's columns are compact (a million rows at a 100,000-placement school): strings are categorical,
-# their values the loop's; date and week are datetime.date objects.
+# their values the loop's; date and week are datetime.date objects, day the date's ordinal.
 COMPACT = {**{c: "category" for c in ("placement_id", "provider_id", "session", "code", "category", "file", "cell",
                                        "error", "given")},
-           "date": object, "week": object, "weekday": "int8"}
+           "date": object, "week": object, "weekday": "int8", "day": "int32"}
 
 
 CASES = [  # (reporting week, as-of)

@@ -32,6 +32,8 @@ def is_blank(value) -> bool:
 
 
 def text(value) -> str:
+    if value.__class__ is str:          # most cells: str(value) would be value itself
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime) and value.time() == dt.time(0):
@@ -196,19 +198,33 @@ def parse_time(value):
 
 def parse_cell(column: schema.Column, value):
     """(parsed value, problem) for a non-blank cell of the given column."""
+    return parser_for(column)(value)
+
+
+def _parse_text(value):
+    return text(value), None
+
+
+def _parse_upn(value):
+    return text(value).upper().replace(" ", ""), None
+
+
+def parser_for(column: schema.Column):
+    """The function of a cell's value that gives (parsed value, problem) for a non-blank cell of the column."""
     kind = column.kind
     if kind == schema.DATE:
-        return parse_date(value)
+        return parse_date
     if kind == schema.YN:
-        return parse_yn(value)
+        return parse_yn
     if kind == schema.CHOICE:
-        return parse_choice(value, column.choices)
+        choices = column.choices
+        return lambda value: parse_choice(value, choices)
     if kind == schema.INT:
-        return parse_int(value)
+        return parse_int
     if kind in (schema.NUMBER, schema.MONEY):
-        return parse_number(value)
+        return parse_number
     if kind == schema.TIME:
-        return parse_time(value)
+        return parse_time
     if kind == schema.UPN:
-        return text(value).upper().replace(" ", ""), None
-    return text(value), None
+        return _parse_upn
+    return _parse_text

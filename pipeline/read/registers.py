@@ -301,11 +301,12 @@ def _reviews(rows: Iterable[Row], sheet: str, regs: Registers, findings: Finding
     for row in rows:
         if _event_problem(row, sheet, regs, findings, ("placement_id", "Placement ID"), ("date", "Date"), ("type", "Type")):
             continue
-        if regs.placement(row["placement_id"]) is None:
+        placement = regs.placement(row["placement_id"])
+        if placement is None:
             findings.error("placements.xlsx", sheet, row.cell("placement_id"), "unknown-placement", row["placement_id"],
                            f"Placement ID {row['placement_id']} is not on the Placements sheet. Correct it; this event is not counted until then.")
             continue
-        out.append(ReviewEvent(**dict(row.values, placement_id=regs.placement(row["placement_id"]).placement_id),
+        out.append(ReviewEvent(**dict(row.values, placement_id=placement.placement_id),
                                source=source_of("placements.xlsx", sheet, row)))
     return out
 

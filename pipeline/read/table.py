@@ -14,7 +14,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from .. import schema
 from ..findings import Findings
 from ..records import RowCells
-from .cells import is_blank, parse_cell, text
+from .cells import is_blank, parser_for, text
 
 HEADER_SEARCH_ROWS = 30
 
@@ -144,6 +144,8 @@ def _rows(grid, header_row, sheet, columns, file, sheet_name, findings, formulas
     layout = [(column, column.key, columns.get(column.key)) for column in sheet.columns]
     letters = {j: cell_name(0, j)[:-1] for j in columns.values()}
     key_letters = {key: letters[j] for _, key, j in layout if j is not None}   # shared by every row's RowCells
+    read = [(column, key, j, letters[j], _parser(column)) for column, key, j in layout if j is not None]
+    blank_values = dict.fromkeys(key for _, key, _ in layout)     # every key, in the sheet's order
     used = list(columns.values())
     refused = {j for column, _, j in layout if j is not None and formula_refused(column)}
     formulas = frozenset((r, c) for r, c in formulas if c in refused) if formulas else frozenset()
@@ -151,7 +153,31 @@ def _rows(grid, header_row, sheet, columns, file, sheet_name, findings, formulas
         line = grid[i]
         if all(is_blank(line[j]) for j in used if j < len(line)) and not any((i, j) in formulas for j in used):
             continue
-        yield _read_row(i, line, layout, letters, key_letters, file, sheet_name, findings, formulas)
+        yield _read_row(i, line, read, blank_values, key_letters, file, sheet_name, findings, formulas)
+
+
+REMEMBERED = frozenset({schema.YN, schema.CHOICE})    # kinds whose cells take one of a few texts
+REMEMBER_LIMIT = 1000      # distinct texts remembered per column (a typo each row would otherwise grow it)
+
+
+def _parser(column: schema.Column):
+    """The column's parser (cells.parser_for); for a column of a few values (Y/N, a choice), with each distinct
+    text's answer remembered: a register repeats them on every row."""
+    parse = parser_for(column)
+    if column.kind not in REMEMBERED:
+        return parse
+    known: dict = {}
+
+    def remembered(value):
+        if value.__class__ is not str:
+            return parse(value)
+        found = known.get(value)
+        if found is None:
+            found = parse(value)
+            if len(known) < REMEMBER_LIMIT:
+                known[value] = found
+        return found
+    return remembered
 
 
 def _duplicate_headers(header: list, header_row: int, sheet: schema.Sheet, columns: dict, file: str,
@@ -169,34 +195,33 @@ def _duplicate_headers(header: list, header_row: int, sheet: schema.Sheet, colum
                          "column, or rename it if it holds something else.")
 
 
-def _read_row(i, line, layout, letters, key_letters, file, sheet_name, findings, formulas=frozenset()) -> Row:
-    row = Row(number=i + 1, cells=RowCells(key_letters, i + 1))
+def _read_row(i, line, read, blank_values, key_letters, file, sheet_name, findings, formulas=frozenset()) -> Row:
+    """The Row of grid line i: `read` is (column, key, grid column, its letters, its _parser) for each of the
+    sheet's columns found, and `blank_values` every column key -> None."""
     number = str(i + 1)
-    for column, key, j in layout:
-        if j is None:
-            row.values[key] = None
-            continue
-        value = line[j] if j < len(line) else ""
-        row.raw[key] = value
+    values, raw, bad = blank_values.copy(), {}, set()
+    row = Row(i + 1, values, raw, RowCells(key_letters, i + 1), bad, set())
+    width = len(line)
+    for column, key, j, letter, parse in read:
+        value = line[j] if j < width else ""
+        raw[key] = value
         if formulas and (i, j) in formulas:
-            ref = letters[j] + number
-            row.values[key] = None
-            row.bad.add(key)
+            ref = letter + number
+            bad.add(key)
             row.formulas.add(key)
             effect = "until then this row is left out" if column.required else "until then it is treated as blank"
             findings.error(file, sheet_name, ref, "formula-in-cell", text(value) or None,
                            formula_message(column.header, ref, effect))
             continue
-        if is_blank(value):
-            row.values[key] = None
+        if value is None or (isinstance(value, str) and not value.strip()):        # is_blank, without a call a cell
             if column.required:
-                row.bad.add(key)
+                bad.add(key)
             continue
-        parsed, problem = parse_cell(column, value)
-        row.values[key] = parsed
+        parsed, problem = parse(value)
+        values[key] = parsed
         if problem:
-            ref = letters[j] + number
-            row.bad.add(key)
+            ref = letter + number
+            bad.add(key)
             effect = "until then this row is left out" if column.required else "until then it is treated as blank"
             findings.error(file, sheet_name, ref, f"bad-{column.kind}", text(value),
                            f"{column.header} '{text(value)}' {problem}. Correct cell {ref}; {effect}.")

@@ -79,10 +79,18 @@ class RuleContext:
         from .register_rules import reconcile
         return reconcile(self)
 
-    @property
-    def live_placements(self) -> list[Placement]:
+    @cached_property
+    def live_placements(self) -> tuple[Placement, ...]:
         """Placements whose parents have not refused (a refused placement never runs and has no actions)."""
-        return [p for p in self.registers.placements if not p.parents_refused]
+        return tuple(p for p in self.registers.placements if not p.parents_refused)
+
+    @cached_property
+    def live_by_upn(self) -> dict[str, list[Placement]]:
+        """A UPN in capitals ('' for none) -> its live placements, in register order."""
+        index: dict[str, list[Placement]] = {}
+        for p in self.live_placements:
+            index.setdefault((p.upn or "").upper(), []).append(p)
+        return index
 
 
 def starting_or_active(ctx: RuleContext) -> list[Placement]:

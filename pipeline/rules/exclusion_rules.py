@@ -76,8 +76,7 @@ def _who(upn: str) -> tuple[str, str | None]:
 
 def provided_for(ctx: RuleContext, upn: str, sixth: dt.date) -> bool:
     """A placement for this pupil starts on or before the sixth school day and is active that day."""
-    return any((p.upn or "").upper() == upn and p.start_date <= sixth and is_active(p, sixth)
-               for p in ctx.live_placements)
+    return any(p.start_date <= sixth and is_active(p, sixth) for p in ctx.live_by_upn.get(upn, ()))
 
 
 def runs_owed(ctx: RuleContext, span: Span):
@@ -93,8 +92,8 @@ def runs_owed(ctx: RuleContext, span: Span):
         if provided_for(ctx, run.upn, sixth):
             done = sixth
         else:
-            done = min((p.start_date for p in ctx.live_placements
-                        if (p.upn or "").upper() == run.upn and sixth < p.start_date <= ctx.as_of), default=None)
+            done = min((p.start_date for p in ctx.live_by_upn.get(run.upn, ())
+                        if sixth < p.start_date <= ctx.as_of), default=None)
         yield Obligation(run.upn, sixth, done, late_closes=False, about=run)
 
 
