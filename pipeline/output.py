@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -39,14 +40,30 @@ def atomic_path(path: Path):
                 os.unlink(tmp)
 
 
+@contextlib.contextmanager
+def temporary_folder(path: Path):
+    """Yield a new empty folder beside `path` for the temporary files of writing it (the weekly workbook's rows,
+    which hold pupils' names: in the reports folder, never the system's temporary folder), removed with what it
+    holds when the body ends. One left by a process killed mid-write is found by remove_temporaries."""
+    path = Path(path)
+    folder = tempfile.mkdtemp(prefix=f".{path.name}.", suffix=_TEMPORARY, dir=path.parent)
+    try:
+        yield Path(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def remove_temporaries(paths: list[Path]) -> None:
-    """The temporary files atomic_path made for `paths` and a process ended before it could remove them (a
-    worker killed mid-write)."""
+    """The temporary files and folders atomic_path and temporary_folder made for `paths` and a process ended
+    before it could remove them (a worker killed mid-write)."""
     for folder in {Path(p).parent for p in paths}:
         names = {Path(p).name for p in paths if Path(p).parent == folder}
         for left in folder.glob(f".*{_TEMPORARY}"):
             if left.name[1:].rsplit(".", 2)[0] in names:
-                left.unlink(missing_ok=True)
+                if left.is_dir() and not left.is_symlink():
+                    shutil.rmtree(left, ignore_errors=True)
+                else:
+                    left.unlink(missing_ok=True)
 
 
 def _write_error(exc: Exception) -> OSError | None:

@@ -158,3 +158,47 @@ def test_a_report_folder_that_cannot_take_the_workbook_stops_the_run_with_exit_2
     assert code == 2
     assert f"Cannot write reports to {next(out.glob('2*'))}" in err and "close any report open in Excel" in err
     assert "Traceback" not in err
+
+
+@linux_only
+def test_a_child_killed_mid_workbook_leaves_no_pupil_data_behind(tmp_path, monkeypatch, forking):
+    """The workbook's rows (pupils' names) go to temporary files while it is written: in a folder beside it, never
+    the system's temporary folder, and a child killed mid-write (out of memory) leaves none of them behind."""
+    import tempfile
+
+    import pipeline.render.xlsx_report as xlsx_report
+
+    system_temp = tmp_path / "system-temp"
+    system_temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_temp))
+    run, seen = os.getpid(), []
+    real = xlsx_report._findings_sheet
+
+    def last_sheet(wb, f, result):        # the other sheets' rows are in their temporary files by now
+        seen.append(sorted(p.name for p in Path(wb.tmpdir).iterdir()) if wb.tmpdir else None)
+        if os.getpid() != run:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(wb, f, result)
+    monkeypatch.setattr(xlsx_report, "_findings_sheet", last_sheet)
+    workbook = run_school(tmp_path, "out")
+    assert len(seen) == 1 and len(seen[0]) >= 7     # the run's own write (the child died in it): rows beside it
+    assert sorted(p.name for p in workbook.parent.iterdir() if p.name.startswith(".")) == []
+    assert list(system_temp.iterdir()) == []
+    assert openpyxl_sheets(workbook)[-1] == "Findings"
+
+
+def openpyxl_sheets(path: Path) -> list[str]:
+    import openpyxl
+
+    return openpyxl.load_workbook(path, read_only=True).sheetnames
+
+
+def test_remove_temporaries_removes_a_left_folder_and_file_of_that_output_only(tmp_path):
+    from pipeline.output import remove_temporaries
+
+    (tmp_path / ".weekly_report.xlsx.ab12cd.tmp").mkdir()
+    (tmp_path / ".weekly_report.xlsx.ab12cd.tmp" / "tmp1").write_text("Ann Able")
+    (tmp_path / ".weekly_report.xlsx.xy34.tmp").write_text("half")
+    (tmp_path / ".summary.json.zz.tmp").write_text("other")
+    remove_temporaries([tmp_path / "weekly_report.xlsx"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".summary.json.zz.tmp"]

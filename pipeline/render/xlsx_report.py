@@ -13,7 +13,7 @@ import xlsxwriter
 
 from ..milestones import MILESTONE_HEADERS
 from ..model import Facts
-from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime
+from ..output import XLSX_OPTIONS, atomic_path, pinned_datetime, temporary_folder
 from ..schema import PROVIDER_CHECKS
 from ..heap import writer
 from .xlsx_rows import RowWriter, Styled, looks_rich   # Styled: a coloured status cell
@@ -56,8 +56,9 @@ STATE_FORMAT = {"done": "green", "overdue": "red", "due": "amber", "refused": "g
 
 @writer
 def write_xlsx_report(result: Facts, path) -> None:
-    with atomic_path(Path(path)) as tmp:
-        wb = open_workbook(tmp)
+    path = Path(path)
+    with atomic_path(path) as tmp, temporary_folder(path) as rows:    # its rows hold pupils' names: kept beside it
+        wb = open_workbook(tmp, rows)
         wb.set_properties({"title": "Alternative provision weekly report",
                            "created": pinned_datetime(result.as_of)})
         f = _formats(wb)
@@ -72,12 +73,16 @@ def write_xlsx_report(result: Facts, path) -> None:
         wb.close()
 
 
-def open_workbook(path: Path):
-    """The workbook written row by row (constant_memory): each row goes to a temporary file (in the system's
-    temporary folder, never the reports folder) as the next begins, so a 100,000-pupil report never holds its
-    cells (a record each, hundreds of MB) in memory. Text is then stored in each cell rather than in a shared
-    list: the same values, a larger file."""
-    return xlsxwriter.Workbook(str(path), {**XLSX_OPTIONS, "in_memory": False, "constant_memory": True})
+def open_workbook(path: Path, rows: Path | None = None):
+    """The workbook written row by row (constant_memory): each row goes to a temporary file in the folder `rows`
+    (None: the system's temporary folder) as the next begins, so a 100,000-pupil report never holds its cells (a
+    record each, hundreds of MB) in memory. Text is then stored in each cell rather than in a shared list: the
+    same values, a larger file."""
+    options = {**XLSX_OPTIONS, "in_memory": False, "constant_memory": True}
+    if rows is not None:
+        options["tmpdir"] = str(rows)
+    return xlsxwriter.Workbook(str(path), options)
+
 
 
 def _formats(wb) -> dict:
