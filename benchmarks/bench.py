@@ -10,7 +10,8 @@ the child process and everything it waited for) is given beside each wall time, 
 average at the start and end of each size (the machine is shared: a load above its core count inflates the
 wall times, and the CPU times are then the steadier measure). Each run is a fresh child process, so that
 imports and peak RSS are real, killed after --timeout seconds (reported TIMEOUT; the size's further
-repeats of that run are skipped).
+repeats of that run are skipped). Runs import the pipeline from its bytecode, as an installed copy does
+(RUN_ENV: written once at the start, even where the machine is set not to write it).
 
 S, M, L: generate a school with `tools.synth` (timed once), then --repeat times each:
   cold      run_weekly.py for the last generated week into an empty OUT;
@@ -55,6 +56,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PY = sys.executable
+# Each measured run imports the pipeline as an installed copy does, from its bytecode (__pycache__, written by
+# compile_pipeline before the first run): a machine set not to write bytecode (PYTHONDONTWRITEBYTECODE) would
+# otherwise compile every module again in every run, a cost no school pays.
+RUN_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 RESULTS = ROOT / "benchmarks" / "results.md"
 DATA = ROOT / "benchmarks" / "results.json"
 GNU_TIME = Path("/usr/bin/time")
@@ -196,7 +201,7 @@ def school_section(data: dict) -> str:
               if data[s]["opx_read"] < data[s]["opx_files"]]
     notes.append("Cold: `run_weekly.py --data D --week <last generated week> --out O`, O empty; warm: one more week "
                  "of returns added, then the run for that week into a copy of the first cold run's O. Wall time of a "
-                 "fresh process, imports included; CPU is its user + system time (with its children's); peak RSS is "
+                 "fresh process, imports included (from bytecode, as installed); CPU is its user + system time (with its children's); peak RSS is "
                  "the largest process's maximum resident set size over the cold and warm runs. Calamine, guard and "
                  "openpyxl are timed inside a child after its imports. Exit code 1 is expected (the synthetic "
                  "returns hold deliberate errors). Figures: median (min–max).")
@@ -413,6 +418,12 @@ print(json.dumps({"seconds": sum(walls), "cpu": cpu() - before, "codes": codes,
 '''
 
 
+def compile_pipeline() -> None:
+    """The pipeline's and the tools' bytecode written once, as installing it would (see RUN_ENV)."""
+    subprocess.run([PY, "-m", "compileall", "-q", "pipeline", "tools", "benchmarks"], cwd=ROOT, env=RUN_ENV,
+                   stdout=subprocess.DEVNULL, check=False)
+
+
 def measure(cmd: list[str], timeout: float) -> dict:
     """Run cmd in a fresh child (its own process group, killed whole after `timeout` seconds):
     {wall, cpu (user + system of cmd and what it waited for), rss (MB, its largest process), code, stdout,
@@ -427,7 +438,7 @@ def measure(cmd: list[str], timeout: float) -> dict:
                     usage.name, *cmd]
         start = time.perf_counter()
         child = subprocess.Popen(full, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                 start_new_session=True)
+                                 start_new_session=True, env=RUN_ENV)
         try:
             out, err = child.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -630,6 +641,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown size {', '.join(unknown)}: choose from {', '.join(ALL)}")
     args.profile = {s.strip().upper() for s in args.profile.split(",") if s.strip()}
     start = time.perf_counter()
+    compile_pipeline()
     measured = {size: run_size(size, args) for size in sizes}
     stored = json.loads(DATA.read_text(encoding="utf-8")) if DATA.exists() else {}
     data = merge(stored, measured)
