@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from pipeline.render.xlsx_report import _put, open_workbook
+from pipeline.render.xlsx_report import _put, open_workbook, put_row
 from pipeline.render.xlsx_rows import RowWriter, Styled
 
 ROWS = [
@@ -43,17 +43,9 @@ def _write(path, fast: bool) -> tuple[bytes, list[bool]]:
     ws.set_row(0, 30)
     rows, done = RowWriter(ws, named), []
     for r, (row, height) in enumerate(zip(ROWS, HEIGHTS), start=1):
-        if fast and rows.write(r, row, formats, height):
-            done.append(True)
-            continue
-        done.append(False)
-        if height:
-            ws.set_row(r, height)
-        for c, value in enumerate(row):
-            if isinstance(value, Styled):
-                _put(ws, r, c, value.value, named[value.fmt])
-            else:
-                _put(ws, r, c, value, formats[c])
+        done.append(fast and rows.write(r, row, formats, height))
+        if not done[-1]:
+            put_row(ws, r, row, formats, named, height)
     wb.close()
     return _sheet_xml(path), done
 

@@ -154,6 +154,18 @@ def _string(ws, row: int, col: int, text: str, fmt=None) -> None:
         ws.write_string(row, col, text, fmt)
 
 
+def put_row(ws, r: int, row: list, formats: list, named: dict, height: float | None = None) -> None:
+    """Write a table's row cell by cell through xlsxwriter (a row the rows' writer leaves to it): `formats` one per
+    column, `named` the formats by name for a Styled value, `height` in points (None: the default)."""
+    if height:
+        ws.set_row(r, height)
+    for c, value in enumerate(row):
+        if isinstance(value, Styled):
+            _put(ws, r, c, value.value, named[value.fmt])
+        else:
+            _put(ws, r, c, value, formats[c])
+
+
 def _table_sheet(wb, f, result, name: str, headers: list[str], rows: list[list],
                  formats: dict[int, str] | None = None, empty: str = ""):
     """A sheet holding one Excel table with a frozen, repeated header row."""
@@ -192,15 +204,8 @@ def _table_sheet(wb, f, result, name: str, headers: list[str], rows: list[list],
             if n > lines:
                 lines = n
         height = LINE * lines if lines > 1 else None
-        if rows_xml.write(r, row, column_formats, height):
-            continue
-        if height:
-            ws.set_row(r, height)
-        for c, value in enumerate(row):
-            if isinstance(value, Styled):
-                _put(ws, r, c, value.value, f[value.fmt])
-            else:
-                _put(ws, r, c, value, column_formats[c])
+        if not rows_xml.write(r, row, column_formats, height):
+            put_row(ws, r, row, column_formats, f, height)
     if not rows and empty:
         ws.write_string(3, 0, empty)
     ws.freeze_panes(1, 0)
