@@ -10,8 +10,8 @@ libraries), nothing is started and `finish` writes the files in the run itself: 
 
 A child that fails or dies leaves the files to `finish`, which writes them in the run, so a full disk or a file
 open in Excel is raised there, with the run's own message. A run that stops before `finish` (an error, Ctrl+C)
-stops the child and removes its temporary files (pipeline.output.atomic_path's). The child never prints: the run says
-what went wrong.
+stops the child. Either way what the child left half-written is removed (pipeline.output: atomic_path's
+temporary files, temporary_folder's folders). The child never prints: the run says what went wrong.
 """
 from __future__ import annotations
 

@@ -106,32 +106,39 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
     with reports_written(result, out_dir, school) as outcome:
         outcome.notes += notes
         outcome.warnings += list(result.settings.warnings)
-        from .annotate import MAX_COPIES, write_annotated    # annotated copies of the staff's workbooks with findings (contract §9)
-        not_annotated: list[str] = []
-        elsewhere = {PROVIDERS_BOOK.filename: Path(providers_file)} if providers_file is not None else None
-        outcome.files += write_annotated(Path(data_dir), result.findings, outcome.folder, result.week,
-                                         skipped=not_annotated, elsewhere=elsewhere)
-        if not_annotated:
-            outcome.notes.append(f"{len(not_annotated)} more workbooks with findings have no annotated copy (at most "
-                                 f"{MAX_COPIES} are made each run, those with most errors first); "
-                                 "their findings are all on the Findings sheet.")
-        try:
-            outcome.files += write_letters(result.letters, outcome.folder)
-            outcome.files.append(write_register_import(result.register_import, output_path(outcome.folder, REGISTER_IMPORT)))
-            outcome.files.append(write_register_held(result.register_held, output_path(outcome.folder, REGISTER_HELD)))
-        except OSError as exc:
-            raise RunError(f"Cannot write the letters, {REGISTER_IMPORT} or {REGISTER_HELD} to {outcome.folder} ({exc.strerror or exc}): "
-                           "close any letter open in another program or choose another folder with --out.") from None
-        passwords = load_passwords(result.settings, Path(data_dir))
-        try:
-            outcome.deliveries = prepare_deliveries(result, outcome.folder, passwords)
-        except OSError as exc:
-            raise RunError(f"Cannot write next week's returns to {outcome.folder} ({exc.strerror or exc}).") from None
+        _write_the_rest(outcome, Path(data_dir), providers_file)
     if send:
         outcome.warnings += warn_unencrypted(outcome.deliveries)
         outcome.sent = send_messages(result.settings, outcome.deliveries, outcome.folder / LOG_NAME,
                                      resend=resend, env=env)
     return outcome
+
+
+def _write_the_rest(outcome: RunOutcome, data_dir: Path, providers_file: Path | None) -> None:
+    """The run's outputs other than the three reports, into outcome.folder (while the workbook and page are written
+    beside it): annotated copies, letters, the register import and what it holds back, next week's returns."""
+    result = outcome.result
+    from .annotate import MAX_COPIES, write_annotated    # annotated copies of the staff's workbooks with findings (contract §9)
+    not_annotated: list[str] = []
+    elsewhere = {PROVIDERS_BOOK.filename: Path(providers_file)} if providers_file is not None else None
+    outcome.files += write_annotated(data_dir, result.findings, outcome.folder, result.week,
+                                     skipped=not_annotated, elsewhere=elsewhere)
+    if not_annotated:
+        outcome.notes.append(f"{len(not_annotated)} more workbooks with findings have no annotated copy (at most "
+                             f"{MAX_COPIES} are made each run, those with most errors first); "
+                             "their findings are all on the Findings sheet.")
+    try:
+        outcome.files += write_letters(result.letters, outcome.folder)
+        outcome.files.append(write_register_import(result.register_import, output_path(outcome.folder, REGISTER_IMPORT)))
+        outcome.files.append(write_register_held(result.register_held, output_path(outcome.folder, REGISTER_HELD)))
+    except OSError as exc:
+        raise RunError(f"Cannot write the letters, {REGISTER_IMPORT} or {REGISTER_HELD} to {outcome.folder} ({exc.strerror or exc}): "
+                       "close any letter open in another program or choose another folder with --out.") from None
+    passwords = load_passwords(result.settings, data_dir)
+    try:
+        outcome.deliveries = prepare_deliveries(result, outcome.folder, passwords)
+    except OSError as exc:
+        raise RunError(f"Cannot write next week's returns to {outcome.folder} ({exc.strerror or exc}).") from None
 
 
 def register_import_line(result: Facts) -> str:
