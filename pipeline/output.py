@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
+from itertools import islice
 from pathlib import Path
 
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True,
@@ -51,6 +52,15 @@ def temporary_folder(path: Path):
         yield Path(folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def write_pieces(out, pieces, batch: int = 8192) -> None:
+    """Write the text `pieces` (a generator's: Jinja's page, json's summary) to the text file `out`, `batch` of
+    them joined at a time: a few hundred thousand small writes cost more than the joining, and the whole text is
+    never held at once."""
+    pieces = iter(pieces)
+    while chunk := list(islice(pieces, batch)):
+        out.write("".join(chunk))
 
 
 def remove_temporaries(paths: list[Path]) -> None:

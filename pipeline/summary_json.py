@@ -6,16 +6,13 @@ when it cannot be a name (findings.py), and a file named after a pupil gets a st
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import fields
 
 from .model import Facts, Figures, MissingReturn, PupilFigures
 from .private_paths import hide_names_in_paths
 
 FIGURES = tuple(f.name for f in fields(Figures))
-PIECES = 8192               # pieces of the text joined for one write
-_TEXT = json.encoder.encode_basestring          # a str as JSON, non-ASCII kept (ensure_ascii=False)
-_FLOATS = {math.inf: "Infinity", -math.inf: "-Infinity"}
+PIECES = 8192               # pieces of the text joined for one write (json.dump writes each of ~273,000 at L)
 
 
 def summary_dict(facts: Facts) -> dict:
@@ -56,64 +53,9 @@ def summary_json(facts: Facts) -> str:
 def write_summary_json(facts: Facts, path) -> None:
     """Write summary.json (the text summary_json gives) streamed to the file, never held whole as one string:
     for a register of 100,000 placements that string is hundreds of megabytes."""
-    from .output import atomic_path
+    from .output import atomic_path, write_pieces
 
     summary = hide_names_in_paths(summary_dict(facts), facts.pupil_names.values())
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
-        try:
-            pieces: list[str] = []
-            _encode(summary, pieces, "\n", f)
-            f.write("".join(pieces))
-        except _Unusual:            # a value _encode leaves to json: the whole file again, by json
-            f.seek(0)
-            f.truncate()
-            json.dump(summary, f, indent=2, ensure_ascii=False)
+        write_pieces(f, json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(summary), PIECES)  # json.dump's text
         f.write("\n")
-
-
-class _Unusual(Exception):
-    """A value _encode does not write itself."""
-
-
-def _encode(value, pieces: list, newline: str, f) -> None:
-    """Append to `pieces` the text json.dump(value, indent=2, ensure_ascii=False) writes, with `newline` the
-    line break and indent the value starts at; write what is gathered to `f` every PIECES pieces. json writes
-    an indented file in pure Python, a generator and a write for each piece (about 0.05 s at L, 273,000 pieces);
-    this writes the plain types summary_dict makes (dict with text keys, list, text, int, float, True, False,
-    None) and raises _Unusual at any other."""
-    kind = type(value)
-    if kind is str:
-        pieces.append(_TEXT(value))
-    elif value is None:
-        pieces.append("null")
-    elif value is True:
-        pieces.append("true")
-    elif value is False:
-        pieces.append("false")
-    elif kind is int:
-        pieces.append(int.__repr__(value))
-    elif kind is float:
-        pieces.append(float.__repr__(value) if math.isfinite(value) else _FLOATS.get(value, "NaN"))
-    elif kind is dict or kind is list:
-        if not value:
-            pieces.append("{}" if kind is dict else "[]")
-            return
-        inner = newline + "  "
-        pieces.append("{" if kind is dict else "[")
-        between = inner
-        for item in (value.items() if kind is dict else value):
-            if kind is dict:
-                if type(item[0]) is not str:
-                    raise _Unusual
-                pieces.append(between + _TEXT(item[0]) + ": ")
-                item = item[1]
-            else:
-                pieces.append(between)
-            _encode(item, pieces, inner, f)
-            between = "," + inner
-            if len(pieces) >= PIECES:
-                f.write("".join(pieces))
-                pieces.clear()
-        pieces.append(newline + ("}" if kind is dict else "]"))
-    else:
-        raise _Unusual

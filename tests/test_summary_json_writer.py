@@ -1,15 +1,13 @@
-"""summary.json written by its own encoder is the text json.dump writes (indent 2, non-ASCII kept)."""
+"""summary.json is the text json.dump writes (indent 2, non-ASCII kept), written a batch of pieces at a time."""
 from __future__ import annotations
 
 import enum
-import io
 import json
 import math
 
 import pytest
 
 from pipeline import summary_json
-from pipeline.summary_json import _encode, _Unusual
 
 PLAIN = {"school": "Ünïcode \"quoted\" \\ back\nline\t\x01 😀", "empty_list": [], "empty_dict": {},
          "numbers": [0, -1, 10**20, 0.1, 1e-7, 1e22, -0.0, 92.5, math.nan, math.inf, -math.inf],
@@ -21,27 +19,13 @@ class Level(enum.IntEnum):
     HIGH = 1
 
 
-def _text(value) -> str:
-    out, pieces = io.StringIO(), []
-    _encode(value, pieces, "\n", out)
-    return out.getvalue() + "".join(pieces)
-
-
-def test_the_same_text_as_json():
-    assert _text(PLAIN) == json.dumps(PLAIN, indent=2, ensure_ascii=False)
-
-
-@pytest.mark.parametrize("odd", [(1, 2), {1: "a"}, Level.HIGH, b"x", {"s": {1, 2}}])
-def test_any_other_value_is_left_to_json(odd):
-    with pytest.raises(_Unusual):
-        _text({"fine": [1, "two"], "odd": odd})
-
-
-def test_a_file_with_another_value_is_written_by_json(tmp_path, monkeypatch):
-    document = {"ok": "yes", "pairs": [(1, 2)], "level": Level.HIGH}
+@pytest.mark.parametrize("pieces", [1, 7, summary_json.PIECES])
+@pytest.mark.parametrize("document", [PLAIN, {"ok": "yes", "pairs": [(1, 2)], "level": Level.HIGH}],
+                         ids=["plain", "other types"])
+def test_the_file_is_the_text_json_dump_writes(tmp_path, monkeypatch, document, pieces):
     monkeypatch.setattr(summary_json, "summary_dict", lambda facts: document)
     monkeypatch.setattr(summary_json, "hide_names_in_paths", lambda summary, names: summary)
-    monkeypatch.setattr(summary_json, "PIECES", 1)         # a part written before the odd value is met
+    monkeypatch.setattr(summary_json, "PIECES", pieces)
 
     class Facts:
         pupil_names: dict = {}

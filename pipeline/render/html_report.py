@@ -5,14 +5,14 @@ e-mailed, opened on a phone and printed. Deterministic: no wall-clock time.
 """
 from __future__ import annotations
 
-from itertools import groupby, islice
+from itertools import groupby
 from pathlib import Path
 
 from markupsafe import Markup, escape
 
 from ..milestones import MILESTONE_HEADERS
 from ..model import Facts
-from ..output import atomic_path
+from ..output import atomic_path, write_pieces
 from ..schema import PROVIDER_CHECKS
 from ..trend import trend_text
 from .changes_wording import change_rows, changes_sentence
@@ -116,5 +116,4 @@ def write_html_report(result: Facts, path) -> None:
     (a few hundred thousand at L, most a few letters) joined and written PIECES at a time."""
     pieces = ENV.get_template("weekly_report.html.j2").generate(**_context(result))
     with atomic_path(Path(path)) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as out:
-        while batch := list(islice(pieces, PIECES)):
-            out.write("".join(batch))
+        write_pieces(out, pieces, PIECES)
