@@ -84,7 +84,6 @@ def open_workbook(path: Path, rows: Path | None = None):
     return xlsxwriter.Workbook(str(path), options)
 
 
-
 def _formats(wb) -> dict:
     return {
         "title": wb.add_format({"bold": True, "font_size": 14}),
