@@ -26,6 +26,14 @@ STRINGS = "xl/sharedStrings.xml"
 FAR = 'r="XFD1048576"'
 
 
+@pytest.fixture(autouse=True, params=["in 4 MB pieces", "in 64-byte pieces"])
+def piece(request, monkeypatch):
+    """Every test twice: with parts read whole (a return's parts are smaller than a piece) and in pieces of
+    64 bytes, so that every pattern meets a piece's edge somewhere (a register's sheet is read in 4 MB pieces)."""
+    if request.param == "in 64-byte pieces":
+        monkeypatch.setattr(guard_fast, "PIECE", 64)
+
+
 def _return(tmp_path: Path, name: str = "r.xlsx") -> Path:
     return write_return(tmp_path / name, "PRV1", "16/11/2026", [("P001", full_week("B")), ("P002", full_week("/"))])
 
@@ -139,10 +147,12 @@ def test_a_formula_is_left_to_the_exact_scan_which_records_its_cell(tmp_path):
     assert scan(data).formulas == {"Attendance": frozenset({(1, 0)})}
 
 
-def test_a_part_larger_than_the_fast_path_takes_is_left_to_the_exact_scan(tmp_path, monkeypatch):
-    data = _return(tmp_path).read_bytes()
-    monkeypatch.setattr(guard_fast, "FAST_PART_BYTES", 100)
-    assert guard_fast.fast_scan(data) is None
+def test_a_longer_tag_than_the_fast_path_takes_is_left_to_the_exact_scan(tmp_path, monkeypatch):
+    data = _changed(tmp_path, SHEET, lambda x: x.replace("<sheetData>", f'<sheetData x="{"a" * 300}">', 1))
+    monkeypatch.setattr(guard_fast, "PIECE", 16)
+    assert guard_fast.fast_scan(data) == Scan() == exact_scan(data)      # a long tag, read across many pieces
+    monkeypatch.setattr(guard_fast, "MAX_TAG", 100)
+    assert guard_fast.fast_scan(data) is None                           # longer than the fast path takes
     assert scan(data) == Scan()
 
 
