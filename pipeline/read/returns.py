@@ -177,20 +177,6 @@ def read_return(path: Path, rel: str, regs: Registers, findings: Findings, by_fo
     return ret
 
 
-def open_return(path: Path, passwords=(), cache=None) -> Book | StoredBook | Unreadable:
-    """The workbook, from the cache when this content was read before; with a cache, what is read now is
-    stored for next time (never an encrypted file's content)."""
-    if cache is None or not cache.enabled:
-        return open_workbook(path, passwords)
-    from .cache import digest
-
-    try:
-        data = Path(path).read_bytes()
-    except OSError:
-        return open_workbook(path, passwords)   # it says why the file cannot be opened
-    return _open_cached(path, passwords, cache, data, digest(data))[0]
-
-
 def _open_cached(path: Path, passwords, cache, data: bytes, key: str, opened: tuple | None = None) -> tuple:
     """(the workbook, whether its content is the cache's: read from it, or stored in it now). `opened`: as
     read_return's."""
