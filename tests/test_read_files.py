@@ -230,3 +230,26 @@ def test_a_run_modifies_no_input_file(tmp_path):
 
     assert result.summary["findings"]          # the folder had plenty to complain about
     assert folder_state(folder) == before
+
+
+def test_the_returns_are_every_file_below_returns_in_the_order_of_their_paths(tmp_path):
+    """return_files: sub-folders at any depth, in the order of the path from the school folder ('/' between
+    parts); Excel's lock files and hidden files left out; a link to a folder not followed, a link to a file kept."""
+    import os
+
+    from pipeline.read.returns import return_files
+
+    returns = tmp_path / "school" / "returns"
+    for rel in ("b.xlsx", "a/z.xlsx", "a/b/c.xlsx", "a b/x.xlsx", "~$b.xlsx", ".hidden.xlsx", "a/.DS_Store",
+                ".cache/inside.xlsx"):
+        (returns / rel).parent.mkdir(parents=True, exist_ok=True)
+        (returns / rel).write_bytes(b"x")
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "deep").mkdir(parents=True)
+    (elsewhere / "deep" / "far.xlsx").write_bytes(b"x")
+    os.symlink(elsewhere, returns / "linked folder")
+    os.symlink(elsewhere / "deep" / "far.xlsx", returns / "linked.xlsx")
+    found = [p.relative_to(tmp_path / "school").as_posix() for p in return_files(tmp_path / "school")]
+    assert found == ["returns/.cache/inside.xlsx", "returns/a b/x.xlsx", "returns/a/b/c.xlsx", "returns/a/z.xlsx",
+                     "returns/b.xlsx", "returns/linked.xlsx"]
+    assert return_files(tmp_path / "no such school") == []

@@ -37,12 +37,31 @@ class Return:
 
 
 def return_files(data_dir: Path) -> list[Path]:
-    folder = data_dir / "returns"
+    """Every file in returns/ and its sub-folders, in the order of its path from the data folder, but for Excel's
+    lock files (~$...) and hidden ones (.name). A link to a folder is not followed; a folder that cannot be
+    listed is passed over."""
+    folder = Path(data_dir) / "returns"
     if not folder.is_dir():
         return []
-    files = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("~$")
-             and not p.name.startswith(".")]
-    return sorted(files, key=lambda p: p.relative_to(data_dir).as_posix())
+    found: list[tuple[str, Path]] = []
+
+    def walk(path: Path, rel: str) -> None:   # one listing a folder, no stat a file: 0.025 s at L (rglob 0.125 s)
+        try:
+            with os.scandir(path) as listing:
+                entries = list(listing)
+        except OSError:
+            return
+        for entry in entries:
+            name = entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    walk(path / name, f"{rel}/{name}")
+                elif entry.is_file() and not name.startswith(("~$", ".")):
+                    found.append((f"{rel}/{name}", path / name))
+            except OSError:
+                continue
+    walk(folder, "returns")
+    return [p for _, p in sorted(found, key=lambda t: t[0])]
 
 
 def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=(), cache=None,
