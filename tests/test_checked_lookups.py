@@ -16,7 +16,7 @@ from pipeline.findings import Finding
 from pipeline.read import cache as cache_module
 from pipeline.read import checked as checked_module
 from pipeline.read.cache import FILENAME, ReturnsCache
-from pipeline.read.returns import Return, _relative, return_files
+from pipeline.read.returns import Return, listed_returns, return_files
 from pipeline.records import Incident, ReturnRow, RowCells, RowMarks, Source, mark_layout
 from pipeline.run import run_week
 from tests.figure_factories import NOV_16, NOV_23
@@ -197,5 +197,5 @@ def test_each_return_is_named_by_its_path_from_the_data_folder(tmp_path, monkeyp
         monkeypatch.chdir(tmp_path)
         data_dir = Path(".")
     files = return_files(data_dir)
-    assert _relative(files, data_dir) == [p.relative_to(data_dir).as_posix() for p in files] == [
+    assert [rel for _, rel in listed_returns(data_dir)] == [p.relative_to(data_dir).as_posix() for p in files] == [
         "returns/PRV1/b c.xlsx", "returns/a.xlsx", "returns/x/y/z.xlsx"]

@@ -37,9 +37,14 @@ class Return:
 
 
 def return_files(data_dir: Path) -> list[Path]:
-    """Every file in returns/ and its sub-folders, in the order of its path from the data folder, but for Excel's
-    lock files (~$...) and hidden ones (.name). A link to a folder is not followed; a folder that cannot be
-    listed is passed over."""
+    """Every file in returns/ and its sub-folders (listed_returns)."""
+    return [path for path, _ in listed_returns(data_dir)]
+
+
+def listed_returns(data_dir: Path) -> list[tuple[Path, str]]:
+    """(path, its path from the data folder with '/') of every file in returns/ and its sub-folders, in the order
+    of the second, but for Excel's lock files (~$...) and hidden ones (.name). A link to a folder is not followed;
+    a folder that cannot be listed is passed over."""
     folder = Path(data_dir) / "returns"
     if not folder.is_dir():
         return []
@@ -61,7 +66,7 @@ def return_files(data_dir: Path) -> list[Path]:
             except OSError:
                 continue
     walk(folder, "returns")
-    return [p for _, p in sorted(found, key=lambda t: t[0])]
+    return [(path, rel) for rel, path in sorted(found, key=lambda t: t[0])]
 
 
 def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=(), cache=None,
@@ -74,15 +79,15 @@ def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=
     from ..progress import progress
     from .prefetch import prefetch
 
-    read, by_fold, files = [], _by_fold(regs), return_files(data_dir)
+    read, by_fold, listed = [], _by_fold(regs), listed_returns(data_dir)
     answers = None
     if cache is not None:
         from .checked import Answers
         answers = Answers(regs, by_fold)      # asked once each of the run's stored results
-    ahead = prefetch(files, cache)       # many files not in the cache: opened on the other cores meanwhile
+    ahead = prefetch([path for path, _ in listed], cache)   # many files not cached: opened on the other cores meanwhile
     try:
         with collector_paused():
-            for path, rel in zip(progress(files, "Reading returns"), _relative(files, data_dir)):
+            for path, rel in progress(listed, "Reading returns"):
                 own = Findings()
                 read.append((read_return(path, rel, regs, own, by_fold, passwords, cache, ahead.take(path),
                                          answers),
@@ -92,14 +97,6 @@ def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=
     if cache is not None:
         cache.finish()       # every file was read: entries of files gone or changed are dropped
     return accept_returns(read, findings, calendar)
-
-
-def _relative(files: list[Path], data_dir: Path) -> list[str]:
-    """Each file's path from the data folder with '/' (Path.relative_to(data_dir).as_posix()), by cutting the
-    folder's own path off the front of the text: the files are found under it."""
-    head = os.path.join(str(data_dir), "")
-    return [s[len(head):].replace(os.sep, "/") if (s := str(p)).startswith(head) else p.relative_to(data_dir).as_posix()
-            for p in files]
 
 
 def accept_returns(read: list[tuple[Return | None, str, Findings]], findings: Findings, calendar=None) -> list[Return]:
