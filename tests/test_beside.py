@@ -143,6 +143,18 @@ def test_the_weekly_workbook_and_page_are_the_same_bytes_from_a_child_as_from_th
 
 
 @linux_only
+def test_a_school_with_more_placements_than_a_child_may_share_writes_them_in_the_run(tmp_path, monkeypatch, forking):
+    forked = []
+    monkeypatch.setattr(beside, "_fork", lambda fn, args: forked.append(fn.__name__))
+    monkeypatch.setattr(pipeline.run, "BESIDE_UP_TO", 0)          # the one placement is more than that
+    workbook = run_school(tmp_path, "big")
+    assert forked == [] and workbook.exists() and (workbook.parent / "weekly_report.html").exists()
+    monkeypatch.setattr(pipeline.run, "BESIDE_UP_TO", 1)
+    run_school(tmp_path, "small")
+    assert forked == ["_workbook_and_page"]
+
+
+@linux_only
 def test_a_report_folder_that_cannot_take_the_workbook_stops_the_run_with_exit_2(tmp_path, capsys, monkeypatch,
                                                                                  forking):
     data = a_school(tmp_path / "school")
