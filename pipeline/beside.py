@@ -6,7 +6,7 @@ The child is forked from the run, so it has the run's facts as they are: nothing
 L school's facts and reading them back costs more than writing the workbook). Only on Linux, with two cores or
 more, and never in a process that is itself a worker (a trust run's school: the trust run already keeps every
 core busy). Elsewhere, on Windows (which cannot fork) and macOS (where a forked child may hang in the system's
-libraries), nothing is started and `finish` writes the files in the run itself: the same bytes either way.
+libraries), the run writes the files itself, at once, before its other outputs: the same bytes either way.
 
 The child shares the run's memory only until one of them touches an object (Python counts every reference in
 the object itself, so the page holding it is copied): the run and a child writing a 100,000-placement school's
@@ -35,25 +35,27 @@ def forks() -> bool:
 
 
 class Beside:
-    """`fn(*args)`, which writes the files `paths`, begun in a child process (or, where there is none, put off until
-    `finish`)."""
+    """`fn(*args)`, which writes the files `paths`, done in a child process while the run goes on (or, where there is
+    none, in the run when it is made)."""
 
     def __init__(self, fn: Callable, args: tuple, paths: list[Path], fork: bool = True):
-        """`fork=False`: no child whatever the system (the caller's data is too large to share, see the module's
-        note)."""
+        """Begin: in a child, or (`fork=False`, or where the system has none) here and now, while the run's memory
+        is lowest (and raise what writing raises). `fork=False`: the caller's data is too large to share (see the
+        module's note)."""
         self.fn, self.args, self.paths = fn, args, [Path(p) for p in paths]
         self.pid: int | None = None
         if fork and forks():
             self.pid = _fork(fn, args)
+        if self.pid is None:
+            fn(*args)
 
     def finish(self) -> None:
-        """Wait for the child; when there was none, or it did not write every file, write them here (and raise
-        what writing them raises)."""
+        """Wait for the child, if any; when it did not write every file, write them here (and raise what writing
+        them raises)."""
         pid, self.pid = self.pid, None
-        if pid is not None and _exit_code(pid) == 0:
+        if pid is None or _exit_code(pid) == 0:
             return
-        if pid is not None:
-            _remove_temporaries(self.paths)
+        _remove_temporaries(self.paths)
         self.fn(*self.args)
 
     def stop(self) -> None:

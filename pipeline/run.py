@@ -48,8 +48,8 @@ def reports_written(result: Facts, out_dir: Path, school: str | None = None):
     """`with reports_written(result, out_dir) as outcome:` the weekly reports of `result` in OUT/<Monday>/
     (OUT/<Monday>/<school>/ for a school of a trust run). summary.json is written at once; the workbook and the
     page in a child process while the with block writes the run's other outputs (pipeline.beside; up to
-    BESIDE_UP_TO placements, else in the run when the block ends), and they are there when the block ends.
-    Raises RunError when the folder cannot be written."""
+    BESIDE_UP_TO placements, else in the run before the block, while its memory is lowest), and they are there
+    when the block ends. Raises RunError when the folder cannot be written."""
     from .beside import Beside
 
     folder = week_folder(out_dir, result.week, school)
@@ -58,11 +58,11 @@ def reports_written(result: Facts, out_dir: Path, school: str | None = None):
     except OSError as exc:
         raise RunError(f"Cannot write reports to {folder} ({exc.strerror or exc}). Choose another folder with --out.") from None
     outcome = RunOutcome(result, folder, files=[folder / n for n in REPORTS])
-    reports = Beside(_workbook_and_page, (result, *outcome.files[:2]), outcome.files[:2],
-                     fork=len(result.placements) <= BESIDE_UP_TO)
+    with _saying_why(folder):
+        write_summary_json(result, folder / "summary.json")
+        reports = Beside(_workbook_and_page, (result, *outcome.files[:2]), outcome.files[:2],
+                         fork=len(result.placements) <= BESIDE_UP_TO)
     try:
-        with _saying_why(folder):
-            write_summary_json(result, folder / "summary.json")
         yield outcome
     except BaseException:
         reports.stop()

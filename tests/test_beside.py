@@ -94,13 +94,22 @@ def test_a_run_that_stops_first_stops_the_child_and_removes_its_temporary_file(t
         os.kill(child, 0)
 
 
-def test_with_no_fork_the_file_is_written_by_finish_in_the_run(tmp_path, monkeypatch):
+def test_with_no_fork_the_file_is_written_in_the_run_at_once(tmp_path, monkeypatch):
     monkeypatch.setattr(beside, "forks", lambda: False)
     target = tmp_path / "weekly_report.xlsx"
     job = Beside(write_pid, (target,), [target])
-    assert job.pid is None and not target.exists()
-    job.finish()
-    assert target.read_text() == str(os.getpid())
+    assert job.pid is None and target.read_text() == str(os.getpid())
+    target.unlink()
+    job.finish()                                  # nothing left to do
+    assert not target.exists()
+
+
+def test_with_no_fork_what_writing_raises_is_raised_at_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(beside, "forks", lambda: False)
+    target = tmp_path / "weekly_report.xlsx"
+    with pytest.raises(OSError):
+        Beside(write_pid, (target, "raise", None), [target])
+    assert not target.exists() and temporaries(tmp_path) == []
 
 
 def test_forks_only_on_linux_with_two_cores_and_never_in_a_worker(monkeypatch):
