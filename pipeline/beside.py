@@ -72,7 +72,7 @@ class Beside:
 
 
 def _fork(fn: Callable, args: tuple) -> int | None:
-    """The child's process ID, or None when no child could be started (then `finish` writes the files)."""
+    """The child's process ID, or None when no child could be started (then the run writes the files at once)."""
     for stream in (sys.stdout, sys.stderr):     # nothing buffered here may be written twice
         try:
             stream.flush()
