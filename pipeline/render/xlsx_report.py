@@ -219,8 +219,11 @@ def _text(value) -> str:
     if isinstance(value, dt.date):
         return "00/00/000"        # dd/mm/yyyy: ten characters, two of them narrow slashes
     if isinstance(value, float):
-        return f"{value:.1f}%"
+        return _percent(value)
     return str(value)
+
+
+_percent = "{:.1f}%".format       # a figure as _text shows it: 92.5%
 
 
 def _widths(headers: list[str], rows: list[list]) -> tuple[list[float], set[int]]:
@@ -254,7 +257,7 @@ def _longest(values: list) -> int:
     elif kinds <= {int}:
         lengths = map(len, map(str, present))
     elif kinds <= {float}:
-        lengths = map(len, map("{:.1f}%".format, present))
+        lengths = map(len, map(_percent, present))
     else:
         lengths = (len(_text(_plain(v))) for v in present)
     return max(max(lengths, default=1), 1)
