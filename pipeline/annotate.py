@@ -65,7 +65,7 @@ def annotation_order(by_file: dict[str, list[Finding]]) -> list[str]:
 @writer
 def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None = None,
                     limit: int = MAX_COPIES, skipped: list | None = None,
-                    elsewhere: dict[str, Path] | None = None) -> list[Path]:
+                    elsewhere: dict[str, Path] | None = None, kept=None) -> list[Path]:
     """Write an annotated copy of each input xlsx that has findings under `folder`/annotated/.
 
     `findings` are the run's Finding objects, `folder` is the week's output
@@ -73,8 +73,10 @@ def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None
     Copies left by an earlier run of the same week that are not written again are removed.
     At most `limit` copies are written (registers first, then the files with most errors); the files
     left out are appended to `skipped`. `elsewhere` maps a file the findings name to where it was read from
-    when that is outside the school folder (a trust's shared providers.xlsx). Returns the paths written, sorted.
-    Raises RunError if the folder cannot be written."""
+    when that is outside the school folder (a trust's shared providers.xlsx). `kept` (the run's
+    pipeline.read.cache.ReturnsCache, or None) holds the copies an earlier run made: one whose workbook and
+    findings are unchanged is used again (pipeline.annotate_kept), the same bytes as made now. Returns the paths
+    written, sorted. Raises RunError if the folder cannot be written."""
     data_dir, target = Path(data_dir), Path(folder) / FOLDER
     stamp = pinned_datetime(week or _date_of(Path(folder).name))
     by_file: dict[str, list[Finding]] = defaultdict(list)
@@ -88,7 +90,7 @@ def write_annotated(data_dir: Path, findings, folder: Path, week: dt.date | None
                     skipped.append(rel)
                 continue
             source = _source(data_dir, rel, elsewhere)
-            data = _annotated_bytes(source, rel, by_file[rel], stamp) if source else None
+            data = _copy(source, rel, by_file[rel], stamp, kept) if source else None
             if data is None:
                 continue
             path = output_path(target, *_unique(copy_name(rel), taken).split("/"))
@@ -142,18 +144,42 @@ def _source(data_dir: Path, rel: str, elsewhere: dict[str, Path] | None = None) 
         return None
 
 
-def _annotated_bytes(source: Path, rel: str, findings: list[Finding], stamp: dt.datetime) -> bytes | None:
-    """The annotated copy as xlsx bytes, or None when openpyxl cannot load or save the workbook."""
+def _copy(source: Path, rel: str, findings: list[Finding], stamp: dt.datetime, kept=None) -> bytes | None:
+    """The annotated copy of `source` as xlsx bytes, kept from an earlier run or made now; None when openpyxl
+    cannot load or save the workbook (that too is kept: an empty entry)."""
+    try:
+        original = source.read_bytes()           # read once; the original is never opened for writing
+    except OSError:
+        return None
+    if kept is None:
+        return _annotated_bytes(original, rel, findings, stamp)
+    from .annotate_kept import copy_key, restamped, week_text
+
+    key = copy_key(original, rel, findings)
+    stored = kept.get_copy(key)
+    if stored is not None:
+        made_for, data = stored
+        if not data:
+            return None
+        data = restamped(data, made_for, stamp)
+        if data is not None:
+            return data
+    data = _annotated_bytes(original, rel, findings, stamp)
+    kept.put_copy(key, week_text(stamp), data or b"")
+    return data
+
+
+def _annotated_bytes(original: bytes, rel: str, findings: list[Finding], stamp: dt.datetime) -> bytes | None:
+    """The annotated copy of the workbook `original` as xlsx bytes, or None when openpyxl cannot load or save it."""
     import openpyxl
 
     try:
-        original = source.read_bytes()           # read once; the original is never opened for writing
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)   # "Data Validation extension is not supported ..."
             wb = openpyxl.load_workbook(io.BytesIO(original), rich_text=False, keep_links=False, keep_vba=False)
             defuse(wb)
             _mark_cells(wb, findings)
-            _findings_sheet(wb, rel, findings, stamp)
+            _findings_sheet(wb, rel, findings)
             wb.properties.created = wb.properties.modified = stamp
             wb.properties.lastModifiedBy = AUTHOR
             return _save(wb)
@@ -257,12 +283,13 @@ def _mark_cells(wb, findings: list[Finding]) -> None:
 
 # --- the first sheet ----------------------------------------------------------------------------------
 
-def note_lines(rel: str, stamp: dt.datetime) -> list[str]:
-    """The note at the top of the Findings sheet."""
+def note_lines(rel: str) -> list[str]:
+    """The note at the top of the Findings sheet. It does not name the week, so that a copy made for one week is
+    the copy of the next while the workbook and its findings stay the same (pipeline.annotate_kept)."""
     return [
         f"ANNOTATED COPY FOR READING ONLY: {rel}",
-        f"Made by the weekly run for the week commencing {stamp:%d/%m/%Y}. The original file in the school folder "
-        "has not been changed: make your corrections there, then run the weekly report again.",
+        "Made by the weekly run (its week is the date in this copy's folder path). The original file in the school "
+        "folder has not been changed: make your corrections there, then run the weekly report again.",
         "Do not use this copy as the new master. It was saved by a program (openpyxl) that drops some Excel 2010 "
         "and later features, such as extension data validations (some drop-down lists) and some conditional "
         "formatting, so the copy may not behave like the original.",
@@ -287,7 +314,7 @@ def _findings_sheet_name(wb) -> str:
     return f"{FINDINGS_SHEET} {n}"
 
 
-def _findings_sheet(wb, rel: str, findings: list[Finding], stamp: dt.datetime) -> None:
+def _findings_sheet(wb, rel: str, findings: list[Finding]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.hyperlink import Hyperlink
@@ -298,7 +325,7 @@ def _findings_sheet(wb, rel: str, findings: list[Finding], stamp: dt.datetime) -
     wb.active = 0
     ws.sheet_view.tabSelected = True
     ws.sheet_properties.tabColor = FILLS[ERROR][2:]
-    notes = note_lines(rel, stamp)
+    notes = note_lines(rel)
     for i, line in enumerate(notes, start=1):
         _put(ws, i, 1, line).font = Font(bold=True, size=14 if i == 1 else 11, color="FF9C0006" if i == 1 else None)
     header_row = len(notes) + 2

@@ -1,6 +1,6 @@
 """Files written in a child process beside the run, while the run writes its other outputs: the weekly
-workbook and page (together about as long as the annotated copies at L) while the run writes summary.json, the
-annotated copies, the letters and next week's returns.
+workbook in one child and the page in another (pipeline.run.reports_written) while the run writes summary.json,
+the annotated copies, the letters and next week's returns.
 
 The child is forked from the run, so it has the run's facts as they are: nothing is copied or pickled (pickling an
 L school's facts and reading them back costs more than writing the workbook). Only on Linux, with two cores or

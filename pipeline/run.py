@@ -39,18 +39,22 @@ class RunOutcome:
 
 
 REPORTS = ("weekly_report.xlsx", "weekly_report.html", "summary.json")
-BESIDE_UP_TO = 20_000   # placements whose workbook and page a child writes beside the run (pipeline.beside: more
+BESIDE_UP_TO = 20_000   # placements whose workbook and page children write beside the run (pipeline.beside: more
                         # share too much memory; measured: no more at 20,000, 0.7 GB more at 100,000)
 
 
 @contextlib.contextmanager
 def reports_written(result: Facts, out_dir: Path, school: str | None = None):
     """`with reports_written(result, out_dir) as outcome:` the weekly reports of `result` in OUT/<Monday>/
-    (OUT/<Monday>/<school>/ for a school of a trust run). summary.json is written at once; the workbook and the
-    page in a child process while the with block writes the run's other outputs (pipeline.beside; up to
-    BESIDE_UP_TO placements, else in the run before the block, while its memory is lowest), and they are there
-    when the block ends. Raises RunError when the folder cannot be written."""
+    (OUT/<Monday>/<school>/ for a school of a trust run). The workbook and the page are written each in a child
+    process (pipeline.beside) while the run writes summary.json and, in the with block, its other outputs (up to
+    BESIDE_UP_TO placements; else in the run before the rest, while its memory is lowest); they are there when the
+    block ends. Two children, not one: at L the workbook takes 0.4 s and the page 0.3 s, about what the run's
+    other outputs take on a warm run, so the three keep two cores busy. Raises RunError when the folder cannot be
+    written."""
     from .beside import Beside
+    from .render.html_report import write_html_report
+    from .render.xlsx_report import write_xlsx_report
 
     folder = week_folder(out_dir, result.week, school)
     try:
@@ -58,25 +62,25 @@ def reports_written(result: Facts, out_dir: Path, school: str | None = None):
     except OSError as exc:
         raise RunError(f"Cannot write reports to {folder} ({exc.strerror or exc}). Choose another folder with --out.") from None
     outcome = RunOutcome(result, folder, files=[folder / n for n in REPORTS])
-    with _saying_why(folder):
-        write_summary_json(result, folder / "summary.json")
-        reports = Beside(_workbook_and_page, (result, *outcome.files[:2]), outcome.files[:2],
-                         fork=len(result.placements) <= BESIDE_UP_TO)
+    workbook, page, summary = outcome.files
+    fork, reports = len(result.placements) <= BESIDE_UP_TO, []
     try:
+        with _saying_why(folder):
+            for write, path in ((write_xlsx_report, workbook), (write_html_report, page)):
+                reports.append(Beside(write, (result, path), [path], fork=fork))
+            write_summary_json(result, summary)
         yield outcome
     except BaseException:
-        reports.stop()
+        for child in reports:
+            child.stop()
         raise
     with _saying_why(folder):
-        reports.finish()
-
-
-def _workbook_and_page(result: Facts, workbook: Path, page: Path) -> None:
-    from .render.html_report import write_html_report
-    from .render.xlsx_report import write_xlsx_report
-
-    write_xlsx_report(result, workbook)
-    write_html_report(result, page)
+        try:
+            for child in reports:
+                child.finish()
+        finally:
+            for child in reports:     # a child not waited for when another's file could not be written
+                child.stop()
 
 
 @contextlib.contextmanager
@@ -110,7 +114,7 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
     with reports_written(result, out_dir, school) as outcome:
         outcome.notes += notes
         outcome.warnings += list(result.settings.warnings)
-        _write_the_rest(outcome, Path(data_dir), providers_file)
+        _write_the_rest(outcome, Path(data_dir), providers_file, out_dir, use_cache, school)
     if send:
         outcome.warnings += warn_unencrypted(outcome.deliveries)
         outcome.sent = send_messages(result.settings, outcome.deliveries, outcome.folder / LOG_NAME,
@@ -118,15 +122,25 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
     return outcome
 
 
-def _write_the_rest(outcome: RunOutcome, data_dir: Path, providers_file: Path | None) -> None:
+def _write_the_rest(outcome: RunOutcome, data_dir: Path, providers_file: Path | None, out_dir: Path | None = None,
+                    use_cache: bool = False, school: str | None = None) -> None:
     """The run's outputs other than the three reports, into outcome.folder (while the workbook and page are written
-    beside it): annotated copies, letters, the register import and what it holds back, next week's returns."""
+    beside it): annotated copies, letters, the register import and what it holds back, next week's returns.
+    With `use_cache` the annotated copies are kept in the run's cache (pipeline.read.cache) for the next run."""
     result = outcome.result
     from .annotate import MAX_COPIES, write_annotated    # annotated copies of the staff's workbooks with findings (contract §9)
+    from .read.cache import open_cache
     not_annotated: list[str] = []
     elsewhere = {PROVIDERS_BOOK.filename: Path(providers_file)} if providers_file is not None else None
-    outcome.files += write_annotated(data_dir, result.findings, outcome.folder, result.week,
-                                     skipped=not_annotated, elsewhere=elsewhere)
+    kept = open_cache(result.settings, data_dir, out_dir, outcome.notes.append, school) if use_cache else None
+    try:
+        outcome.files += write_annotated(data_dir, result.findings, outcome.folder, result.week,
+                                         skipped=not_annotated, elsewhere=elsewhere, kept=kept)
+        if kept is not None:
+            kept.finish_copies()
+    finally:
+        if kept is not None:
+            kept.close()
     if not_annotated:
         outcome.notes.append(f"{len(not_annotated)} more workbooks with findings have no annotated copy (at most "
                              f"{MAX_COPIES} are made each run, those with most errors first); "

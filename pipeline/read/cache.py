@@ -19,6 +19,9 @@ checked result is dropped when the program's own code changes (meta 'checks'); i
   that cannot be read is never trusted: it is deleted and rebuilt, with a one-line notice on the console
   (a "Note:" line of the run's summary, not a finding). If the cache cannot be written at all the run
   goes on without it, with a notice too.
+- Beside them, the annotated copies the run last made (pipeline.annotate), keyed by a hash of what a copy is
+  made from (the workbook's bytes, its findings): a copy whose workbook and findings are unchanged is not made
+  again. They too are dropped when the program's code changes, and at the end of a run that did not use them.
 - Nothing is created until there is something to store, so a school without returns gets no cache.
 """
 from __future__ import annotations
@@ -35,8 +38,8 @@ from pathlib import Path
 
 FILENAME = "returns.sqlite"
 FOLDER = ".cache"
-VERSION = "4"          # the layout of an entry; change it when what is stored or how changes (2: formula cells,
-                       # 3: the checked results of returns, 4: a return row's marks as values only)
+VERSION = "5"          # the layout of an entry; change it when what is stored or how changes (2: formula cells,
+                       # 3: the checked results of returns, 4: a return row's marks as values only, 5: annotated copies)
 
 _DATE, _DATETIME, _TIME, _DURATION = "d", "dt", "t", "td"
 
@@ -53,12 +56,17 @@ def content(path) -> tuple[bytes, float]:
 
 
 def _parser() -> str:
-    """The reader whose output is stored: a new version of it starts a new cache."""
-    try:
-        from importlib.metadata import version
-        return f"python-calamine {version('python-calamine')}"
-    except Exception:
-        return "python-calamine"
+    """The reader and the writer whose output is stored (calamine's grids, openpyxl's copies): a new version of
+    either starts a new cache."""
+    from importlib.metadata import version
+
+    names = []
+    for package in ("python-calamine", "openpyxl"):
+        try:
+            names.append(f"{package} {version(package)}")
+        except Exception:
+            names.append(package)
+    return "; ".join(names)
 
 
 def cache_folder(settings, data_dir: Path, out_dir: Path | None, school: str | None = None) -> Path | None:
@@ -181,6 +189,8 @@ class ReturnsCache:
         self.checked_used: set[tuple[str, str]] = set()         # (path, hash) of the checked results used
         self._checked_read: dict[tuple[str, str], bytes] = {}
         self._checked_stored: dict[tuple[str, str], bytes] | None = None   # every stored one, read at once
+        self.copies_used: set[str] = set()
+        self._copies_read: dict[str, tuple[str, bytes]] = {}
         self._code: str | None = None
         self._db: sqlite3.Connection | None = None
         self._off_reason: str | None = None
@@ -238,6 +248,7 @@ class ReturnsCache:
             "CREATE TABLE entries (digest TEXT PRIMARY KEY, payload BLOB NOT NULL) WITHOUT ROWID;"
             "CREATE TABLE checked (path TEXT NOT NULL, digest TEXT NOT NULL, payload BLOB NOT NULL,"
             " PRIMARY KEY (path, digest)) WITHOUT ROWID;"
+            "CREATE TABLE copies (key TEXT PRIMARY KEY, week TEXT NOT NULL, data BLOB NOT NULL) WITHOUT ROWID;"
             "COMMIT;")
         self._db.executemany("INSERT INTO meta VALUES (?, ?)", [("version", VERSION), ("parser", self._parser),
                                                                 ("checks", self._checks())])
@@ -250,14 +261,15 @@ class ReturnsCache:
         return self._code
 
     def _same_checks(self) -> None:
-        """Drop every checked result when the program's checks have changed since they were stored (the grids
-        stay: they are what the workbooks hold, whatever checks them)."""
+        """Drop every checked result and annotated copy when the program's code has changed since they were
+        stored (the grids stay: they are what the workbooks hold, whatever checks them)."""
         stored = self._db.execute("SELECT value FROM meta WHERE key = 'checks'").fetchone()
         if stored is not None and stored[0] == self._checks():
             return
         try:
             self._db.execute("BEGIN")
             self._db.execute("DELETE FROM checked")
+            self._db.execute("DELETE FROM copies")
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('checks', ?)", (self._checks(),))
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
@@ -266,13 +278,14 @@ class ReturnsCache:
     def _check(self) -> str | None:
         """None if the file is a cache of this version; else what is wrong with it."""
         tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not {"meta", "entries", "checked"} <= tables:
+        if not {"meta", "entries", "checked", "copies"} <= tables:
             return "it is not a cache of this program"
         meta = dict(self._db.execute("SELECT key, value FROM meta"))
         if meta.get("version") != VERSION or meta.get("parser") != self._parser:
             return f"it was written by another version (cache {meta.get('version')}, {meta.get('parser')})"
         self._db.execute("SELECT count(*) FROM entries").fetchone()
         self._db.execute("SELECT count(*) FROM checked").fetchone()
+        self._db.execute("SELECT count(*) FROM copies").fetchone()
         return None
 
     def _rebuild(self, problem: str) -> None:
@@ -293,6 +306,11 @@ class ReturnsCache:
                     self._db.execute("BEGIN")
                 self._db.executemany("INSERT OR REPLACE INTO checked VALUES (?, ?, ?)",
                                      [(p, d, b) for (p, d), b in self._checked_read.items()])
+            if self._copies_read:
+                if not self._db.in_transaction:
+                    self._db.execute("BEGIN")
+                self._db.executemany("INSERT OR REPLACE INTO copies VALUES (?, ?, ?)",
+                                     [(k, w, d) for k, (w, d) in self._copies_read.items()])
         except (OSError, sqlite3.Error) as exc:
             self._close()
             self._off(f"it cannot be rebuilt ({getattr(exc, 'strerror', None) or exc})")
@@ -424,17 +442,51 @@ class ReturnsCache:
         if self._checked_stored is not None:
             self._checked_stored[(rel, key)] = blob
 
+    # annotated copies (pipeline.annotate)
+
+    def get_copy(self, key: str) -> tuple[str, bytes] | None:
+        """(the week it was made for, its bytes) of the annotated copy stored under `key`, or None."""
+        if not self._ready(create=False):
+            return None
+        try:
+            row = self._db.execute("SELECT week, data FROM copies WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            self._rebuild(f"it is damaged ({exc})")
+            return None
+        if row is None:
+            return None
+        week, data = row
+        self.copies_used.add(key)
+        self._copies_read[key] = (week, data)
+        return week, data
+
+    def put_copy(self, key: str, week: str, data: bytes) -> None:
+        if not self._ready(create=True):
+            return
+        if self._store("INSERT OR REPLACE INTO copies VALUES (?, ?, ?)", (key, week, data)):
+            self.copies_used.add(key)
+            self._copies_read[key] = (week, data)
+
+    def finish_copies(self) -> None:
+        """Drop the annotated copies this run did not use, save, and close."""
+        self._finish(("copies", "key", {(k,) for k in self.copies_used}))
+
     def finish(self) -> None:
         """Drop the entries this run did not use (files deleted or changed since), save, and close."""
+        self._finish(("entries", "digest", {(k,) for k in self.used}), ("checked", "path, digest", self.checked_used))
+
+    def _finish(self, *tables: tuple[str, str, set]) -> None:
+        """For each (table, its key columns, the keys this run used, as tuples): drop the rows of the others;
+        then save and close."""
         if not self._ready(create=False):
             return
         try:
             if not self._db.in_transaction:
                 self._db.execute("BEGIN")
-            stale = [(k,) for (k,) in self._db.execute("SELECT digest FROM entries") if k not in self.used]
-            self._db.executemany("DELETE FROM entries WHERE digest = ?", stale)
-            stale = [k for k in self._db.execute("SELECT path, digest FROM checked") if k not in self.checked_used]
-            self._db.executemany("DELETE FROM checked WHERE path = ? AND digest = ?", stale)
+            for table, columns, used in tables:
+                stale = [k for k in self._db.execute(f"SELECT {columns} FROM {table}") if k not in used]
+                where = " AND ".join(f"{column} = ?" for column in columns.split(", "))
+                self._db.executemany(f"DELETE FROM {table} WHERE {where}", stale)
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             self._off(f"it cannot be written ({exc})")

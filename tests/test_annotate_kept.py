@@ -1,0 +1,142 @@
+"""Annotated copies kept in the run's cache (pipeline.annotate_kept): a copy whose workbook and findings have not
+changed is not made again, in the same week or the next, and is the same file as one made afresh; a changed
+workbook, changed findings, another version of the program or a damaged entry makes it again."""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pipeline import annotate
+from pipeline.run import run_week
+from tests.factories import full_week, placement, provider, write_return, write_school
+from tests.test_annotate import PRV1_RETURN, WEEK, bad_school
+
+NEXT = WEEK + dt.timedelta(days=7)
+BROKEN = "returns/broken.xlsx"    # bad_school's damaged xlsx: openpyxl cannot load it, so it has no copy
+EVERY = sorted(["placements.xlsx", PRV1_RETURN, BROKEN])
+
+
+@pytest.fixture
+def made(monkeypatch) -> list[str]:
+    """The files whose copies openpyxl makes (rather than taken from the cache) in the runs that follow."""
+    seen: list[str] = []
+    real = annotate._annotated_bytes
+
+    def counted(original, rel, findings, stamp):
+        seen.append(rel)
+        return real(original, rel, findings, stamp)
+    monkeypatch.setattr(annotate, "_annotated_bytes", counted)
+    return seen
+
+
+def copies(out: Path, week: dt.date) -> dict[str, bytes]:
+    root = out / week.isoformat() / "annotated"
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.xlsx"))}
+
+
+def fresh(tmp_path: Path, data: Path, week: dt.date) -> dict[str, bytes]:
+    """The copies a run with no cache makes."""
+    out = tmp_path / f"fresh-{week}"
+    run_week(data, out, week=week, use_cache=False)
+    return copies(out, week)
+
+
+def created(copy: bytes) -> str:
+    import io
+    import re
+    core = zipfile.ZipFile(io.BytesIO(copy)).read("docProps/core.xml").decode()
+    return re.search(r"<dcterms:created[^>]*>([^<]*)<", core).group(1)
+
+
+def damage_kept_copies(out: Path) -> None:
+    """Every kept copy with 100 of its bytes, past its first entry's header, turned to zeros."""
+    with sqlite3.connect(out / ".cache" / "returns.sqlite") as db:
+        for key, data in db.execute("SELECT key, data FROM copies WHERE length(data) > 300").fetchall():
+            db.execute("UPDATE copies SET data = ? WHERE key = ?", (data[:200] + bytes(100) + data[300:], key))
+    db.close()
+
+
+def kept_rows(out: Path) -> int:
+    with sqlite3.connect(out / ".cache" / "returns.sqlite") as db:
+        rows = db.execute("SELECT count(*) FROM copies").fetchone()[0]
+    db.close()
+    return rows
+
+
+def test_next_weeks_run_makes_no_copy_again_and_its_copies_are_those_made_afresh(tmp_path, made):
+    data, out = bad_school(tmp_path), tmp_path / "out"
+    run_week(data, out, week=WEEK)
+    assert sorted(made) == EVERY
+    made.clear()
+    run_week(data, out, week=NEXT)
+    assert made == []
+    kept = copies(out, NEXT)
+    assert sorted(kept) == ["placements.xlsx", "returns/PRV1/prv1 w-c 23-11-2026.xlsx"]
+    assert kept == fresh(tmp_path, data, NEXT)
+    assert {created(c) for c in kept.values()} == {"2026-11-30T00:00:00Z"}     # stamped with the week it is for
+    assert copies(out, WEEK) != kept     # the week before's copies carry that week
+    made.clear()
+    run_week(data, out, week=NEXT)     # the same week again: the same files, none made again
+    assert made == [] and copies(out, NEXT) == kept
+
+
+def test_a_changed_workbook_or_changed_findings_make_that_copy_again_and_only_that(tmp_path, made):
+    data, out = bad_school(tmp_path), tmp_path / "out"
+    run_week(data, out, week=WEEK)
+    marks = full_week("B")
+    marks[2], marks[3], marks[4] = None, "ZZ", "ZZ"           # the return changed: Wed AM now an unknown code
+    write_return(data / PRV1_RETURN, "PRV1", WEEK, [("P001", marks), ("P004", full_week("B"))])
+    made.clear()
+    run_week(data, out, week=WEEK)
+    assert made == [PRV1_RETURN]
+    assert copies(out, WEEK) == fresh(tmp_path, data, WEEK)
+    # placements.xlsx changed so that P004 is PRV1's: the PRV1 return is the same file with other findings
+    write_school(data, [placement("P001"), placement("P002", UPN="B801200005002"), placement("P003", provider_id="PRV9"),
+                        placement("P004", provider_id="PRV1")], [provider("PRV1"), provider("PRV2")])
+    made.clear()
+    run_week(data, out, week=NEXT)
+    assert sorted(made) == ["placements.xlsx", PRV1_RETURN, "returns/prv2.xlsx"]    # P004's row is PRV2's no more
+    assert copies(out, NEXT) == fresh(tmp_path, data, NEXT)
+    assert kept_rows(out) == 4          # the copies no run uses any more are dropped
+
+
+def test_another_version_of_the_program_makes_every_copy_again(tmp_path, made, monkeypatch):
+    data, out = bad_school(tmp_path), tmp_path / "out"
+    run_week(data, out, week=WEEK)
+    monkeypatch.setattr("pipeline.read.checked.code_fingerprint", lambda: "another version")
+    made.clear()
+    run_week(data, out, week=NEXT)
+    assert sorted(made) == EVERY
+
+
+def test_a_damaged_kept_copy_is_made_again_the_same_as_afresh(tmp_path, made):
+    data, out = bad_school(tmp_path), tmp_path / "out"
+    run_week(data, out, week=WEEK)
+    damage_kept_copies(out)
+    made.clear()
+    run_week(data, out, week=NEXT)
+    assert sorted(made) == ["placements.xlsx", PRV1_RETURN]
+    assert copies(out, NEXT) == fresh(tmp_path, data, NEXT)
+    made.clear()
+    run_week(data, out, week=NEXT)      # damaged in the same week: its checksums are checked too
+    assert made == []
+    damage_kept_copies(out)
+    run_week(data, out, week=NEXT)
+    assert sorted(made) == ["placements.xlsx", PRV1_RETURN]
+    assert copies(out, NEXT) == fresh(tmp_path, data, NEXT)
+
+
+def test_a_workbook_openpyxl_cannot_copy_is_tried_once(tmp_path, made, monkeypatch):
+    data, out = bad_school(tmp_path), tmp_path / "out"
+    real = annotate._annotated_bytes
+    monkeypatch.setattr(annotate, "_annotated_bytes",
+                        lambda original, rel, findings, stamp: None if rel == PRV1_RETURN else real(original, rel, findings, stamp))
+    run_week(data, out, week=WEEK)
+    assert sorted(copies(out, WEEK)) == ["placements.xlsx"]
+    monkeypatch.setattr(annotate, "_annotated_bytes", lambda *args: pytest.fail(f"made again: {args[1]}"))
+    run_week(data, out, week=NEXT)
+    assert sorted(copies(out, NEXT)) == ["placements.xlsx"]
