@@ -8,9 +8,9 @@ to PHASES.json. cProfile charges every Python call, so it overstates steps made 
 reader guard's share of a profiled run was 42%, of the same run unprofiled 26%); here only the phases are
 timed. A phase's time is counted once however deep it recurses; CPU is this process's and its finished
 children's user + system time (a worker pool's share shows there once its workers have exited). The weekly
-workbook and page are written in a child process beside the run's other writers (pipeline.beside): their phase
-is the run's wait for that child at the end (or, where there is no child, the writing itself), and its CPU the
-child's.
+workbook and page are written each in a child process beside the run's other writers (pipeline.beside): their
+phase is the run's wait for those children at the end (or, where there are none, the writing itself), and its
+CPU the children's.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ PHASES = [
     ("  storing checked returns in the cache", "pipeline.read.checked", "encode"),
     ("sessions table", "pipeline.sessions", "build_sessions"),
     ("figures and rules", "pipeline.core", "work_out"),
-    ("weekly workbook and page", "pipeline.beside", "Beside.finish"),    # waiting for their child, or writing them in the run
+    ("weekly workbook and page", "pipeline.beside", "Beside.finish"),    # waiting for their children, or writing them in the run
     ("summary.json", "pipeline.summary_json", "write_summary_json"),
     ("annotated copies", "pipeline.annotate", "write_annotated"),
     ("letters", "pipeline.letters", "write_letters"),
