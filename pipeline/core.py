@@ -78,9 +78,9 @@ def compute_facts(data_dir: Path, week: dt.date | None = None, as_of: dt.date | 
     for line in open_in_excel_notes(data_dir):       # unsaved edits in Excel are not in the files read
         note(line)
     findings = Findings()
-    registers = read_registers(data_dir, findings, providers_file)
     with returns_cache(settings, data_dir, out_dir, use_cache, notes.append if notes is not None else None,
                        school) as cache:
+        registers = read_registers(data_dir, findings, providers_file, cache)
         returns = read_returns(data_dir, registers, findings, tuple(load_passwords(settings, data_dir).values()), cache,
                                calendar)
     register = read_register(data_dir, findings)      # the school's own MIS export, optional (contract §6)

@@ -201,8 +201,9 @@ SETTINGS: tuple[Setting, ...] = (
             INT, 0, 100),
     Setting("paths", "out", None, "Where reports go when --out is not given: a full path, or one from the folder that holds "
             "the school folder.", PATH),
-    Setting("paths", "cache", None, "Where parsed returns are cached (default OUT/.cache); a relative path is taken from "
-            "the folder that holds the school folder.", PATH),
+    Setting("paths", "cache", None, "Where what a run read is kept for the next (the returns, the registers, the annotated "
+            "copies; default OUT/.cache), so that it reads only what changed; a relative path is taken from the folder "
+            "that holds the school folder.", PATH),
     Setting("paths", "letter_template", None, "The school's own parents' letter (default DIR/letter.html.j2 if present).", PATH),
     Setting("school", "phone", None, "The school office's phone number: on letters, e-mails and returns.", STR),
     Setting("school", "email", None, "The school office's e-mail address: on letters, e-mails and returns.", EMAIL),

@@ -7,7 +7,7 @@ rows are left out.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -48,10 +48,10 @@ class Registers:
         return self._index.get(placement_id.strip().casefold())
 
 
-def _open_required(path: Path, name: str) -> Book:
-    if not path.is_file():
+def _open_required(path: Path, name: str, data: bytes | None = None) -> Book:
+    if data is None and not path.is_file():
         raise RunError(f"{name} is missing from the school folder ({path}). Copy it from input_templates/ or run --init for a new folder.")
-    book = open_workbook(path)
+    book = open_workbook(path, (), data)
     if isinstance(book, Unreadable):
         raise RunError(f"{name} cannot be read: {book.message}")
     return book
@@ -87,12 +87,41 @@ def _grid(book: Book, name: str, sheet: str):
         raise RunError(f"{name}, sheet {sheet} cannot be read ({exc}). Open it in Excel, save it again and rerun.") from None
 
 
-def read_registers(data_dir: Path, findings: Findings, providers_file: Path | None = None) -> Registers:
+def read_registers(data_dir: Path, findings: Findings, providers_file: Path | None = None, cache=None) -> Registers:
     """The registers of the school folder; `providers_file`, when given, is read as its providers.xlsx (a trust's
-    shared provider register, contract §16: findings on it name 'providers.xlsx' as if it were in the folder)."""
+    shared provider register, contract §16: findings on it name 'providers.xlsx' as if it were in the folder).
+    With a `cache` (pipeline.read.cache.ReturnsCache), registers whose two files are the bytes they were when
+    last read give what they gave then, findings included, without being opened."""
     data_dir = Path(data_dir)
-    files = {schema.PROVIDERS_BOOK.filename: Path(providers_file)} if providers_file is not None else {}
-    return registers_from(lambda name: _open_required(files.get(name, data_dir / name), name), findings)
+    paths = {name: data_dir / name for name in (schema.PROVIDERS_BOOK.filename, schema.PLACEMENTS_BOOK.filename)}
+    if providers_file is not None:
+        paths[schema.PROVIDERS_BOOK.filename] = Path(providers_file)
+    contents = _contents(paths) if cache is not None and cache.enabled else None
+    if contents is None:
+        return registers_from(lambda name: _open_required(paths[name], name), findings)
+    from .cache import digest
+
+    key = digest(b"".join(digest(data).encode() for data in contents.values()))
+    kept = cache.get_registers(key)
+    if kept is not None:
+        parts, found = kept
+        findings.extend(found)
+        return Registers(*parts)
+    own = Findings()
+    regs = registers_from(lambda name: _open_required(paths[name], name, contents[name]), own)
+    cache.put_registers(key, (tuple(getattr(regs, f.name) for f in fields(Registers)), list(own)))
+    findings.extend(own)
+    return regs
+
+
+def _contents(paths: dict[str, Path]) -> dict[str, bytes] | None:
+    """Each file's bytes, or None when one cannot be read (opening it says why)."""
+    from .cache import content
+
+    try:
+        return {name: content(path)[0] for name, path in paths.items()}
+    except OSError:
+        return None
 
 
 def registers_from(open_book: Callable[[str], Book | StoredBook], findings: Findings) -> Registers:
