@@ -158,3 +158,14 @@ def test_a_damaged_entry_reads_them_again(tmp_path, opened):
     outcome = run_week(data, out, week=WEEK)
     assert opened == ["providers.xlsx", "placements.xlsx"]
     assert "it has been rebuilt" in outcome.notes[0]
+
+
+def test_an_entry_of_another_shape_reads_them_again(tmp_path, opened):
+    """Records only, but not what read_registers keeps (written by hand, or by another version of the program)."""
+    data, out = bad_school(tmp_path), tmp_path / "out"
+    run_week(data, out, week=WEEK)
+    first = findings_of(out)
+    keep_payload(out, zlib.compress(pickle.dumps((dt.date(2026, 11, 23),))))
+    opened.clear()
+    run_week(data, out, week=WEEK)
+    assert opened == ["providers.xlsx", "placements.xlsx"] and findings_of(out) == first

@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
-import json
 import io
+import json
 import os
 import pickle
 import sqlite3
@@ -557,13 +558,14 @@ class _RecordsOnly(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def _allowed() -> set[tuple[str, str]]:
+@functools.cache
+def _allowed() -> frozenset[tuple[str, str]]:
     from ..findings import Finding
     from ..records import Exclusion, Placement, Provider, ReviewEvent, RowCells, Source
 
     kinds = (dt.date, dt.time, dt.datetime, dt.timedelta, Finding, Exclusion, Placement, Provider, ReviewEvent,
              RowCells, Source)
-    return {(kind.__module__, kind.__qualname__) for kind in kinds}
+    return frozenset((kind.__module__, kind.__qualname__) for kind in kinds)
 
 
 def _unpickled(payload: bytes):

@@ -103,7 +103,7 @@ def read_registers(data_dir: Path, findings: Findings, providers_file: Path | No
 
     key = digest(b"".join(digest(data).encode() for data in contents.values()))
     kept = cache.get_registers(key)
-    if kept is not None:
+    if _whole(kept):
         parts, found = kept
         findings.extend(found)
         return Registers(*parts)
@@ -112,6 +112,12 @@ def read_registers(data_dir: Path, findings: Findings, providers_file: Path | No
     cache.put_registers(key, (tuple(getattr(regs, f.name) for f in fields(Registers)), list(own)))
     findings.extend(own)
     return regs
+
+
+def _whole(kept) -> bool:
+    """Whether `kept` has the shape read_registers keeps: (the Registers' fields, the findings)."""
+    return (isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[0], tuple)
+            and len(kept[0]) == len(fields(Registers)) and isinstance(kept[1], list))
 
 
 def _contents(paths: dict[str, Path]) -> dict[str, bytes] | None:
