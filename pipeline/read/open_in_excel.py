@@ -8,6 +8,7 @@ was saved. The owner files themselves are never read (contract §11).
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 LOCK_PREFIX = "~$"
@@ -25,11 +26,12 @@ def open_workbooks(data_dir: Path) -> list[tuple[str, str]]:
     returns and register exports, each as (path relative to `data_dir` with '/', the owner file's name).
     Never raises."""
     data_dir = Path(data_dir)
+    listed = {data_dir: _files(data_dir), data_dir / "register": _files(data_dir / "register")}
+    _walk(data_dir / "returns", listed)
     found = []
-    for folder in [data_dir, *_subfolders(data_dir / "returns"), data_dir / "register"]:
-        try:
-            names = {p.name for p in folder.iterdir() if p.is_file()}
-        except OSError:          # no such folder, or it cannot be listed: the readers say so
+    for folder in [data_dir, *sorted(f for f in listed if f.is_relative_to(data_dir / "returns")), data_dir / "register"]:
+        names = listed[folder]
+        if names is None:        # no such folder, or it cannot be listed: the readers say so
             continue
         locks = {n for n in names if n.startswith(LOCK_PREFIX)}
         if not locks:
@@ -42,12 +44,35 @@ def open_workbooks(data_dir: Path) -> list[tuple[str, str]]:
     return found
 
 
-def _subfolders(folder: Path) -> list[Path]:
-    """`folder` and every folder below it (returns may be filed in sub-folders)."""
+def _files(folder: Path) -> set[str] | None:
+    """The names of the files in `folder`, or None when it cannot be listed."""
     try:
-        return [folder, *sorted(p for p in folder.rglob("*") if p.is_dir())]
+        with os.scandir(folder) as listing:
+            return {entry.name for entry in listing if entry.is_file()}
     except OSError:
-        return [folder]
+        return None
+
+
+def _walk(folder: Path, listed: dict) -> None:
+    """Add `folder` and every folder below it (returns may be filed in sub-folders) to `listed`, each with the
+    names of its files, from one listing a folder (no file is looked at on its own: 6,000 returns are 6,000
+    system calls fewer). A link to a folder is not followed, as the returns are read (read.returns)."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError:
+        listed[folder] = None
+        return
+    names = set()
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                _walk(folder / entry.name, listed)
+            elif entry.is_file():
+                names.add(entry.name)
+        except OSError:
+            continue
+    listed[folder] = names
 
 
 def open_in_excel_notes(data_dir: Path) -> list[str]:
