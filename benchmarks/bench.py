@@ -284,9 +284,9 @@ def phases_section(size: str, d: dict) -> str:
              "figures and the comparison with last week are the rest. Work done in worker processes (a cold run's "
              "returns opened, the pre-filled returns written, pipeline/pool.py) is in its phase's wall time and, "
              "once the workers have exited, its CPU time; its parts done in the workers show no calls here. The "
-             "weekly workbook and page are written in a child process while the run writes the other outputs "
+             "weekly workbook and page are written each in a child process while the run writes the other outputs "
              "(pipeline/beside.py): their wall time is only the run's wait for them at the end, their CPU the "
-             "child's.",
+             "children's.",
              f"Remaining bottleneck: {label} ({wall:.1f} s, {100 * wall / p['wall']:.0f}% of the run's wall time)." if top else ""]
     return _section(f"Phases of the {size} cold run (no profiler)",
                     md_table(["phase", "wall s", "CPU s", "share of wall", "calls"], rows), notes)
