@@ -68,3 +68,19 @@ def demo_outputs(tmp_path_factory) -> SimpleNamespace:
                            letter_html=week / "letters" / "P008_letter.html",
                            returns=sorted((week / "returns_to_send").glob("*.xlsx")),
                            pack_html=pack_files[1], pack_xlsx=pack_files[0], pack=pack_files.pack)
+
+
+@pytest.fixture
+def opened(monkeypatch) -> list[str]:
+    """The register files opened (rather than kept in the cache: tests/test_registers_kept.py) in the runs that
+    follow."""
+    import pipeline.read.registers as registers
+
+    seen: list[str] = []
+    real = registers._open_required
+
+    def counted(path, name, data=None):
+        seen.append(name)
+        return real(path, name, data)
+    monkeypatch.setattr(registers, "_open_required", counted)
+    return seen

@@ -104,13 +104,16 @@ def test_a_changed_workbook_or_changed_findings_make_that_copy_again_and_only_th
     assert kept_rows(out) == 4          # the copies no run uses any more are dropped
 
 
-def test_another_version_of_the_program_makes_every_copy_again(tmp_path, made, monkeypatch):
+def test_another_version_of_the_program_makes_every_copy_and_reads_the_registers_again(tmp_path, made, opened,
+                                                                                       monkeypatch):
     data, out = bad_school(tmp_path), tmp_path / "out"
     run_week(data, out, week=WEEK)
     monkeypatch.setattr("pipeline.read.checked.code_fingerprint", lambda: "another version")
     made.clear()
+    opened.clear()
     run_week(data, out, week=NEXT)
     assert sorted(made) == EVERY
+    assert opened == ["providers.xlsx", "placements.xlsx"]
 
 
 def test_a_damaged_kept_copy_is_made_again_the_same_as_afresh(tmp_path, made):

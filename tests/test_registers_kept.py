@@ -1,7 +1,7 @@
 """The registers kept in the run's cache (pipeline.read.registers, pipeline.read.cache): registers whose two files
 are unchanged are not read again, and give the same records and findings as reading them; a changed
-placements.xlsx or providers.xlsx, another version of the program, or a damaged or foreign entry reads them
-again, and an entry that names anything but the program's records is never loaded."""
+placements.xlsx or providers.xlsx, another version of the program (tests/test_annotate_kept.py), or a damaged or
+foreign entry reads them again, and an entry that names anything but the program's records is never loaded."""
 from __future__ import annotations
 
 import datetime as dt
@@ -22,19 +22,6 @@ from tests.factories import placement, provider, write_school
 from tests.test_annotate import WEEK, bad_school
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def opened(monkeypatch) -> list[str]:
-    """The register files opened in the runs that follow."""
-    seen: list[str] = []
-    real = registers._open_required
-
-    def counted(path, name, data=None):
-        seen.append(name)
-        return real(path, name, data)
-    monkeypatch.setattr(registers, "_open_required", counted)
-    return seen
 
 
 def findings_of(out: Path, week: dt.date = WEEK) -> list[dict]:
@@ -110,15 +97,6 @@ def test_a_changed_register_file_reads_both_again(tmp_path, opened, changed):
     fresh = tmp_path / "fresh"
     run_week(data, fresh, week=WEEK, use_cache=False)
     assert findings_of(out) == findings_of(fresh)
-
-
-def test_another_version_of_the_program_reads_them_again(tmp_path, opened, monkeypatch):
-    data, out = bad_school(tmp_path), tmp_path / "out"
-    run_week(data, out, week=WEEK)
-    monkeypatch.setattr("pipeline.read.checked.code_fingerprint", lambda: "another version")
-    opened.clear()
-    run_week(data, out, week=WEEK)
-    assert opened == ["providers.xlsx", "placements.xlsx"]
 
 
 class Planted:
