@@ -146,7 +146,7 @@ def _source(data_dir: Path, rel: str, elsewhere: dict[str, Path] | None = None) 
 
 def _copy(source: Path, rel: str, findings: list[Finding], stamp: dt.datetime, kept=None) -> bytes | None:
     """The annotated copy of `source` as xlsx bytes, kept from an earlier run or made now; None when openpyxl
-    cannot load or save the workbook (that too is kept: an empty entry)."""
+    cannot load or save the workbook (not kept: it is tried again next run, in case it was a passing failure)."""
     try:
         original = source.read_bytes()           # read once; the original is never opened for writing
     except OSError:
@@ -158,14 +158,12 @@ def _copy(source: Path, rel: str, findings: list[Finding], stamp: dt.datetime, k
     key = copy_key(original, rel, findings)
     stored = kept.get_copy(key)
     if stored is not None:
-        made_for, data = stored
-        if not data:
-            return None
-        data = restamped(data, made_for, stamp)
+        data = restamped(stored[1], stored[0], stamp)
         if data is not None:
             return data
     data = _annotated_bytes(original, rel, findings, stamp)
-    kept.put_copy(key, week_text(stamp), data or b"")
+    if data is not None:
+        kept.put_copy(key, week_text(stamp), data)
     return data
 
 
