@@ -124,7 +124,9 @@ class SchoolCalendar:
         return [t for t in self.terms if ay <= t.start <= ay_end]
 
     def week_has_school_day(self, monday: dt.date) -> bool:
-        return bool(self.school_days(monday, monday + dt.timedelta(days=4)))
+        """Whether the Monday-to-Friday week of `monday` has a school day (asked of every return a run reads)."""
+        i = bisect.bisect_left(self.days, monday)
+        return i < len(self.days) and self.days[i] <= monday + dt.timedelta(days=4)
 
     def last_complete_week(self, today: dt.date) -> dt.date | None:
         """Monday of the latest week that has a school day and whose Friday is before today."""

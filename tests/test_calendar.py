@@ -333,6 +333,17 @@ def test_week_has_school_day(cal):
     assert cal.week_has_school_day(D("2026-11-09"))
     assert not cal.week_has_school_day(D("2026-10-26"))
     assert not cal.week_has_school_day(D("2026-12-21"))
+    assert cal.week_has_school_day(D("2026-08-31"))          # the first term starts on its Thursday
+    assert cal.week_has_school_day(D("2027-07-19"))          # and the last ends on a Wednesday
+    assert not cal.week_has_school_day(D("2027-07-26"))      # after the last school day
+    assert not cal.week_has_school_day(D("2026-08-24"))      # before the first
+
+
+def test_week_has_school_day_is_whether_its_monday_to_friday_holds_one(cal):
+    monday = D("2026-08-03")
+    while monday < D("2027-08-30"):
+        assert cal.week_has_school_day(monday) == bool(cal.school_days(monday, monday + dt.timedelta(days=4))), monday
+        monday += dt.timedelta(days=7)
 
 
 # --- academic year and terms ---------------------------------------------------

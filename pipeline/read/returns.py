@@ -104,12 +104,10 @@ def accept_returns(read: list[tuple[Return | None, str, Findings]], findings: Fi
     relative to the data folder, its own findings). The run reads the files of returns/; tests give
     workbooks held in memory."""
     candidates, own_findings = [], {}
-    school_week = {} if calendar is None else {week: calendar.week_has_school_day(week)     # once a week, not a file
-                                               for week in {ret.week for ret, _, _ in read if ret is not None}}
     for ret, rel, own in read:
         if ret is None:
             findings.extend(own)
-        elif calendar is not None and not school_week[ret.week]:
+        elif calendar is not None and not calendar.week_has_school_day(ret.week):
             findings.warning(rel, None, None, "week-outside-terms", ret.week.isoformat(),
                              f"This return is for the week commencing {ret.week:%d/%m/%Y}, which has no school day in "
                              "the terms of school.toml (a holiday, or another year), so it counts nowhere. Check the "
