@@ -339,6 +339,12 @@ def test_week_has_school_day(cal):
     assert not cal.week_has_school_day(D("2026-08-24"))      # before the first
 
 
+def test_a_week_whose_only_school_day_is_its_friday_has_one():
+    term = dataclasses.replace(AUTUMN, start=D("2026-09-04"))       # a term that starts on a Friday
+    friday_only = make_calendar((term, SPRING, SUMMER))
+    assert friday_only.week_has_school_day(D("2026-08-31"))
+
+
 def test_week_has_school_day_is_whether_its_monday_to_friday_holds_one(cal):
     monday = D("2026-08-03")
     while monday < D("2027-08-30"):
