@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .folders import folders_below
+
 LOCK_PREFIX = "~$"
 REGISTERS = ("placements.xlsx", "providers.xlsx")
 SHOWN = 5          # at most this many workbooks named one by one; the rest are counted
@@ -26,11 +28,11 @@ def open_workbooks(data_dir: Path) -> list[tuple[str, str]]:
     returns and register exports, each as (path relative to `data_dir` with '/', the owner file's name).
     Never raises."""
     data_dir = Path(data_dir)
-    listed = {data_dir: _files(data_dir), data_dir / "register": _files(data_dir / "register")}
-    _walk(data_dir / "returns", listed)
+    returns = folders_below(data_dir / "returns")
+    listed = {**returns, data_dir: _files(data_dir), data_dir / "register": _files(data_dir / "register")}
     found = []
-    for folder in [data_dir, *sorted(f for f in listed if f.is_relative_to(data_dir / "returns")), data_dir / "register"]:
-        names = listed[folder]
+    for folder in [data_dir, *sorted(returns), data_dir / "register"]:
+        names = listed.get(folder)
         if names is None:        # no such folder, or it cannot be listed: the readers say so
             continue
         locks = {n for n in names if n.startswith(LOCK_PREFIX)}
@@ -51,28 +53,6 @@ def _files(folder: Path) -> set[str] | None:
             return {entry.name for entry in listing if entry.is_file()}
     except OSError:
         return None
-
-
-def _walk(folder: Path, listed: dict) -> None:
-    """Add `folder` and every folder below it (returns may be filed in sub-folders) to `listed`, each with the
-    names of its files, from one listing a folder (no file is looked at on its own: 6,000 returns are 6,000
-    system calls fewer). A link to a folder is not followed, as the returns are read (read.returns)."""
-    try:
-        with os.scandir(folder) as listing:
-            entries = list(listing)
-    except OSError:
-        listed[folder] = None
-        return
-    names = set()
-    for entry in entries:
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                _walk(folder / entry.name, listed)
-            elif entry.is_file():
-                names.add(entry.name)
-        except OSError:
-            continue
-    listed[folder] = names
 
 
 def open_in_excel_notes(data_dir: Path) -> list[str]:

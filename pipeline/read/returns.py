@@ -7,7 +7,6 @@ the one saved last wins.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from ..identifiers import fold_key, shown
 from ..findings import Finding, Findings, quotable
 from ..records import Incident, ReturnRow, RowCells, RowMarks, Source, mark_layout, source_of
 from .cells import is_blank, parse_date, text
+from .folders import folders_below
 from .registers import Registers, ambiguous_message
 from .table import HEADER_SEARCH_ROWS, cell_name, find_header, formula_message, norm_header, read_table
 from .workbook import Book, StoredBook, Unreadable, open_workbook
@@ -44,28 +44,12 @@ def return_files(data_dir: Path) -> list[Path]:
 def listed_returns(data_dir: Path) -> list[tuple[Path, str]]:
     """(path, its path from the data folder with '/') of every file in returns/ and its sub-folders, in the order
     of the second, but for Excel's lock files (~$...) and hidden ones (.name). A link to a folder is not followed;
-    a folder that cannot be listed is passed over."""
+    a folder that cannot be listed is passed over (folders.folders_below)."""
     folder = Path(data_dir) / "returns"
-    if not folder.is_dir():
-        return []
     found: list[tuple[str, Path]] = []
-
-    def walk(path: Path, rel: str) -> None:   # one listing a folder, no stat a file: 0.025 s at L (rglob 0.125 s)
-        try:
-            with os.scandir(path) as listing:
-                entries = list(listing)
-        except OSError:
-            return
-        for entry in entries:
-            name = entry.name
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    walk(path / name, f"{rel}/{name}")
-                elif entry.is_file() and not name.startswith(("~$", ".")):
-                    found.append((f"{rel}/{name}", path / name))
-            except OSError:
-                continue
-    walk(folder, "returns")
+    for path, names in folders_below(folder).items():
+        rel = "/".join(("returns", *path.relative_to(folder).parts))
+        found += [(f"{rel}/{name}", path / name) for name in names if not name.startswith(("~$", "."))]
     return [(path, rel) for rel, path in sorted(found, key=lambda t: t[0])]
 
 
