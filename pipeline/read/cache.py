@@ -64,6 +64,7 @@ def content(path) -> tuple[bytes, float]:
         return f.readall(), os.fstat(f.fileno()).st_mtime
 
 
+@functools.cache
 def _parser() -> str:
     """The reader and the writer whose output is stored (calamine's grids, openpyxl's copies): a new version of
     either starts a new cache."""
