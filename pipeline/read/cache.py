@@ -24,7 +24,7 @@ checked result is dropped when the program's own code changes (meta 'checks'); i
   again. They too are dropped when the program's code changes, and at the end of a run that did not use them.
 - And what reading the registers gave (pipeline.read.registers), keyed by a hash of placements.xlsx and
   providers.xlsx: unchanged registers are not read again. Only the last is kept; it too is dropped when the
-  program's code changes. It is stored as a pickle (the records and their dates as they are, 0.04 s to load at
+  program's code changes. It is stored as a pickle (the records and their dates as they are, 0.13 s to load at
   L against 0.4 s to read the registers) that may name no class but the program's records and the date types
   (`_RecordsOnly`): an entry naming anything else is never loaded, and the file is rebuilt.
 - Nothing is created until there is something to store (the registers, a return, a copy).
@@ -312,22 +312,13 @@ class ReturnsCache:
                     p.unlink()
             self._db = self._connect()
             self._create()
-            if self._read:     # each of these came out whole (zlib's checksum) and was used already
-                self._db.execute("BEGIN")
-                self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", self._read.items())
-            if self._checked_read:
-                if not self._db.in_transaction:
-                    self._db.execute("BEGIN")
-                self._db.executemany("INSERT OR REPLACE INTO checked VALUES (?, ?, ?)",
-                                     [(p, d, b) for (p, d), b in self._checked_read.items()])
-            if self._copies_read:
-                if not self._db.in_transaction:
-                    self._db.execute("BEGIN")
-                self._db.executemany("INSERT OR REPLACE INTO copies VALUES (?, ?, ?)",
-                                     [(k, w, d) for k, (w, d) in self._copies_read.items()])
+            self._db.execute("BEGIN")   # what was read so far came out whole (zlib's checksum) and was used already
+            self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", self._read.items())
+            self._db.executemany("INSERT OR REPLACE INTO checked VALUES (?, ?, ?)",
+                                 [(p, d, b) for (p, d), b in self._checked_read.items()])
+            self._db.executemany("INSERT OR REPLACE INTO copies VALUES (?, ?, ?)",
+                                 [(k, w, d) for k, (w, d) in self._copies_read.items()])
             if self._registers_read:
-                if not self._db.in_transaction:
-                    self._db.execute("BEGIN")
                 self._db.execute("INSERT OR REPLACE INTO registers VALUES (?, ?)", self._registers_read)
         except (OSError, sqlite3.Error) as exc:
             self._close()
@@ -349,13 +340,17 @@ class ReturnsCache:
 
     # entries
 
-    def _payload(self, sql: str, params: tuple) -> bytes | None:
-        """The stored payload the query finds, or None (none, or the file is damaged: then it is rebuilt)."""
+    def _row(self, sql: str, params: tuple) -> tuple | None:
+        """The stored row the query finds, or None (none, or the file is damaged: then it is rebuilt)."""
         try:
-            row = self._db.execute(sql, params).fetchone()
+            return self._db.execute(sql, params).fetchone()
         except sqlite3.Error as exc:
             self._rebuild(f"it is damaged ({exc})")
             return None
+
+    def _payload(self, sql: str, params: tuple) -> bytes | None:
+        """The stored payload the query finds (_row's first column), or None."""
+        row = self._row(sql, params)
         return None if row is None else row[0]
 
     def _trusted(self, read, payload: bytes):
@@ -493,11 +488,7 @@ class ReturnsCache:
         """(the week it was made for, its bytes) of the annotated copy stored under `key`, or None."""
         if not self._ready(create=False):
             return None
-        try:
-            row = self._db.execute("SELECT week, data FROM copies WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error as exc:
-            self._rebuild(f"it is damaged ({exc})")
-            return None
+        row = self._row("SELECT week, data FROM copies WHERE key = ?", (key,))
         if row is None:
             return None
         week, data = row
