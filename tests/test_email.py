@@ -268,6 +268,34 @@ def test_outbox_is_byte_identical_across_builds_but_for_date_and_message_id(tmp_
     assert sorted(os.listdir(tmp_path / "out1")) == [p.name for p in first]   # no temporary files left
 
 
+def test_headers_made_once_for_a_run_give_the_bytes_of_the_standard_factory(tmp_path, monkeypatch):
+    """Messages share the headers they have in common (From, Subject, MIME), as made once by messages._Headers:
+    each message is byte for byte what email's own header factory makes, however often it is written and
+    whichever message wrote the shared header first, with non-ASCII and long headers that fold."""
+    from pipeline.delivery import messages
+
+    toml = SCHOOL_TOML.replace('name = "Test Infant School"', 'name = "' + "Ysgol Gymraeg “Dyffryn” & <Ysgol> " * 3 + '"')
+    the_settings = parse_settings(tomllib.loads(toml + '[email]\nfrom = "Ysgol Llanfair é “Dyffryn” <head@ysgol.example>"\n'))
+    over = {pid: {"provider_name": f"Fferm Ñandú “Café” {pid} " * 4, "to": f"Ünïcode Name {pid} <x@{pid.lower()}.org>"}
+            for pid in ("PRV1", "PRV2", "PRV3")}
+
+    def built(folder):
+        out = []
+        for item, msg in items(folder, the_settings, **over) + items(folder / "again", the_settings, **over):
+            for copy in (msg, msg, for_sending(msg, MONDAY_0915)):
+                out.append(without_date_and_id(wire(copy)))
+        return out, msg
+
+    shared, last = built(tmp_path / "shared")
+    first = build_message(the_settings, outgoing(tmp_path / "x", "PRV1", **over["PRV1"]), FRIDAY_0700)
+    assert first.get("From") is last.get("From") and first.get("Subject") is last.get("Subject")   # made once
+    monkeypatch.setattr(messages, "POLICY", email.policy.SMTP.clone(max_line_length=998))
+    standard, last = built(tmp_path / "standard")
+    assert first.get("From") is not last.get("From")
+    assert shared == standard
+    assert b"=?utf-8?" in shared[0].split(b"\r\n\r\n")[0]       # the headers did need encoding
+
+
 def test_outbox_file_names_cannot_leave_the_folder():
     assert outbox_name("PRV1", WEEK) == "PRV1_2026-11-30.eml"
     assert outbox_name("../x/y", WEEK) == "_x_y_2026-11-30.eml"   # dots at the ends are stripped too
