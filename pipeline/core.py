@@ -50,14 +50,17 @@ def choose_week(calendar: SchoolCalendar, week: dt.date | None, today: dt.date) 
 
 def compute_facts(data_dir: Path, week: dt.date | None = None, as_of: dt.date | None = None,
                   today: dt.date | None = None, out_dir: Path | None = None, use_cache: bool = True,
-                  notes: list | None = None, providers_file: Path | None = None, school: str | None = None) -> Facts:
+                  notes: list | None = None, providers_file: Path | None = None, school: str | None = None,
+                  plans_ready=None) -> Facts:
     """Read and check every workbook in data_dir and work out the figures and actions of the week that
     holds `week` (default: the last complete school week before `today`), counted up to `as_of` (default its
     Friday). Parsed returns are cached in [paths] cache, else OUT/.cache when `out_dir` is given
     (pipeline.read.cache); a line about the cache, or about a workbook open in Excel, goes to `notes`, or to
     stderr without it. A school of a trust run (contract §16) is named by `school` (its reports are in
     OUT/<Monday>/<school>/) and may read the trust's `providers_file` as its providers.xlsx.
-    Raises RunError (one plain line) when it cannot be done."""
+    `plans_ready(settings, monday, as_of, plans, placements)` is called once the registers are read, with next
+    week's planned returns (they depend on nothing read after: pipeline.delivery.ahead writes them from then on)
+    and the number of placements. Raises RunError (one plain line) when it cannot be done."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise RunError(f"The school folder {data_dir} does not exist. Check the --data path.")
@@ -81,10 +84,13 @@ def compute_facts(data_dir: Path, week: dt.date | None = None, as_of: dt.date | 
     with returns_cache(settings, data_dir, out_dir, use_cache, notes.append if notes is not None else None,
                        school) as cache:
         registers = read_registers(data_dir, findings, providers_file, cache)
+        plans = plan_returns(settings, calendar, registers, monday)
+        if plans_ready is not None:
+            plans_ready(settings, monday, as_of, plans, len(registers.placements))
         returns = read_returns(data_dir, registers, findings, tuple(load_passwords(settings, data_dir).values()), cache,
                                calendar)
     register = read_register(data_dir, findings)      # the school's own MIS export, optional (contract §6)
-    facts = work_out(settings, calendar, monday, as_of, registers, returns, register, findings, data_dir)
+    facts = work_out(settings, calendar, monday, as_of, registers, returns, register, findings, data_dir, plans)
     _, returned = provider_weeks(facts.rules.sessions)
     changes = compare(out_dir, calendar, monday, facts.actions, facts.pupils, facts.missing_returns, returned, note,
                       school)
@@ -92,10 +98,12 @@ def compute_facts(data_dir: Path, week: dt.date | None = None, as_of: dt.date | 
 
 
 def work_out(settings, calendar: SchoolCalendar, monday: dt.date, as_of: dt.date, registers: Registers,
-             returns: list, register: RegisterMarks, findings: Findings, data_dir: Path | None = None) -> Facts:
+             returns: list, register: RegisterMarks, findings: Findings, data_dir: Path | None = None,
+             plans: list | None = None) -> Facts:
     """The Facts of the week from inputs already read: sessions, figures, actions, letters, next week's returns,
     the register import and the reconciliation. `findings` holds what reading found and gets the rest.
-    `data_dir` is where a school's own letter template may be (none: the standard letter)."""
+    `data_dir` is where a school's own letter template may be (none: the standard letter); `plans`: next week's
+    returns when already planned (provider_week.plan_returns of the same registers)."""
     count_to = min(as_of, monday + dt.timedelta(days=4))
     year_start = calendar.year_start(count_to)
     sessions = build_sessions(registers.placements, calendar, returns, year_start, monday, count_to, findings)
@@ -105,7 +113,8 @@ def work_out(settings, calendar: SchoolCalendar, monday: dt.date, as_of: dt.date
                       returns, register_marks=register)
     actions = run_rules(ctx)
     letters = letters_for(ctx, actions, findings, data_dir)
-    plans = plan_returns(settings, calendar, registers, monday)
+    if plans is None:
+        plans = plan_returns(settings, calendar, registers, monday)
     _check_addresses(plans, registers, findings)
     mismatches, compared = ctx.reconciliation
     to_import, held = split_rows(ctx)

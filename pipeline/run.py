@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .core import compute_facts
 from .delivery import LOG_NAME, SendReport, load_passwords, send_messages, warn_unencrypted
+from .delivery.ahead import Ahead
 from .delivery.prepare import OUTBOX_FOLDER, prepare_deliveries
 from .errors import RunError
 from .letters import write_letters
@@ -26,7 +27,8 @@ class RunOutcome:
     result: Facts
     folder: Path
     files: list = field(default_factory=list)
-    deliveries: list = field(default_factory=list)       # (Outgoing, EmailMessage) per provider
+    deliveries: list = field(default_factory=list)       # (Outgoing, EmailMessage) per provider; the message is None
+                                                         # when they were written beside the run: its outbox file
     sent: SendReport | None = None                       # set when --send was given
     warnings: list = field(default_factory=list)         # plain-English lines for the console
     notes: list = field(default_factory=list)            # plain-English lines for the console, not warnings
@@ -109,12 +111,18 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
     if send:
         check_send_settings(load_settings(Path(data_dir) / "school.toml"), env)
     notes: list[str] = []      # a workbook open in Excel, the cache
-    result = compute_facts(data_dir, week, as_of, today, out_dir=out_dir, use_cache=use_cache, notes=notes,
-                           providers_file=providers_file, school=school)
-    with reports_written(result, out_dir, school) as outcome:
-        outcome.notes += notes
-        outcome.warnings += list(result.settings.warnings)
-        _write_the_rest(outcome, Path(data_dir), providers_file, out_dir, use_cache, school)
+    ahead = None if send else Ahead(data_dir, out_dir, school, BESIDE_UP_TO)   # next week's returns, from the registers
+    try:
+        result = compute_facts(data_dir, week, as_of, today, out_dir=out_dir, use_cache=use_cache, notes=notes,
+                               providers_file=providers_file, school=school,
+                               plans_ready=None if ahead is None else ahead.start)
+        with reports_written(result, out_dir, school) as outcome:
+            outcome.notes += notes
+            outcome.warnings += list(result.settings.warnings)
+            _write_the_rest(outcome, Path(data_dir), providers_file, out_dir, use_cache, school, ahead)
+    finally:
+        if ahead is not None:
+            ahead.stop()
     if send:
         outcome.warnings += warn_unencrypted(outcome.deliveries)
         outcome.sent = send_messages(result.settings, outcome.deliveries, outcome.folder / LOG_NAME,
@@ -123,9 +131,10 @@ def run_week(data_dir: Path, out_dir: Path = Path("reports"), week: dt.date | No
 
 
 def _write_the_rest(outcome: RunOutcome, data_dir: Path, providers_file: Path | None, out_dir: Path | None = None,
-                    use_cache: bool = False, school: str | None = None) -> None:
+                    use_cache: bool = False, school: str | None = None, ahead: Ahead | None = None) -> None:
     """The run's outputs other than the three reports, into outcome.folder (while the workbook and page are written
-    beside it): annotated copies, letters, the register import and what it holds back, next week's returns.
+    beside it): annotated copies, letters, the register import and what it holds back, next week's returns (unless
+    `ahead` has them written beside the run already: pipeline.delivery.ahead).
     With `use_cache` the annotated copies are kept in the run's cache (pipeline.read.cache) for the next run."""
     result = outcome.result
     from .annotate import MAX_COPIES, write_annotated    # annotated copies of the staff's workbooks with findings (contract §9)
@@ -154,7 +163,8 @@ def _write_the_rest(outcome: RunOutcome, data_dir: Path, providers_file: Path | 
                        "close any letter open in another program or choose another folder with --out.") from None
     passwords = load_passwords(result.settings, data_dir)
     try:
-        outcome.deliveries = prepare_deliveries(result, outcome.folder, passwords)
+        written = None if ahead is None else ahead.finish()
+        outcome.deliveries = written if written is not None else prepare_deliveries(result, outcome.folder, passwords)
     except OSError as exc:
         raise RunError(f"Cannot write next week's returns to {outcome.folder} ({exc.strerror or exc}).") from None
 

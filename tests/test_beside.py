@@ -143,10 +143,10 @@ def test_the_weekly_workbook_and_page_are_the_same_bytes_from_a_child_as_from_th
     monkeypatch.setattr(beside, "_fork", lambda fn, args: forked.append(fn.__name__) or real_fork(fn, args))
     monkeypatch.setattr(beside, "forks", lambda: True)
     from_child = run_school(tmp_path, "forked")
-    assert forked == ["write_xlsx_report", "write_html_report"]
+    assert forked == ["write_deliveries", "write_xlsx_report", "write_html_report"]
     monkeypatch.setattr(beside, "forks", lambda: False)
     from_run = run_school(tmp_path, "serial")
-    assert forked == ["write_xlsx_report", "write_html_report"]
+    assert forked == ["write_deliveries", "write_xlsx_report", "write_html_report"]
     for name in ("weekly_report.xlsx", "weekly_report.html"):
         assert (from_child.parent / name).read_bytes() == (from_run.parent / name).read_bytes()
 
@@ -160,7 +160,7 @@ def test_a_school_with_more_placements_than_a_child_may_share_writes_them_in_the
     assert forked == [] and workbook.exists() and (workbook.parent / "weekly_report.html").exists()
     monkeypatch.setattr(pipeline.run, "BESIDE_UP_TO", 1)
     run_school(tmp_path, "small")
-    assert forked == ["write_xlsx_report", "write_html_report"]
+    assert forked == ["write_deliveries", "write_xlsx_report", "write_html_report"]
 
 
 @linux_only

@@ -65,7 +65,7 @@ def test_each_writer_runs_with_the_facts_frozen():
 
     wrapper = heap.writer(lambda: None).__code__
     for fn in (xlsx_report.write_xlsx_report, html_report.write_html_report, annotate.write_annotated,
-               prepare.prepare_deliveries):
+               prepare.write_deliveries):
         assert fn.__code__ is wrapper and callable(fn.__wrapped__), fn.__name__
 
 

@@ -11,7 +11,7 @@ from ..provider_week import RETURNS_FOLDER, PlannedReturn
 from ..heap import writer
 from ..pool import in_order, pool_size, process_pool
 from ..render.provider_return import write_provider_return
-from .messages import Outgoing, build_message, write_outbox
+from .messages import Outgoing, build_message, outbox_name, write_outbox
 
 OUTBOX_FOLDER = "outbox"
 STALE_PATTERN = "[!.]*_????-??-??{suffix}"     # <Provider ID>_<YYYY-MM-DD><suffix>, never a hidden file
@@ -21,24 +21,40 @@ CHUNK = 8              # returns a worker writes per task
 START_METHOD = None    # how workers start ('spawn' as on Windows, 'fork'); None: the system's own
 
 
-@writer
 def prepare_deliveries(result: Facts, folder: Path, passwords: dict[str, str]) -> list[tuple[Outgoing, EmailMessage]]:
     """Write returns_to_send/ and outbox/ in the week's folder; the messages, ready to send."""
+    return write_deliveries(result.settings, result.returns_to_send, folder, passwords, result.as_of)
+
+
+@writer
+def write_deliveries(settings, plans: list[PlannedReturn], folder: Path, passwords: dict[str, str],
+                     created: dt.date) -> list[tuple[Outgoing, EmailMessage]]:
+    """Write returns_to_send/ and outbox/ in `folder` for `plans`, next week's returns (`created`: the date in
+    their properties); the messages, ready to send."""
     folder = Path(folder)
     returns_folder, outbox_folder = output_path(folder, RETURNS_FOLDER), output_path(folder, OUTBOX_FOLDER)
-    plans = result.returns_to_send
-    paths = write_returns(plans, returns_folder, result.settings.school_name, result.as_of)
-    messages = {}
-    for plan, path in zip(plans, paths):
-        item = Outgoing(plan.provider_id, plan.provider_name, plan.contact_email, path, plan.monday,
-                        len(plan.pupils), plan.return_by, passwords.get(plan.provider_id))
-        messages[plan.provider_id] = (item, build_message(result.settings, item))
+    paths = write_returns(plans, returns_folder, settings.school_name, created)
+    messages = {item.provider_id: (item, build_message(settings, item)) for item in outgoing(plans, paths, passwords)}
     written = write_outbox(messages, outbox_folder)   # each named by output_path too
     # an earlier run of the same week may have written a return or an e-mail for a provider with none now (a pupil
     # moved or ended): left beside the new ones, it could be sent with pupils no longer that provider's.
     remove_stale(returns_folder, STALE_PATTERN.format(suffix=".xlsx"), paths)
     remove_stale(outbox_folder, STALE_PATTERN.format(suffix=".eml"), written)
     return list(messages.values())
+
+
+def outgoing(plans: list[PlannedReturn], paths: list[Path], passwords: dict[str, str]) -> list[Outgoing]:
+    """Each plan's e-mail, carrying the return written at the path beside it."""
+    return [Outgoing(plan.provider_id, plan.provider_name, plan.contact_email, path, plan.monday, len(plan.pupils),
+                     plan.return_by, passwords.get(plan.provider_id)) for plan, path in zip(plans, paths)]
+
+
+def delivery_paths(plans: list[PlannedReturn], folder: Path) -> tuple[list[Path], list[Path]]:
+    """Where write_deliveries writes each plan's return, and its e-mail, in `folder`."""
+    folder = Path(folder)
+    returns_folder, outbox_folder = output_path(folder, RETURNS_FOLDER), output_path(folder, OUTBOX_FOLDER)
+    return ([output_path(returns_folder, plan.filename) for plan in plans],
+            [output_path(outbox_folder, outbox_name(plan.provider_id, plan.monday)) for plan in plans])
 
 
 def write_returns(plans: list[PlannedReturn], folder: Path, school: str, created: dt.date) -> list[Path]:
