@@ -71,10 +71,20 @@ def test_each_writer_runs_with_the_facts_frozen():
 
 def test_the_reader_pause_collects_then_freezes_what_is_left_and_the_next_read_gives_it_back():
     kept = [Cycle() for _ in range(50)]
-    with heap.collector_paused():
-        assert not gc.isenabled()
-        for _ in range(50):
-            Cycle()                                   # garbage made while reading
+    generations = []
+
+    def seen(phase, info):
+        if phase == "start":
+            generations.append(info["generation"])
+    gc.callbacks.append(seen)
+    try:
+        with heap.collector_paused():
+            assert not gc.isenabled()
+            for _ in range(50):
+                Cycle()                               # garbage made while reading
+    finally:
+        gc.callbacks.remove(seen)
+    assert generations == [0]                         # what reading made, not the older objects again
     assert gc.isenabled() and gc.get_freeze_count() >= len(kept)
     frozen = gc.get_freeze_count()
     with heap.collector_paused():
