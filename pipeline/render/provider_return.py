@@ -22,7 +22,8 @@ from ..schema import META_SHEET
 from ..templates import LISTS, Formats, Lists, validate, write_instructions, write_sheet
 from .provider_return_layout import (CODES_LIST, FIRST_SESSION_COL, HEADER_ROW, INCIDENT_ROWS, SESSION_KEYS, WIDTHS,
                                      day_label, hints, ids_list, instructions, meta_rows, page_header, title)
-from .provider_return_xml import DirectWriter, store
+from .provider_return_xml import DirectWriter
+from .xlsx_zip import write_zip
 
 
 def write_provider_return(path: Path, provider_id: str, provider_name: str, monday: dt.date,
@@ -37,7 +38,7 @@ def write_provider_return(path: Path, provider_id: str, provider_name: str, mond
         if parts is None:
             build_workbook(str(tmp), *args)
         else:
-            store(tmp, parts)
+            write_zip(tmp, parts)
 
 
 def write_with_xlsxwriter(path: Path, provider_id: str, provider_name: str, monday: dt.date,

@@ -38,6 +38,7 @@ from ..provider_week import ReturnPupil
 from ..templates import list_name
 from .provider_return_layout import (CODES_LIST, FIRST_SESSION_COL, HEADER_ROW, INCIDENT_ROWS, SESSION_KEYS, day_label,
                                      hints, ids_list, instructions, meta_rows, page_header, title)
+from .xlsx_zip import Deflated, deflate
 
 EXPECTED, NOT_EXPECTED, NOTES = "expected", "not_expected", "notes"    # build_workbook's formats, by name
 ATTENDANCE, INCIDENTS, LISTS, META = (f"xl/worksheets/sheet{n}.xml" for n in (1, 2, 4, 5))  # in add_worksheet order
@@ -97,7 +98,7 @@ class Template:
 @dataclass(frozen=True)
 class Reference:
     """What a return written by xlsxwriter gives every return of the same ORDER and day of writing."""
-    parts: dict[str, bytes]           # every part, in the zip's order
+    parts: dict[str, Deflated]        # every part, in the zip's order
     styles: dict[str, str]            # build_workbook's formats used, by name: ' s="n"'
     instruction_strings: int          # strings on the Instructions sheet, each once
     attendance: Template
@@ -117,8 +118,9 @@ class DirectWriter:
         self.references: dict[tuple, Reference] = {}
 
     def parts(self, provider_id: str, provider_name: str, monday: dt.date, pupils: list[ReturnPupil], school: str,
-              return_by: dt.date, created: dt.date) -> list[tuple[str, bytes]] | None:
-        """The return's zip parts (name, bytes) in order, or None when it is one for xlsxwriter."""
+              return_by: dt.date, created: dt.date) -> list[tuple[str, Deflated]] | None:
+        """The return's zip parts (name, deflated data) in order (xlsx_zip.write_zip writes them), or None when it
+        is one for xlsxwriter."""
         ids = ids_list(pupils)
         texts = (provider_id, provider_name, school, *(t for p in pupils for t in (p.placement_id, p.upn, p.name)))
         if (not pupils or len(pupils) > INCIDENT_ROWS or "&" in provider_id or ids.choices in _OTHER_LISTS
@@ -150,7 +152,7 @@ class DirectWriter:
             CORE: ref.core.fill(_escape(title(provider_id, monday))),
             STRINGS: ref.strings.fill(sst.count, len(sst.numbers), sst.items()),
         }
-        return [(name, made.get(name, data)) for name, data in ref.parts.items()]
+        return [(name, deflate(made[name]) if name in made else part) for name, part in ref.parts.items()]
 
     def reference(self, order: tuple[str, ...], created: dt.date) -> Reference:
         key = (order, created)
@@ -175,7 +177,7 @@ class DirectWriter:
         cell = r'<c r="[A-Z]+1"[^>]*t="s"><v>(\d+)</v>'
         validation = [r'<dataValidation [^>]*sqref="([^"]*)"'] if EXPECTED in order else []
         return Reference(
-            parts=parts,
+            parts={name: deflate(data) for name, data in parts.items()},
             styles={name: f' s="{fmt.xf_index}"' for name, fmt in look.items() if fmt.xf_index is not None},
             instruction_strings=len(sst.numbers),
             attendance=Template(xml[ATTENDANCE], size, rows, r'<conditionalFormatting sqref="([^"]*)"', *validation,
@@ -188,15 +190,6 @@ class DirectWriter:
             core=Template(xml[CORE], r"<dc:title>(.*?)</dc:title>"),
             strings=Template(xml[STRINGS], r'count="(\d+)" uniqueCount="(\d+)">(.*)</sst>'),
         )
-
-
-def store(path, parts: list[tuple[str, bytes]]) -> None:
-    """Write the zip `parts` to `path` as xlsxwriter's Workbook._store_workbook does (in memory)."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=False) as z:
-        for name, data in parts:
-            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-            info.compress_type = z.compression
-            z.writestr(info, data)
 
 
 def _attendance(sst: SharedStrings, style: dict, provider_id: str, provider_name: str, monday: dt.date,
