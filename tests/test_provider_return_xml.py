@@ -87,7 +87,7 @@ def test_the_direct_writer_writes_xlsxwriters_file_byte_for_byte(tmp_path):
     assert orders == ORDERS       # every order of the sessions' formats, so every reference, was written
 
 
-def _pupils(n: int, **names) -> list[ReturnPupil]:
+def _pupils(n: int) -> list[ReturnPupil]:
     return [ReturnPupil(f"P{i:03d}", f"U{i}", f"Name {i}", {SESSION_KEYS[i % 10]}) for i in range(n)]
 
 

@@ -142,7 +142,7 @@ class DirectWriter:
             if column.choices and column.choices not in (CODES_LIST.choices, ids.choices):
                 lists.append([sst(list_name(column)), *map(sst, column.choices)])
         made = {
-            ATTENDANCE: ref.attendance.fill(*_sheet_data(attendance), f"D{HEADER_ROW + 2}:M{last + 1}",
+            ATTENDANCE: ref.attendance.fill(*_sheet_data(attendance), _sessions_range(last),
                                             *([" ".join(expected)] if expected else []),
                                             _escape(page_header(provider_id, monday))),
             INCIDENTS: ref.incidents.fill(*headers, len(pupils) + 1),
@@ -164,15 +164,14 @@ class DirectWriter:
         pupils = _reference_pupils(order)
         if _order(pupils) != order:
             raise AssertionError(f"the reference pupils give {_order(pupils)}, not {order}")
-        buffer = io.BytesIO()
-        args = ("REF", "Reference provider", _REFERENCE_DAY, pupils, "Reference school", _REFERENCE_DAY, created)
-        look = self.build(buffer, *args)
+        buffer, name, school = io.BytesIO(), "Reference provider", "Reference school"
+        look = self.build(buffer, "REF", name, _REFERENCE_DAY, pupils, school, _REFERENCE_DAY, created)
         with zipfile.ZipFile(buffer) as z:
             parts = {info.filename: z.read(info) for info in z.infolist()}
         xml = {name: parts[name].decode("utf-8") for name in (ATTENDANCE, INCIDENTS, LISTS, META, WORKBOOK, CORE,
                                                                 STRINGS)}
         sst = SharedStrings()
-        _instruction_strings(sst, instructions(*args[1:3], args[5], args[4]))
+        _instruction_strings(sst, instructions(name, _REFERENCE_DAY, _REFERENCE_DAY, school))
         size, rows = r'<dimension ref="([^"]*)"', r"<sheetData>(.*)</sheetData>"
         cell = r'<c r="[A-Z]+1"[^>]*t="s"><v>(\d+)</v>'
         validation = [r'<dataValidation [^>]*sqref="([^"]*)"'] if EXPECTED in order else []
@@ -182,8 +181,8 @@ class DirectWriter:
             instruction_strings=len(sst.numbers),
             attendance=Template(xml[ATTENDANCE], size, rows, r'<conditionalFormatting sqref="([^"]*)"', *validation,
                                 r"<oddHeader>(.*?)</oddHeader>"),
-            incidents=Template(xml[INCIDENTS], *[cell] * len(schema.INCIDENTS.columns),
-                               r"<formula1>Lists!\$B\$2:\$B\$(\d+)</formula1>"),
+            incidents=Template(xml[INCIDENTS], *[cell] * len(schema.INCIDENTS.columns),    # the IDs' list is
+                               r"<formula1>Lists!\$B\$2:\$B\$(\d+)</formula1>"),              # the second
             lists=Template(xml[LISTS], size, rows),
             meta=Template(xml[META], size, rows),
             workbook=Template(xml[WORKBOOK], r'name="_xlnm\.Print_Area"[^>]*>[^<]*\$(\d+)<'),
@@ -229,6 +228,12 @@ def _attendance(sst: SharedStrings, style: dict, provider_id: str, provider_name
         cells.append(f'<c r="{columns[FIRST_SESSION_COL + 10]}{n}"{notes_style}/>')
         rows.append((r, 0, len(columns) - 1, "".join(cells)))
     return rows, HEADER_ROW + len(pupils), expected
+
+
+def _sessions_range(last: int) -> str:
+    """The pupils' sessions, from the first pupil's Monday morning to row `last`'s Friday afternoon."""
+    return (f"{xl_rowcol_to_cell(HEADER_ROW + 1, FIRST_SESSION_COL)}:"
+            f"{xl_rowcol_to_cell(last, FIRST_SESSION_COL + len(SESSION_KEYS) - 1)}")
 
 
 def _list_rows(lists: list[list[int]]) -> list:
