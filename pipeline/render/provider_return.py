@@ -74,9 +74,9 @@ def build_workbook(target, provider_id: str, provider_name: str, monday: dt.date
     ids_range = lists.source(ids_list(pupils))
     _attendance_sheet(attendance, provider_id, provider_name, monday, return_by, pupils, codes_range, look, fmt)
     write_sheet(incidents, schema.INCIDENTS, [], {}, lists, fmt)
-    validate(incidents, 1, INCIDENT_ROWS, 1, {"validate": "list", "source": ids_range, "error_type": "stop",
-                                              "error_title": "Placement ID",
-                                              "error_message": "Choose one of your pupils' Placement IDs from the list."})
+    validate(incidents, 1, INCIDENT_ROWS, 1, {
+        "validate": "list", "source": ids_range, "error_type": "stop", "error_title": "Placement ID",
+        "error_message": "Choose one of your pupils' Placement IDs from the list."})
     attendance.activate()
     wb.close()
     return look

@@ -211,8 +211,9 @@ def _attendance(sst: SharedStrings, style: dict, provider_id: str, provider_name
         days.append(_text(first, day, sst(day_label(monday + dt.timedelta(days=i)))) + f'<c r="{second}"{day}/>')
     rows.append((HEADER_ROW - 1, FIRST_SESSION_COL, FIRST_SESSION_COL + 9, "".join(days)))
     columns = [xl_col_to_name(c) for c in range(len(schema.ATTENDANCE.columns))]
-    rows.append((HEADER_ROW, 0, len(columns) - 1, "".join(
-        _text(f"{letters}{HEADER_ROW + 1}", header, sst(c.header)) for letters, c in zip(columns, schema.ATTENDANCE.columns))))
+    headers = [_text(f"{letters}{HEADER_ROW + 1}", header, sst(c.header))
+               for letters, c in zip(columns, schema.ATTENDANCE.columns)]
+    rows.append((HEADER_ROW, 0, len(columns) - 1, "".join(headers)))
     fixed, open_, locked, notes_style = (style.get(n) for n in ("fixed", EXPECTED, NOT_EXPECTED, NOTES))
     expected = []
     for r, pupil in enumerate(pupils, start=HEADER_ROW + 1):
