@@ -133,9 +133,12 @@ def test_an_unusual_return_is_left_to_xlsxwriter(tmp_path, case):
 
 
 def test_the_limits_themselves_are_written_directly(tmp_path):
-    """255 characters, a 255-character page header and 200 pupils are still the direct writer's."""
+    """255 characters, a 255-character page header and 200 pupils (every session expected: a validation on 2,000
+    cells) are still the direct writer's."""
+    every_session = [ReturnPupil(f"P{i:03d}", f"U{i}", f"Name {i}", set(EVERY)) for i in range(200)]
     for n, args in enumerate([_args(pupils=_with_name("x" * 255)), _args(provider_id="x" * 222),
-                              _args(pupils=_pupils(200)), _args(pupils=_with_name("😀" * 127))]):
+                              _args(pupils=_pupils(200)), _args(pupils=every_session),
+                              _args(pupils=_with_name("😀" * 127))]):
         assert DIRECT.parts(*args) is not None
         _same_file(tmp_path, args, f"limit{n}")
 
