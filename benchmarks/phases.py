@@ -40,6 +40,9 @@ PHASES = [
     ("annotated copies", "pipeline.annotate", "write_annotated"),
     ("letters", "pipeline.letters", "write_letters"),
     ("next week's pre-filled returns", "pipeline.delivery.prepare", "prepare_deliveries"),
+    ("  the returns' files", "pipeline.delivery.prepare", "write_returns"),
+    ("  the e-mails that carry them", "pipeline.delivery.messages", "build_message"),
+    ("  the outbox's .eml files", "pipeline.delivery.messages", "write_outbox"),
 ]
 
 

@@ -58,14 +58,18 @@ class Lists:
     def source(self, column: schema.Column) -> str:
         if column.choices not in self.ranges:
             col = len(self.ranges)
-            name = {schema.CODE: "Register code", schema.YN: "Y or N"}.get(column.kind, column.header)
-            self.ws.write_string(0, col, name)
+            self.ws.write_string(0, col, list_name(column))
             for i, value in enumerate(column.choices, start=1):
                 self.ws.write_string(i, col, value)
             first = xlsxwriter.utility.xl_rowcol_to_cell(1, col, True, True)
             last = xlsxwriter.utility.xl_rowcol_to_cell(len(column.choices), col, True, True)
             self.ranges[column.choices] = f"={LISTS}!{first}:{last}"
         return self.ranges[column.choices]
+
+
+def list_name(column: schema.Column) -> str:
+    """The heading over a dropdown's list on the Lists sheet."""
+    return {schema.CODE: "Register code", schema.YN: "Y or N"}.get(column.kind, column.header)
 
 
 def validate(ws, first_row: int, last_row: int, col: int, options: dict) -> None:
