@@ -16,11 +16,12 @@ from .messages import Outgoing, build_message, outbox_name, write_outbox
 OUTBOX_FOLDER = "outbox"
 STALE_PATTERN = "[!.]*_????-??-??{suffix}"     # <Provider ID>_<YYYY-MM-DD><suffix>, never a hidden file
 # Pre-filled returns worth starting workers for. Written directly (render/provider_return_xml) a return costs
-# about 1.2 ms of CPU. In a warm run at L, 150 are written here in 0.29-0.34 s (0.28-0.31 s of CPU); two workers
-# took 0.26-0.27 s for 0.35-0.40 s of CPU, sharing the cores with the children writing the weekly workbook and
-# page (and a worker started by 'spawn', as on Windows, first imports the pipeline). Alone on an idle 2-core
-# machine the workers pay from about 600: 600 in 0.6 s instead of 0.9 s, 3000 in 4.3 s instead of 5.1-5.4 s
-# (chunks of 64), for a fifth to a third more CPU.
+# about 1.2 ms of CPU. In a warm run at L, 150 were written in the run in 0.29-0.34 s (0.28-0.31 s of CPU); two
+# workers took 0.26-0.27 s for 0.35-0.40 s of CPU, sharing the cores with the children writing the weekly workbook
+# and page (and a worker started by 'spawn', as on Windows, first imports the pipeline). They are now written
+# beside the run while it reads the returns (delivery/ahead.py), where the run itself has the other core. Alone
+# on an idle 2-core machine the workers pay from about 600: 600 in 0.6 s instead of 0.9 s, 3000 in 4.3 s instead
+# of 5.1-5.4 s (chunks of 64), for a fifth to a third more CPU.
 MIN_POOLED = 600
 MAX_WORKERS = 4
 CHUNK = 64             # returns a worker writes per task
