@@ -8,9 +8,10 @@ to PHASES.json. cProfile charges every Python call, so it overstates steps made 
 reader guard's share of a profiled run was 42%, of the same run unprofiled 26%); here only the phases are
 timed. A phase's time is counted once however deep it recurses; CPU is this process's and its finished
 children's user + system time (a worker pool's share shows there once its workers have exited). The weekly
-workbook and page are written each in a child process beside the run's other writers (pipeline.beside): their
-phase is the run's wait for those children at the end (or, where there are none, the writing itself), and its
-CPU the children's.
+workbook and page are written each in a child process beside the run's other writers, and next week's returns
+and e-mails in one begun when the registers are read (pipeline.beside, pipeline.delivery.ahead): their phase is
+the run's wait for those children at the end (or, where there are none, the writing itself), and its CPU the
+children's.
 """
 from __future__ import annotations
 
@@ -35,11 +36,12 @@ PHASES = [
     ("  storing checked returns in the cache", "pipeline.read.checked", "encode"),
     ("sessions table", "pipeline.sessions", "build_sessions"),
     ("figures and rules", "pipeline.core", "work_out"),
-    ("weekly workbook and page", "pipeline.beside", "Beside.finish"),    # waiting for their children, or writing them in the run
+    ("children: workbook, page, next week's", "pipeline.beside", "Beside.finish"),   # the run's wait for them (or writing them in it)
+    ("  next week's returns and e-mails", "pipeline.delivery.ahead", "Ahead.finish"),  # begun when the registers were read
     ("summary.json", "pipeline.summary_json", "write_summary_json"),
     ("annotated copies", "pipeline.annotate", "write_annotated"),
     ("letters", "pipeline.letters", "write_letters"),
-    ("next week's pre-filled returns", "pipeline.delivery.prepare", "prepare_deliveries"),
+    ("next week's returns written in the run", "pipeline.delivery.prepare", "prepare_deliveries"),
     ("  the returns' files", "pipeline.delivery.prepare", "write_returns"),
     ("  the e-mails that carry them", "pipeline.delivery.messages", "build_message"),
     ("  the outbox's .eml files", "pipeline.delivery.messages", "write_outbox"),
