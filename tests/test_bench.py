@@ -171,6 +171,7 @@ def test_phases_times_each_phase_of_a_real_run(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     got = json.loads(out.read_text(encoding="utf-8"))
     calls = {label.strip(): n for label, _, _, n in got["phases"]}
-    assert calls["reading the returns"] == 1 and calls["weekly workbook and page"] == 2     # one child each
+    assert calls["reading the returns"] == 1 and calls["children: workbook, page, next week's"] == 3  # one each
+    assert calls["next week's returns and e-mails"] == 1 and calls["next week's returns written in the run"] == 0
     assert calls["the reader guard"] == calls["checking each return"] + 2 > 2     # the returns and the two registers
     assert got["code"] == 1 and got["wall"] >= max(w for _, w, _, _ in got["phases"])

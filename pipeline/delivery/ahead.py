@@ -48,7 +48,7 @@ class Ahead:
             child = beside.Beside(write_deliveries, (settings, plans, folder, passwords, as_of), returns + messages)
         except OSError:
             return        # the run writes them after its reports, and says what is wrong
-        self.child, self.items = child, outgoing(plans, returns, passwords)   # no fork: Beside wrote them already
+        self.child, self.items = child, outgoing(plans, returns, passwords)   # (a fork that failed: written here)
 
     def finish(self) -> list[tuple[Outgoing, EmailMessage | None]] | None:
         """Wait for the child and give each provider's e-mail with no message (its outbox file holds it); None
