@@ -25,6 +25,7 @@ from .milestones import placement_milestones, provider_checks_table
 from .model import Facts
 from .provider_week import RETURNS_FOLDER, plan_returns
 from .read.cache import returns_cache
+from .read.early import start as start_early
 from .read.open_in_excel import open_in_excel_notes
 from .read.register_export import RegisterMarks, read_register
 from .read.registers import Registers, read_registers
@@ -83,12 +84,16 @@ def compute_facts(data_dir: Path, week: dt.date | None = None, as_of: dt.date | 
     findings = Findings()
     with returns_cache(settings, data_dir, out_dir, use_cache, notes.append if notes is not None else None,
                        school) as cache:
-        registers = read_registers(data_dir, findings, providers_file, cache)
-        plans = plan_returns(settings, calendar, registers, monday)
-        if plans_ready is not None:
-            plans_ready(settings, monday, as_of, plans, len(registers.placements))
-        returns = read_returns(data_dir, registers, findings, tuple(load_passwords(settings, data_dir).values()), cache,
-                               calendar)
+        early = start_early(data_dir, cache)       # the returns hashed in a child meanwhile (a warm run)
+        try:
+            registers = read_registers(data_dir, findings, providers_file, cache)
+            plans = plan_returns(settings, calendar, registers, monday)
+            if plans_ready is not None:
+                plans_ready(settings, monday, as_of, plans, len(registers.placements))
+            returns = read_returns(data_dir, registers, findings, tuple(load_passwords(settings, data_dir).values()),
+                                   cache, calendar, early)
+        finally:
+            early.close()
     register = read_register(data_dir, findings)      # the school's own MIS export, optional (contract §6)
     facts = work_out(settings, calendar, monday, as_of, registers, returns, register, findings, data_dir, plans)
     _, returned = provider_weeks(facts.rules.sessions)

@@ -23,8 +23,8 @@ START_METHOD = None    # how workers start ('spawn' as on Windows, 'fork'); None
 
 
 class Prefetch:
-    """What the workers read of each file, taken in the files' order: take(path) is (content digest,
-    snapshot) or None when the run must open the file itself."""
+    """What the workers read of each file, taken in the files' order: take(path) is (content digest, modification
+    time, snapshot) or None when the run must open the file itself."""
 
     def __init__(self, files: list[Path], pool=None):
         self._want = {str(p) for p in files}
@@ -58,9 +58,10 @@ class Prefetch:
             self._pool = None
 
 
-def prefetch(files: list[Path], cache=None) -> Prefetch:
+def prefetch(files: list[Path], cache=None, known: dict[str, str] | None = None) -> Prefetch:
     """Workers opening the returns among `files` that the cache does not hold, when there are enough of them
-    and more than one core; else a Prefetch that has nothing (every file is opened by the run)."""
+    and more than one core; else a Prefetch that has nothing (every file is opened by the run). `known`: each
+    file's content digest (by str(path)) where another process hashed it already (pipeline.read.early)."""
     workers = pool_size(MAX_WORKERS)
     if workers < 2 or len(files) < MIN_FILES:
         return Prefetch([])
@@ -70,7 +71,8 @@ def prefetch(files: list[Path], cache=None) -> Prefetch:
         if len(files) - len(stored) < MIN_FILES:     # a warm run: at most a few new files (none hashed here)
             return Prefetch([])
         if stored:
-            todo = [p for p in files if _digest(p) not in stored]
+            digest_of = (lambda p: known.get(str(p))) if known else _digest
+            todo = [p for p in files if digest_of(p) not in stored]
         if len(todo) < MIN_FILES:
             return Prefetch([])
     from . import returns as _returns  # noqa: F401  imported before the pool starts: forked workers inherit it
@@ -86,7 +88,8 @@ def _digest(path: Path) -> str | None:
 
 
 def snapshots(paths: list[str]) -> list[tuple | None]:
-    """(content digest, snapshot) of each file, in a worker; None for a file left to the run's own process."""
+    """(content digest, modification time, snapshot) of each file, in a worker; None for a file left to the run's
+    own process."""
     import gc
 
     was = gc.isenabled()
@@ -99,15 +102,26 @@ def snapshots(paths: list[str]) -> list[tuple | None]:
 
 
 def _one(path: Path) -> tuple | None:
-    from .cache import digest
+    from .cache import content, digest
+
+    try:
+        data, mtime = content(path)
+    except OSError:
+        return None
+    snapshot = snapshot_of(path, data)
+    return None if snapshot is None else (digest(data), mtime, snapshot)
+
+
+def snapshot_of(path: Path, data: bytes) -> tuple | None:
+    """returns._snapshot of the workbook `data` (the bytes of `path`), or None when the run is to open it itself:
+    encrypted, unreadable, or anything that went wrong."""
     from .returns import _snapshot
     from .workbook import Book, open_workbook
 
     try:
-        data = path.read_bytes()
         book = open_workbook(path, (), data)
         if not isinstance(book, Book) or book.encrypted:
             return None
-        return digest(data), _snapshot(book)
+        return _snapshot(book)
     except Exception:  # noqa: BLE001 - whatever went wrong, the run's own process reads the file as before
         return None

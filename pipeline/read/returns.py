@@ -54,30 +54,37 @@ def listed_returns(data_dir: Path) -> list[tuple[Path, str]]:
 
 
 def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=(), cache=None,
-                 calendar=None) -> list[Return]:
+                 calendar=None, early=None) -> list[Return]:
     """Every accepted return, one per provider and week. `passwords` open returns sent back encrypted;
     with a `calendar`, a return for a week with no school day is left out with a warning.
     `cache` (a pipeline.read.cache.ReturnsCache) keeps what was read from each file, and what checking it
     against the registers gave, for the next run; it is finished (saved, and closed) once every file has
-    been read."""
+    been read. `early` (pipeline.read.early.start's, begun before the registers were read): the files listed,
+    and hashed or opened in a child meanwhile; it is closed here."""
     from ..progress import progress
+    from .early import Early
     from .prefetch import prefetch
 
-    read, by_fold, listed = [], _by_fold(regs), listed_returns(data_dir)
+    early = early if early is not None else Early(listed_returns(data_dir))
+    read, by_fold, listed = [], _by_fold(regs), early.listed
     answers = None
     if cache is not None:
         from .checked import Answers
         answers = Answers(regs, by_fold)      # asked once each of the run's stored results
-    ahead = prefetch([path for path, _ in listed], cache)   # many files not cached: opened on the other cores meanwhile
     try:
-        with collector_paused():
-            for path, rel in progress(listed, "Reading returns"):
-                own = Findings()
-                read.append((read_return(path, rel, regs, own, by_fold, passwords, cache, ahead.take(path),
-                                         answers),
-                             rel, own))
+        # many files not cached: opened on the other cores meanwhile, their hashes known from `early`
+        ahead = prefetch([path for path, _ in listed], cache, early.digests())
+        try:
+            with collector_paused():
+                for path, rel in progress(listed, "Reading returns"):
+                    own = Findings()
+                    opened = ahead.take(path) or early.take(path)
+                    read.append((read_return(path, rel, regs, own, by_fold, passwords, cache, opened, answers),
+                                 rel, own))
+        finally:
+            ahead.close()
     finally:
-        ahead.close()
+        early.close()
     if cache is not None:
         cache.finish()       # every file was read: entries of files gone or changed are dropped
     return accept_returns(read, findings, calendar)
@@ -138,20 +145,25 @@ def read_return(path: Path, rel: str, regs: Registers, findings: Findings, by_fo
     """return_from_book of the file at `path`. With a cache, an unchanged file whose checks would ask the
     registers nothing that they now answer otherwise gives its stored result without being opened
     (pipeline.read.checked); else what is read and checked now is stored for next time. `opened`: (content
-    digest, snapshot) of the file as a worker read it (pipeline.read.prefetch), used when the file still
-    has that content; `answers` (a pipeline.read.checked.Answers of `regs`): the registers' answers shared by
-    the files of a run."""
+    digest, modification time, snapshot or None) of the file as another process read it a moment before
+    (pipeline.read.prefetch, pipeline.read.early): the file as it was then, with no snapshot when that process
+    only hashed it; `answers` (a pipeline.read.checked.Answers of `regs`): the registers' answers shared by the
+    files of a run."""
     if cache is None or not cache.enabled:
-        book = StoredBook(path, *opened[1]) if opened is not None else open_workbook(path, passwords)
+        book = (StoredBook(path, *opened[2]) if opened is not None and opened[2] is not None
+                else open_workbook(path, passwords))
         return return_from_book(book, path, rel, regs, findings, by_fold)
     from . import checked
     from .cache import content, digest
 
-    try:
-        data, mtime = content(path)
-    except OSError:   # open_workbook says why the file cannot be opened
-        return return_from_book(open_workbook(path, passwords), path, rel, regs, findings, by_fold)
-    key = digest(data)
+    if opened is not None:
+        data, (key, mtime, _) = None, opened
+    else:
+        try:
+            data, mtime = content(path)
+        except OSError:   # open_workbook says why the file cannot be opened
+            return return_from_book(open_workbook(path, passwords), path, rel, regs, findings, by_fold)
+        key = digest(data)
     if answers is None:
         answers = checked.Answers(regs, by_fold)
 
@@ -164,7 +176,13 @@ def read_return(path: Path, rel: str, regs: Registers, findings: Findings, by_fo
         cache.keep(key)
         findings.extend(hit[1])
         return hit[0]
-    book, stored = _open_cached(path, passwords, cache, data, key, opened)
+    if opened is not None and opened[2] is None:    # only hashed: its grids are the cache's, or it is read here
+        grids = cache.get(key)
+        if grids is None:
+            return read_return(path, rel, regs, findings, by_fold, passwords, cache, None, answers)
+        book, stored = StoredBook(path, *grids), True
+    else:
+        book, stored = _open_cached(path, passwords, cache, data, key, opened)
     if not stored:
         return return_from_book(book, path, rel, regs, findings, by_fold)
     asked, own = checked.Asked(regs, by_fold), Findings()
@@ -183,8 +201,8 @@ def _open_cached(path: Path, passwords, cache, data: bytes, key: str, opened: tu
     stored = cache.get(key)
     if stored is not None:
         return StoredBook(path, *stored), True
-    if opened is not None and opened[0] == key:
-        names, grids, modified, formulas = opened[1]
+    if opened is not None and opened[0] == key and opened[2] is not None:
+        names, grids, modified, formulas = opened[2]
     else:
         book = open_workbook(path, passwords, data)
         if not isinstance(book, Book) or book.encrypted:

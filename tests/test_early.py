@@ -1,0 +1,150 @@
+"""A warm run's returns hashed, and its new ones opened, in a child while the registers are read
+(pipeline.read.early): the run writes what it writes without the child, and loses no file when the child dies."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import pipeline.beside as beside
+import pipeline.core
+from pipeline.errors import RunError
+from pipeline.findings import Findings
+from pipeline.read import early as early_module
+from pipeline.read.cache import ReturnsCache, content, digest
+from pipeline.read.registers import read_registers
+from pipeline.read.returns import _by_fold, read_return
+from pipeline.run import run_week
+from tests.test_cache import DEMO, DEMO_WEEK, Parses, outputs
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the child is forked on Linux only")
+WEEK = DEMO_WEEK.isoformat()
+CHANGED = "Riverside w-c 2026-11-23.xlsx"
+
+
+@pytest.fixture
+def early_on(monkeypatch):
+    """The child started for any number of returns, where the run would fork."""
+    monkeypatch.setattr(early_module, "MIN_FILES", 1)
+    monkeypatch.setattr(beside, "forks", lambda: True)
+    return monkeypatch
+
+
+def warm(folder: Path) -> Path:
+    """The demo school run once (its cache filled), then one return saved again with a note: new content."""
+    data = shutil.copytree(DEMO, folder / "data")
+    run_week(data, folder / "out", DEMO_WEEK)
+    path = data / "returns" / "PRV1" / CHANGED
+    book = openpyxl.load_workbook(path)
+    book["Attendance"]["N5"] = "Saved again"
+    book.save(path)
+    return data
+
+
+@pytest.fixture(scope="module")
+def without_child(tmp_path_factory):
+    """The warm run's outputs with no child."""
+    base = tmp_path_factory.mktemp("plain")
+    data = warm(base)
+    run_week(data, base / "out", DEMO_WEEK)
+    return outputs(base / "out" / WEEK)
+
+
+@linux_only
+def test_the_child_opens_the_new_return_and_the_run_writes_the_same(tmp_path, early_on, without_child):
+    data = warm(tmp_path)
+    started = []
+    real = pipeline.core.start_early
+    early_on.setattr(pipeline.core, "start_early", lambda *args: started.append(real(*args)) or started[-1])
+    parses = Parses(early_on)
+    run_week(data, tmp_path / "out", DEMO_WEEK)
+    assert len(started) == 1 and started[0].pid is None         # forked, and reaped
+    assert parses.files == []                                    # the run opened no return itself
+    assert outputs(tmp_path / "out" / WEEK) == without_child
+
+
+@linux_only
+def test_without_the_child_the_run_opens_the_new_return_itself(tmp_path, monkeypatch, without_child):
+    data = warm(tmp_path)
+    monkeypatch.setattr(beside, "forks", lambda: True)
+    parses = Parses(monkeypatch)
+    run_week(data, tmp_path / "out", DEMO_WEEK)                  # the demo's 41 returns: fewer than MIN_FILES
+    assert parses.files == [CHANGED]
+    assert outputs(tmp_path / "out" / WEEK) == without_child
+
+
+@linux_only
+def test_a_child_that_dies_leaves_every_file_to_the_run(tmp_path, early_on, without_child):
+    data = warm(tmp_path)
+    early_on.setattr(early_module, "_hashed", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
+    parses = Parses(early_on)
+    run_week(data, tmp_path / "out", DEMO_WEEK)
+    assert parses.files == [CHANGED]
+    assert outputs(tmp_path / "out" / WEEK) == without_child
+
+
+@linux_only
+def test_a_run_that_stops_while_the_child_works_stops_it(tmp_path, early_on):
+    data = warm(tmp_path)
+    started = []
+    real = pipeline.core.start_early
+    early_on.setattr(pipeline.core, "start_early", lambda *args: started.append(real(*args)) or started[-1])
+    early_on.setattr(early_module, "_hashed", lambda *args: time.sleep(60))
+    children = []
+    real_fork = os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid:
+            children.append(pid)
+        return pid
+    early_on.setattr(early_module.os, "fork", fork)
+
+    def stopped(*args, **kwargs):
+        raise RunError("placements.xlsx cannot be read.")
+    early_on.setattr(pipeline.core, "read_registers", stopped)
+    begun = time.monotonic()
+    with pytest.raises(RunError):
+        run_week(data, tmp_path / "out", DEMO_WEEK)
+    assert time.monotonic() - begun < 30 and len(children) == 1
+    with pytest.raises(ChildProcessError):                       # stopped and reaped: no zombie left
+        os.waitpid(children[0], os.WNOHANG)
+
+
+def test_a_school_forks_no_child(tmp_path, monkeypatch):
+    monkeypatch.setattr(beside, "forks", lambda: True)
+    data = warm(tmp_path)
+    cache = ReturnsCache(tmp_path / "out" / ".cache")
+    try:
+        found = early_module.start(data, cache)
+        assert found.pid is None and len(found.listed) == 41 and found.take(found.listed[0][0]) is None
+    finally:
+        cache.close()
+
+
+def test_a_file_only_hashed_and_changed_since_is_read_again_in_the_run(tmp_path):
+    """What the child hashed but did not open, and the cache holds nothing for (the file was saved again since the
+    child hashed it): the run reads the file as it is now, and stores it under its own hash, not the child's."""
+    data = shutil.copytree(DEMO, tmp_path / "data")
+    path = data / "returns" / "PRV1" / CHANGED
+    before, mtime = content(path)
+    book = openpyxl.load_workbook(path)
+    book["Attendance"]["N5"] = "Saved again"
+    book.save(path)
+    now = digest(content(path)[0])
+    regs = read_registers(data, Findings())
+    found = []
+    for name, opened in (("hashed", (digest(before), mtime, None)), ("plain", None)):
+        cache, findings = ReturnsCache(tmp_path / name), Findings()
+        ret = read_return(path, f"returns/PRV1/{CHANGED}", regs, findings, _by_fold(regs), (), cache, opened)
+        assert cache.digests() == {now}
+        cache.finish()
+        cache.close()
+        found.append((ret.rows, ret.incidents, ret.saved, list(findings)))
+    assert found[0] == found[1] and found[0][0]
