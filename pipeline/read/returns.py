@@ -197,11 +197,11 @@ def read_return(path: Path, rel: str, regs: Registers, findings: Findings, by_fo
 
 def _open_cached(path: Path, passwords, cache, data: bytes, key: str, opened: tuple | None = None) -> tuple:
     """(the workbook, whether its content is the cache's: read from it, or stored in it now). `opened`: as
-    read_return's."""
+    read_return's, with a snapshot, and `key` its digest (`data` is then None)."""
     stored = cache.get(key)
     if stored is not None:
         return StoredBook(path, *stored), True
-    if opened is not None and opened[0] == key and opened[2] is not None:
+    if opened is not None:
         names, grids, modified, formulas = opened[2]
     else:
         book = open_workbook(path, passwords, data)
