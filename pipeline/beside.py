@@ -15,11 +15,12 @@ placements they held the same with or without (0.32 GB). So the caller says when
 
 A child that fails or dies leaves the files to `finish`, which writes them in the run, so a full disk or a file
 open in Excel is raised there, with the run's own message. A run that stops before `finish` (an error, Ctrl+C)
-stops the child. Either way what the child left half-written is removed (pipeline.output: atomic_path's
+stops the child, and a run killed outright takes its children with it (`fork`). Either way what the child left half-written is removed (pipeline.output: atomic_path's
 temporary files, temporary_folder's folders). The child never prints: the run says what went wrong.
 """
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
@@ -73,16 +74,8 @@ class Beside:
 
 def _fork(fn: Callable, args: tuple) -> int | None:
     """The child's process ID, or None when no child could be started (then the run writes the files at once)."""
-    for stream in (sys.stdout, sys.stderr):     # nothing buffered here may be written twice
-        try:
-            stream.flush()
-        except (AttributeError, OSError, ValueError):
-            pass
-    try:
-        pid = os.fork()
-    except OSError:
-        return None     # no memory or no process slot left: written in the run instead
-    if pid:
+    pid = fork()
+    if pid != 0:
         return pid
     code = 1                          # the child: the run's own exceptions and exit handlers are not its to run
     try:
@@ -92,6 +85,40 @@ def _fork(fn: Callable, args: tuple) -> int | None:
         pass
     finally:
         os._exit(code)
+
+
+def fork() -> int | None:
+    """os.fork() for a child that works beside the run: the child's ID in the run, 0 in the child, None when no
+    child could be started (no memory or no process slot left). What is buffered for the console is written
+    first (else both would write it). The child is killed when the run is (Linux's PR_SET_PDEATHSIG), so that a
+    run killed outright (out of memory, the scheduler's time limit, kill -9) leaves no child writing on after it;
+    where the system cannot say so, the child goes on to finish its files, whole."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    parent, prctl = os.getpid(), _prctl()
+    try:
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid == 0 and prctl is not None:
+        prctl(1, signal.SIGKILL, 0, 0, 0)       # 1: PR_SET_PDEATHSIG
+        if os.getppid() != parent:              # the run was killed before the line above
+            os._exit(1)
+    return pid
+
+
+@functools.cache
+def _prctl():
+    """libc's prctl, or None where there is none (looked up in the run, once, before it forks)."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
 
 
 def _exit_code(pid: int) -> int | None:

@@ -13,7 +13,7 @@ from .delivery.prepare import OUTBOX_FOLDER, prepare_deliveries
 from .errors import RunError
 from .letters import write_letters
 from .model import Facts
-from .output import output_path, week_folder
+from .output import output_path, remove_temporaries, week_folder
 from .provider_week import RETURNS_FOLDER
 from .register_import import FILENAME as REGISTER_IMPORT, HELD_FILENAME as REGISTER_HELD, \
     write_register_held, write_register_import
@@ -66,6 +66,8 @@ def reports_written(result: Facts, out_dir: Path, school: str | None = None):
     outcome = RunOutcome(result, folder, files=[folder / n for n in REPORTS])
     workbook, page, summary = outcome.files
     fork, reports = len(result.placements) <= BESIDE_UP_TO, []
+    with contextlib.suppress(OSError):     # what a run killed outright left half-written of them (pupils' names)
+        remove_temporaries(outcome.files)
     try:
         with _saying_why(folder):
             for write, path in ((write_xlsx_report, workbook), (write_html_report, page)):

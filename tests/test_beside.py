@@ -223,3 +223,42 @@ def test_remove_temporaries_removes_a_left_folder_and_file_of_that_output_only(t
     (tmp_path / ".summary.json.zz.tmp").write_text("other")
     remove_temporaries([tmp_path / "weekly_report.xlsx"])
     assert sorted(p.name for p in tmp_path.iterdir()) == [".summary.json.zz.tmp"]
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` is still running (a zombie waiting for its new parent has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+@linux_only
+@pytest.mark.parametrize("signal_set", [True, False])
+def test_a_run_killed_outright_takes_its_child_with_it(signal_set):
+    """A run killed with SIGKILL (out of memory, a scheduler's time limit) leaves no child writing on after it;
+    without the death signal (signal_set False: the check that this test can fail) the child would go on."""
+    import subprocess
+
+    script = (f"import os, sys, time\nsys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})\n"
+              "from pipeline import beside\n"
+              + ("" if signal_set else "beside._prctl = lambda: None\n")
+              + "pid = beside.fork()\nif pid == 0:\n    time.sleep(60)\n    os._exit(0)\n"
+              "print(pid, flush=True)\ntime.sleep(60)\n")
+    run = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(run.stdout.readline())
+        assert _running(child)
+        run.kill()
+        run.wait()
+        deadline = time.monotonic() + 5
+        while _running(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _running(child) is not signal_set
+    finally:
+        run.kill()
+        run.wait()
+        run.stdout.close()
+        if not signal_set:
+            os.kill(child, signal.SIGKILL)

@@ -47,6 +47,7 @@ def write_deliveries(settings, plans: list[PlannedReturn], folder: Path, passwor
     # moved or ended): left beside the new ones, it could be sent with pupils no longer that provider's.
     remove_stale(returns_folder, STALE_PATTERN.format(suffix=".xlsx"), paths)
     remove_stale(outbox_folder, STALE_PATTERN.format(suffix=".eml"), written)
+    remove_temporaries(paths + written)       # what a run killed outright left half-written of them
     return list(messages.values())
 
 

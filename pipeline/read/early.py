@@ -13,8 +13,8 @@ turns out not to hold after all is read again in the run.
 
 Only where the run forks its children (pipeline.beside.forks: Linux, two cores, not a trust run's school). A
 child that fails, dies or sends nothing usable leaves every file to the run, which reads them as it always did;
-a run that stops first stops the child. The child never prints, and never touches the cache: the stored hashes
-it needs are read before it starts.
+a run that stops first stops the child, and a run killed outright takes it with it (beside.fork). The child never
+prints, and never touches the cache: the stored hashes it needs are read before it starts.
 """
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ class Early:
 
 def start(data_dir: Path, cache=None) -> Early:
     """The returns of `data_dir` listed, and hashed in a child when that pays (see the module's note)."""
-    from ..beside import forks
+    from ..beside import fork, forks
     from .returns import listed_returns
 
     listed = listed_returns(data_dir)
@@ -97,9 +97,8 @@ def start(data_dir: Path, cache=None) -> Early:
     if not stored:
         return Early(listed)        # a cold run: prefetch's workers open every file
     read_end, write_end = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
+    pid = fork()
+    if pid is None:
         os.close(read_end)
         os.close(write_end)
         return Early(listed)
