@@ -15,8 +15,9 @@ placements they held the same with or without (0.32 GB). So the caller says when
 
 A child that fails or dies leaves the files to `finish`, which writes them in the run, so a full disk or a file
 open in Excel is raised there, with the run's own message. A run that stops before `finish` (an error, Ctrl+C)
-stops the child, and a run killed outright takes its children with it (`fork`). Either way what the child left half-written is removed (pipeline.output: atomic_path's
-temporary files, temporary_folder's folders). The child never prints: the run says what went wrong.
+stops the child. Either way what the child left half-written is removed (pipeline.output: atomic_path's
+temporary files, temporary_folder's folders). A run killed outright takes its children with it (`fork`), and
+the next run removes what they left. The child never prints: the run says what went wrong.
 """
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ class Beside:
         """Wait for the child, if any; when it did not write every file, write them here (and raise what writing
         them raises)."""
         pid, self.pid = self.pid, None
-        if pid is None or _exit_code(pid) == 0:
+        if pid is None or exit_code(pid) == 0:
             return
         _remove_temporaries(self.paths)
         self.fn(*self.args)
@@ -64,11 +65,7 @@ class Beside:
         pid, self.pid = self.pid, None
         if pid is None:
             return
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass      # it had ended already
-        _exit_code(pid)
+        stop(pid)
         _remove_temporaries(self.paths)
 
 
@@ -110,6 +107,15 @@ def fork() -> int | None:
     return pid
 
 
+def stop(pid: int) -> None:
+    """Kill the child `pid` (forked by `fork`) if it is still running, and reap it."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass      # it had ended already
+    exit_code(pid)
+
+
 @functools.cache
 def _prctl():
     """libc's prctl, or None where there is none (looked up in the run, once, before it forks)."""
@@ -121,7 +127,7 @@ def _prctl():
         return None
 
 
-def _exit_code(pid: int) -> int | None:
+def exit_code(pid: int) -> int | None:
     """The child's exit code once it has ended (None when killed by a signal, or already reaped)."""
     while True:
         try:

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import os
 import pickle
-import signal
 from pathlib import Path
+
+from .. import beside
 
 MIN_FILES = 1000        # returns to hash before a child pays for itself (a school's few hundred: 5 ms)
 MAX_OPENED = 600        # new returns the child opens; more are left to the workers (pipeline.read.prefetch)
@@ -46,7 +47,8 @@ class Early:
                     got = loaded
             except Exception:  # noqa: BLE001 - a child that died or sent nothing usable: the run reads every file
                 got = {}
-            self._reap()
+            pid, self.pid = self.pid, None
+            beside.exit_code(pid)
             self._got = got
         return self._got
 
@@ -65,39 +67,24 @@ class Early:
             os.close(self.fd)
             self.fd = None
         if self.pid is not None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            self._reap()
+            pid, self.pid = self.pid, None
+            beside.stop(pid)
         if self._got is None:
             self._got = {}
-
-    def _reap(self) -> None:
-        pid, self.pid = self.pid, None
-        while pid is not None:
-            try:
-                os.waitpid(pid, 0)
-            except InterruptedError:
-                continue
-            except ChildProcessError:
-                pass
-            return
 
 
 def start(data_dir: Path, cache=None) -> Early:
     """The returns of `data_dir` listed, and hashed in a child when that pays (see the module's note)."""
-    from ..beside import fork, forks
     from .returns import listed_returns
 
     listed = listed_returns(data_dir)
-    if cache is None or not cache.enabled or len(listed) < MIN_FILES or not forks():
+    if cache is None or not cache.enabled or len(listed) < MIN_FILES or not beside.forks():
         return Early(listed)
     stored = cache.digests()
     if not stored:
         return Early(listed)        # a cold run: prefetch's workers open every file
     read_end, write_end = os.pipe()
-    pid = fork()
+    pid = beside.fork()
     if pid is None:
         os.close(read_end)
         os.close(write_end)
