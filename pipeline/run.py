@@ -163,10 +163,10 @@ def _write_the_rest(outcome: RunOutcome, data_dir: Path, providers_file: Path | 
     except OSError as exc:
         raise RunError(f"Cannot write the letters, {REGISTER_IMPORT} or {REGISTER_HELD} to {outcome.folder} ({exc.strerror or exc}): "
                        "close any letter open in another program or choose another folder with --out.") from None
-    passwords = load_passwords(result.settings, data_dir)
     try:
-        written = None if ahead is None else ahead.finish()
-        outcome.deliveries = written if written is not None else prepare_deliveries(result, outcome.folder, passwords)
+        written = None if ahead is None else ahead.finish()     # its child read the passwords when it began
+        outcome.deliveries = (written if written is not None else
+                              prepare_deliveries(result, outcome.folder, load_passwords(result.settings, data_dir)))
     except OSError as exc:
         raise RunError(f"Cannot write next week's returns to {outcome.folder} ({exc.strerror or exc}).") from None
 
