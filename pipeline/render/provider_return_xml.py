@@ -38,6 +38,7 @@ from ..provider_week import ReturnPupil
 from ..templates import list_name
 from .provider_return_layout import (CODES_LIST, FIRST_SESSION_COL, HEADER_ROW, INCIDENT_ROWS, SESSION_KEYS, day_label,
                                      hints, ids_list, instructions, meta_rows, page_header, title)
+from .xlsx_rows import escaped, looks_rich
 from .xlsx_zip import Deflated, deflate
 
 EXPECTED, NOT_EXPECTED, NOTES = "expected", "not_expected", "notes"    # build_workbook's formats, by name
@@ -65,7 +66,7 @@ class SharedStrings:
 
     def items(self) -> str:
         """The <si> elements of sharedStrings.xml."""
-        return "".join(f'<si><t{_SPACE if _preserve_whitespace(text) else ""}>{_escape(text)}</t></si>'
+        return "".join(f'<si><t{_SPACE if _preserve_whitespace(text) else ""}>{escaped(text)}</t></si>'
                        for text in self.numbers)
 
 
@@ -144,12 +145,12 @@ class DirectWriter:
         made = {
             ATTENDANCE: ref.attendance.fill(*_sheet_data(attendance), _sessions_range(last),
                                             *([" ".join(expected)] if expected else []),
-                                            _escape(page_header(provider_id, monday))),
+                                            escaped(page_header(provider_id, monday))),
             INCIDENTS: ref.incidents.fill(*headers, len(pupils) + 1),
             LISTS: ref.lists.fill(*_sheet_data(_list_rows(lists))),
             META: ref.meta.fill(*_sheet_data(meta)),
             WORKBOOK: ref.workbook.fill(last + 1),
-            CORE: ref.core.fill(_escape(title(provider_id, monday))),
+            CORE: ref.core.fill(escaped(title(provider_id, monday))),
             STRINGS: ref.strings.fill(sst.count, len(sst.numbers), sst.items()),
         }
         return [(name, deflate(made[name]) if name in made else part) for name, part in ref.parts.items()]
@@ -264,13 +265,8 @@ def _text(ref: str, style: str, number: int) -> str:
     return f'<c r="{ref}"{style} t="s"><v>{number}</v></c>'
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _unusual(text: str) -> bool:
-    return (_UNUSUAL.search(text) is not None or _utf16_len(text) > _LONGEST
-            or (text.startswith("<r>") and text.endswith("</r>")))
+    return _UNUSUAL.search(text) is not None or _utf16_len(text) > _LONGEST or looks_rich(text)
 
 
 def _instruction_strings(sst: SharedStrings, lines: list[tuple[str, tuple]]) -> None:

@@ -133,5 +133,9 @@ def _text_cell(ref: str, style: str, text: str) -> str:
     text that looks like xlsxwriter's rich text is escaped too (looks_rich)."""
     text = XMLwriter._escape_control_characters(text)
     space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{escaped(text)}</t></is></c>'
+
+
+def escaped(text: str) -> str:
+    """Text as xlsxwriter writes it in an element: & < > escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
