@@ -32,6 +32,7 @@ def piece(request, monkeypatch):
     64 bytes, so that every pattern meets a piece's edge somewhere (a register's sheet is read in 4 MB pieces)."""
     if request.param == "in 64-byte pieces":
         monkeypatch.setattr(guard_fast, "PIECE", 64)
+    monkeypatch.setattr(guard_fast, "_SEEN", {})     # no verdict remembered from another test's limits
 
 
 def _return(tmp_path: Path, name: str = "r.xlsx") -> Path:
@@ -152,6 +153,7 @@ def test_a_longer_tag_than_the_fast_path_takes_is_left_to_the_exact_scan(tmp_pat
     monkeypatch.setattr(guard_fast, "PIECE", 16)
     assert guard_fast.fast_scan(data) == Scan() == exact_scan(data)      # a long tag, read across many pieces
     monkeypatch.setattr(guard_fast, "MAX_TAG", 100)
+    monkeypatch.setattr(guard_fast, "_SEEN", {})                         # verdicts are kept under the limits they met
     assert guard_fast.fast_scan(data) is None                           # longer than the fast path takes
     assert scan(data) == Scan()
 
@@ -221,3 +223,99 @@ def test_seeded_mutations_of_a_return_never_get_a_fast_verdict_the_exact_scan_wo
             fast += 1
             assert got == exact == Scan(), f"the fast path vouched for what the exact scan finds: {exact}"
     assert fast > 200 and refused > 200        # both paths were really taken
+
+
+def _core_at(data: bytes) -> int:
+    """Where docProps/core.xml's local header starts."""
+    return zipfile.ZipFile(io.BytesIO(data)).getinfo("docProps/core.xml").header_offset
+
+
+def _central_core(data: bytes) -> int:
+    """Where docProps/core.xml's central directory entry starts."""
+    return data.rindex(b"PK\x01\x02", 0, data.rindex(b"docProps/core.xml"))
+
+
+def _patched(data: bytes, at: int, new: bytes) -> bytes:
+    return data[:at] + new + data[at + len(new):]
+
+
+def _core_variants(data: bytes) -> dict[str, bytes]:
+    """The return with its docProps/core.xml as zipfile reads it and in every way zipfile refuses or reads
+    otherwise than to the end of its stream."""
+    parts = zip_parts(data)
+    core = next(body for info, body in parts if info.filename == "docProps/core.xml")
+    later = core.replace(b"Z</dcterms:modified>", b"+05:00</dcterms:modified>")
+    central, local = _central_core(data), _core_at(data)
+    crc = int.from_bytes(data[central + 16:central + 20], "little")
+    size = int.from_bytes(data[central + 24:central + 28], "little")
+    flags = int.from_bytes(data[central + 8:central + 10], "little")
+    return {
+        "as written": data,
+        "stored": _stored_core(parts),
+        "twice, the last another time": zip_build(parts + [("docProps/core.xml", later)]),
+        "a wrong checksum": _patched(data, central + 16, ((crc + 1) % 2 ** 32).to_bytes(4, "little")),
+        "declared a byte shorter": _patched(data, central + 24, (size - 1).to_bytes(4, "little")),
+        "declared a byte longer": _patched(data, central + 24, (size + 1).to_bytes(4, "little")),
+        "flagged as encrypted": _patched(data, central + 8, (flags | 1).to_bytes(2, "little")),
+        "another name in its local header": _patched(data, local + 30, b"docProps/corx.xml"),
+        "missing": zip_build([(i, b) for i, b in parts if i.filename != "docProps/core.xml"]),
+    }
+
+
+def _stored_core(parts) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, body in parts:
+            z.writestr(info.filename, body,
+                       compress_type=zipfile.ZIP_STORED if info.filename == "docProps/core.xml" else None)
+    return out.getvalue()
+
+
+def test_the_saved_time_comes_from_the_guards_unzipping_exactly_when_zipfile_would_read_the_same(tmp_path):
+    """The saved time (which of two returns for a week wins) is read from docProps/core.xml as the guard's fast
+    path unzipped it, with no second opening of the zip, only where zipfile would read those very bytes; a
+    checksum, a size, a flag or a local header that zipfile refuses or reads otherwise sends it to zipfile."""
+    from pipeline.read.workbook import saved_time
+
+    variants = _core_variants(_return(tmp_path).read_bytes())
+    used = {}
+    for what, data in variants.items():
+        found = scan(data)
+        used[what] = found.core is not None
+        book = open_workbook(tmp_path / "r.xlsx", (), data)
+        assert isinstance(book, Book), what
+        assert book.modified() == saved_time(data), what
+    assert used == {"as written": True, "stored": True, "twice, the last another time": True,
+                    "a wrong checksum": False, "declared a byte shorter": False, "declared a byte longer": False,
+                    "flagged as encrypted": False, "another name in its local header": False, "missing": False}
+    assert saved_time(variants["as written"]) is not None
+    assert saved_time(variants["twice, the last another time"]) != saved_time(variants["as written"])
+    assert saved_time(variants["a wrong checksum"]) is None        # zipfile refuses it: the time is unknown
+
+
+def test_a_part_met_before_is_not_unzipped_again_and_keeps_its_verdict_only_under_the_same_treatment(tmp_path,
+                                                                                                   monkeypatch):
+    """The styles, theme and relationships of every return are the same bytes: their verdict is remembered by
+    their compressed bytes, compression and whether calamine parses them, and the second return unzips only
+    what differs. The same bytes as a part calamine parses are judged again: a DOCTYPE is let through where
+    calamine never looks (docProps/) and refused where it does."""
+    first, second = _return(tmp_path, "a.xlsx").read_bytes(), _return(tmp_path, "b.xlsx").read_bytes()
+    unzipped = []
+    real = guard_fast._inflated
+    monkeypatch.setattr(guard_fast, "_inflated", lambda raw: unzipped.append(bytes(raw)) or real(raw))
+    assert guard_fast.fast_scan(first) == Scan()
+    everything = len(unzipped)
+    assert everything == len(zipfile.ZipFile(io.BytesIO(first)).infolist())
+    unzipped.clear()
+    found = guard_fast.fast_scan(second)
+    assert found == Scan() and found.core is not None
+    assert len(unzipped) < everything / 2, "the second return's parts were all unzipped again"
+    assert guard_fast.fast_scan(first) == Scan()
+
+    dtd = b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>'
+    parts = [(i, b) for i, b in zip_parts(first)]
+    unseen = zip_build(parts + [("docProps/custom.xml", dtd)])
+    parsed = zip_build(parts + [("xl/custom.xml", dtd)])
+    assert guard_fast.fast_scan(unseen) == Scan()
+    assert guard_fast.fast_scan(parsed) is None
+    assert exact_scan(parsed).problem is not None

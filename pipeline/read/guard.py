@@ -49,6 +49,7 @@ CHUNK = 1 << 16
 _NOT_PARSED = (".vml", ".bin", ".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".tif", ".tiff", ".bmp")
 _NEVER_OPENED = ("xl/theme/", "docProps/")
 _CONTENT_TYPES = "[Content_Types].xml"
+CORE_PART = "docProps/core.xml"    # the saved time (pipeline.read.workbook.saved_time)
 
 
 def parsed(name: str) -> bool:
@@ -61,6 +62,9 @@ class Scan:
     problem: str | None = None       # why the workbook is too large to read ("has a cell as far out as ...")
     suspect: str | None = None       # why the guard cannot vouch for it (a part that is not well-formed XML)
     formulas: dict = field(default_factory=dict)   # sheet name -> frozenset of (row, col), 0-based
+    # docProps/core.xml's bytes as zipfile reads them, when the fast path unzipped them and can tell (else None:
+    # workbook.saved_time opens the zip again); not part of the verdict
+    core: bytes | None = field(default=None, compare=False, repr=False)
 
 
 class _TooLarge(Exception):

@@ -19,6 +19,12 @@ expat reads the pieces in turn with no handlers (well-formed to its end, at C sp
 - every attribute whose name ends in `ount` (`count`, `uniqueCount`), of any element, must be under MAX_STRINGS.
 
 A part of a 100,000-row register (110 MB of sheet) is read so in pieces, never held whole.
+
+A part's verdict follows from its compressed bytes, its compression and whether calamine parses it, so the
+verdicts of small parts are remembered for the process (_SEEN): the styles, theme, relationships and properties
+of every return a school sends are the same bytes, and only what differs is unzipped again (a return's guard:
+0.33 -> 0.21 ms). docProps/core.xml's bytes, unzipped here anyway, go with the verdict (Scan.core) when zipfile
+would read the very same, so the saved time is read without opening the zip a second time (0.1 ms a return).
 """
 from __future__ import annotations
 
@@ -29,10 +35,18 @@ import zlib
 from operator import itemgetter
 from xml.parsers import expat
 
-from .guard import MAX_CELLS, MAX_MEMBER_BYTES, MAX_STRINGS, MAX_TOTAL_BYTES, Scan, _column, _count, parsed, raw_member
+from .guard import (CORE_PART, MAX_CELLS, MAX_MEMBER_BYTES, MAX_STRINGS, MAX_TOTAL_BYTES, Scan, _column, _count, parsed,
+                    raw_member)
 
 PIECE = 4_000_000         # bytes of a part looked at together (a register's sheet may unzip to 100 MB and more)
 MAX_TAG = 16_000_000       # bytes with no `<` after the first this long: no verdict (no real tag is so long)
+SEEN_PART = 32_768         # compressed bytes of a part whose verdict is remembered (_SEEN)
+SEEN_PARTS = 512           # verdicts remembered at most (then forgotten together): a few MB at the worst
+_REFUSED = 0x1 | 0x20 | 0x40   # zipfile asks for a password, or refuses patched data and strong encryption
+
+# (parsed by calamine, docProps/core.xml, compression, compressed bytes) -> (unzipped size, core.xml's bytes or
+# None) of each small part vouched for in this process
+_SEEN: dict[tuple, tuple[int, bytes | None]] = {}
 
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 _PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"[\s/>]')
@@ -48,33 +62,79 @@ class _NoVerdict(Exception):
 
 def fast_scan(data: bytes) -> Scan | None:
     """The guard's verdict on an xlsx's bytes when it can be given at C speed (a Scan with no problem,
-    nothing suspect and no formulas), else None."""
+    nothing suspect and no formulas, and docProps/core.xml's bytes when zipfile would read the same), else None."""
     try:
         infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except Exception:  # noqa: BLE001 - the exact scan says what calamine will make of it
         return None
     if sum(info.file_size for info in infos) > MAX_TOTAL_BYTES or any(i.file_size > MAX_MEMBER_BYTES for i in infos):
         return None       # the exact scan names the part too large
-    total = 0
+    total, core = 0, None
     try:
         for info in infos:
-            plain = _Plain() if parsed(info.filename) else None
-            for piece in _pieces(data, info, min(MAX_MEMBER_BYTES, MAX_TOTAL_BYTES - total)):
-                total += len(piece)
-                if plain is not None:
-                    plain.feed(piece)
-            if plain is not None:
-                plain.close()
+            size, body = _part(data, info, min(MAX_MEMBER_BYTES, MAX_TOTAL_BYTES - total))
+            total += size
+            if body is not None:
+                core = (info, body)     # the last of that name, as zipfile's getinfo finds it
     except _NoVerdict:
         return None
-    return Scan()
+    return Scan(core=core[1] if core is not None and _as_zipfile_reads(data, *core) else None)
 
 
-def _pieces(data: bytes, info: zipfile.ZipInfo, limit: int):
-    """A part's bytes in pieces of about PIECE, each cut just before a `<`. Raises _NoVerdict when it is damaged,
-    compressed another way, unzips to more than `limit` or has a tag longer than MAX_TAG."""
+def _part(data: bytes, info: zipfile.ZipInfo, limit: int) -> tuple[int, bytes | None]:
+    """(unzipped size, the bytes when it is docProps/core.xml) of one part the fast path vouches for; raises
+    _NoVerdict. A part's verdict follows from its compressed bytes, its compression and whether calamine
+    parses it: a part met before (the styles, the theme, the relationships of every return the school sent)
+    is not unzipped again (_SEEN)."""
+    core = info.filename == CORE_PART
     try:
         raw = raw_member(data, info)
+    except (zipfile.BadZipFile, ValueError):
+        raise _NoVerdict from None
+    key = (parsed(info.filename), core, info.compress_type, bytes(raw)) if len(raw) <= SEEN_PART else None
+    seen = _SEEN.get(key) if key is not None else None
+    if seen is not None:
+        if seen[0] > limit:
+            raise _NoVerdict
+        return seen
+    plain = _Plain() if parsed(info.filename) else None
+    size, kept = 0, [] if core else None
+    for piece in _pieces(raw, info, limit):
+        size += len(piece)
+        if plain is not None:
+            plain.feed(piece)
+        if kept is not None:
+            kept.append(piece)
+    if plain is not None:
+        plain.close()
+    found = (size, b"".join(kept) if kept is not None else None)
+    if key is not None:
+        if len(_SEEN) >= SEEN_PARTS:
+            _SEEN.clear()
+        _SEEN[key] = found
+    return found
+
+
+def _as_zipfile_reads(data: bytes, info: zipfile.ZipInfo, body: bytes) -> bool:
+    """Whether zipfile's read of `info` gives `body` (the part as unzipped here to the end of its stream):
+    zipfile gives the stream cut to the declared size and refuses a part whose checksum, flags or local
+    header's name are not what its central directory says."""
+    if len(body) != info.file_size or zlib.crc32(body) != info.CRC or info.flag_bits & _REFUSED:
+        return False
+    head = data[info.header_offset:info.header_offset + 30]
+    start = info.header_offset + 30
+    name = data[start:start + int.from_bytes(head[26:28], "little")]
+    try:
+        return name.decode("utf-8" if int.from_bytes(head[6:8], "little") & 0x800 else "cp437") == info.orig_filename
+    except UnicodeDecodeError:
+        return False
+
+
+def _pieces(raw, info: zipfile.ZipInfo, limit: int):
+    """A part's bytes (`raw`, as compressed) in pieces of about PIECE, each cut just before a `<`. Raises
+    _NoVerdict when it is damaged, compressed another way, unzips to more than `limit` or has a tag longer than
+    MAX_TAG."""
+    try:
         if info.compress_type == zipfile.ZIP_STORED:
             blocks = (bytes(raw[i:i + PIECE]) for i in range(0, len(raw), PIECE))
         elif info.compress_type == zipfile.ZIP_DEFLATED:

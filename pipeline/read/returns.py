@@ -10,8 +10,6 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from xlsxwriter.utility import xl_col_to_name
-
 from .. import schema
 from ..schema import META_SHEET
 from ..calendar import monday_of
@@ -22,7 +20,8 @@ from ..records import Incident, ReturnRow, RowCells, RowMarks, Source, mark_layo
 from .cells import is_blank, parse_date, text
 from .folders import folders_below
 from .registers import Registers, ambiguous_message
-from .table import HEADER_SEARCH_ROWS, cell_name, find_header, formula_message, norm_header, read_table
+from .table import (HEADER_SEARCH_ROWS, cell_name, column_letters, find_header, formula_message, norm_header,
+                    read_table)
 from .workbook import Book, StoredBook, Unreadable, open_workbook
 
 @dataclass
@@ -401,8 +400,8 @@ def _lines(grid: list[list], header_row: int, columns: dict, formulas: frozenset
 
 def _rows(ret: Return, lines, columns: dict, regs: Registers, findings: Findings, formulas: frozenset = frozenset()) -> None:
     id_col = columns["placement_id"]
-    id_letters = xl_col_to_name(id_col)
-    sessions = [(mark, columns[key], xl_col_to_name(columns[key])) for mark, key in _SESSION_KEYS if key in columns]
+    id_letters = column_letters(id_col)
+    sessions = [(mark, columns[key], column_letters(columns[key])) for mark, key in _SESSION_KEYS if key in columns]
     layout = mark_layout([mark for mark, _, _ in sessions], [letters for _, _, letters in sessions])
     id_cells = {"placement_id": id_letters}      # shared by every row's RowCells
     places = [j for _, j, _ in sessions]

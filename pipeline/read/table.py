@@ -9,7 +9,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name
 
 from .. import schema
 from ..findings import Findings
@@ -42,7 +42,7 @@ def norm_header(value) -> str:
         return " ".join(text(value).split()).casefold() if not is_blank(value) else ""
 
 
-@functools.lru_cache(maxsize=8192)   # the same few header texts are compared in thousands of returns
+@functools.lru_cache(maxsize=8192, typed=True)   # the same few header texts in thousands of returns (typed: TRUE is not 1)
 def _norm_header(value) -> str:
     return " ".join(text(value).split()).casefold() if not is_blank(value) else ""
 
@@ -56,7 +56,13 @@ def _sheet_headers(sheet: schema.Sheet) -> tuple[dict, frozenset]:
 
 def cell_name(row: int, col: int) -> str:
     """'E7' for zero-based grid indices."""
-    return xl_rowcol_to_cell(row, col)
+    return f"{column_letters(col)}{row + 1}"
+
+
+@functools.lru_cache(maxsize=16384)     # every column a sheet can have
+def column_letters(col: int) -> str:
+    """'E' for the zero-based column 4."""
+    return xl_col_to_name(col)
 
 
 @dataclass
@@ -83,7 +89,19 @@ class Table:
 
 
 def _header_cells(row: list) -> dict:
-    """Normalised header -> the column of its FIRST appearance in the row."""
+    """Normalised header -> the column of its FIRST appearance in the row (not to be changed: a row of texts
+    gives the same dict each time, as the same header row is met in every return)."""
+    if all(v.__class__ is str for v in row):
+        return _text_header_cells(tuple(row))
+    return _header_cells_of(row)
+
+
+@functools.lru_cache(maxsize=1024)
+def _text_header_cells(row: tuple) -> dict:
+    return _header_cells_of(row)
+
+
+def _header_cells_of(row) -> dict:
     seen = {}
     for j, v in enumerate(row):
         h = norm_header(v)
@@ -142,7 +160,7 @@ def read_table(grid: list[list], sheet: schema.Sheet, file: str, sheet_name: str
 def _rows(grid, header_row, sheet, columns, file, sheet_name, findings, formulas):
     # Worked out once per sheet, not once per cell: a sheet may have 100,000 rows of leftovers.
     layout = [(column, column.key, columns.get(column.key)) for column in sheet.columns]
-    letters = {j: cell_name(0, j)[:-1] for j in columns.values()}
+    letters = {j: column_letters(j) for j in columns.values()}
     key_letters = {key: letters[j] for _, key, j in layout if j is not None}   # shared by every row's RowCells
     read = [(column, key, j, letters[j], _parser(column)) for column, key, j in layout if j is not None]
     blank_values = dict.fromkeys(key for _, key, _ in layout)     # every key, in the sheet's order
@@ -191,7 +209,7 @@ def _duplicate_headers(header: list, header_row: int, sheet: schema.Sheet, colum
         first, ref = cell_name(header_row, columns[column.key]), cell_name(header_row, j)
         findings.warning(file, sheet_name, ref, "duplicate-header", text(v),
                          f"The header '{column.header}' is in {first} and again in {ref}. Only the first column "
-                         f"({first}) is read and column {cell_name(0, j)[:-1]} is ignored. Delete the extra "
+                         f"({first}) is read and column {column_letters(j)} is ignored. Delete the extra "
                          "column, or rename it if it holds something else.")
 
 

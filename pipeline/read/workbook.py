@@ -16,7 +16,7 @@ from pathlib import Path
 
 import python_calamine
 
-from .guard import scan
+from .guard import CORE_PART, scan
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -69,13 +69,15 @@ class Book(_Sheets):
     """A readable xlsx workbook."""
 
     def __init__(self, path: Path, calamine_book, data: bytes = b"", encrypted: bool = False,
-                 formulas: dict | None = None):
+                 formulas: dict | None = None, core: bytes | None = None):
         self.path = Path(path)
         self._book = calamine_book
         self._data = data            # the (decrypted) xlsx bytes
         self.encrypted = encrypted   # opened with a password: its contents are never cached
         self.sheet_names: list[str] = list(calamine_book.sheet_names)
         self._formulas = formulas or {}
+        self._core = core            # docProps/core.xml as the guard unzipped it (guard.Scan.core), if it could
+        self._modified = _UNKNOWN
 
     def grid(self, sheet: str) -> list[list]:
         """The sheet's cells from A1: grid[i][j] is Excel row i+1, column j+1. Empty cells are ''."""
@@ -90,16 +92,27 @@ class Book(_Sheets):
 
     def modified(self) -> dt.datetime | None:
         """When the workbook says it was last saved (docProps/core.xml), if it says."""
-        return saved_time(self._data or self.path)
+        if self._modified is _UNKNOWN:
+            self._modified = (saved_time(self._data or self.path) if self._core is None
+                              else saved_in(self._core.decode("utf-8", "replace")))
+        return self._modified
+
+
+_UNKNOWN = object()
 
 
 def saved_time(source) -> dt.datetime | None:
     """The saved time in docProps/core.xml of an xlsx (its bytes or its path), if it says."""
     try:
         with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as z:
-            xml = z.read("docProps/core.xml").decode("utf-8", "replace")
+            xml = z.read(CORE_PART).decode("utf-8", "replace")
     except Exception:  # missing, or damaged (BadZipFile, zlib.error, ...): the time is simply unknown
         return None
+    return saved_in(xml)
+
+
+def saved_in(xml: str) -> dt.datetime | None:
+    """The saved time that the text of docProps/core.xml gives, if it gives one."""
     m = re.search(r"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>", xml)
     if not m:
         return None
@@ -198,7 +211,7 @@ def open_workbook(path: Path, passwords=(), data: bytes | None = None) -> Book |
         return _isolated(path, data, found.formulas, encrypted)
     try:
         return Book(path, python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)), data, encrypted,
-                    found.formulas)
+                    found.formulas, found.core)
     except Exception as exc:  # calamine raises its own error types for every kind of damage
         return _unreadable("password" if "password" in type(exc).__name__.lower() else "unreadable")
     except BaseException as exc:  # a panic in the Rust reader
