@@ -63,12 +63,23 @@ def answer(kind: str, query: str, regs, by_fold: dict):
 
 
 class _AskedDict:
-    def __init__(self, asked: "Asked", kind: str):
-        self._asked, self._kind = asked, kind
+    """One kind of question (`kind`) as a dict's get, written down in `answers` (Asked's): it holds what Asked
+    holds, not the Asked, so that neither is kept for Python's cycle collector to find (reading makes one a
+    return)."""
+
+    def __init__(self, answers: dict, regs, by_fold: dict, kind: str):
+        self._answers, self._regs, self._by_fold, self._kind = answers, regs, by_fold, kind
 
     def get(self, key, default=None):
-        found = self._asked.ask(self._kind, key)
+        found = _ask(self._answers, self._regs, self._by_fold, self._kind, key)
         return default if found is None else found
+
+
+def _ask(answers: dict, regs, by_fold: dict, kind: str, query: str):
+    if type(query) is not str:
+        raise TypeError("a question about the registers is asked with text")
+    found = answers[(kind, query)] = answer(kind, query, regs, by_fold)
+    return found
 
 
 class Asked:
@@ -77,15 +88,11 @@ class Asked:
     def __init__(self, regs, by_fold: dict):
         self._regs, self._by_fold = regs, by_fold
         self.answers: dict[tuple[str, str], object] = {}
-        self.by_fold = _AskedDict(self, "fold")
-        self.ambiguous_providers = _AskedDict(self, "ambiguous")
+        self.by_fold = _AskedDict(self.answers, regs, by_fold, "fold")
+        self.ambiguous_providers = _AskedDict(self.answers, regs, by_fold, "ambiguous")
 
     def ask(self, kind: str, query: str):
-        if type(query) is not str:
-            raise TypeError("a question about the registers is asked with text")
-        found = answer(kind, query, self._regs, self._by_fold)
-        self.answers[(kind, query)] = found
-        return found
+        return _ask(self.answers, self._regs, self._by_fold, kind, query)
 
     def placement(self, placement_id: str) -> PlacementSeen | None:
         found = self.ask("placement", placement_id)
