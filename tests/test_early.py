@@ -148,3 +148,106 @@ def test_a_file_only_hashed_and_changed_since_is_read_again_in_the_run(tmp_path)
         cache.close()
         found.append((ret.rows, ret.incidents, ret.saved, list(findings)))
     assert found[0] == found[1] and found[0][0]
+
+
+# --- a cold run: the child opens returns from the last backwards while the registers are read ---------------------
+
+@pytest.fixture(scope="module")
+def cold_without_child(tmp_path_factory):
+    """The demo school's cold run with no child: its outputs and its cache's entries."""
+    from tests.test_cache import entries
+
+    base = tmp_path_factory.mktemp("cold")
+    data = shutil.copytree(DEMO, base / "data")
+    run_week(data, base / "out", DEMO_WEEK)
+    return outputs(base / "out" / WEEK), entries(base / "out" / ".cache" / "returns.sqlite")
+
+
+@pytest.fixture
+def cold_child(early_on):
+    """A cold run's child, and prefetch's workers for the first 10 returns, on a machine of any number of cores."""
+    import pipeline.pool
+    from pipeline.read import prefetch as prefetch_module
+
+    early_on.setattr(pipeline.pool, "cores", lambda: 2)
+    early_on.setattr(prefetch_module, "MIN_FILES", 10)
+    early_on.setattr(prefetch_module, "CHUNK", 4)
+    return early_on
+
+
+def _started(monkeypatch) -> list:
+    started = []
+    real = pipeline.core.start_early
+    monkeypatch.setattr(pipeline.core, "start_early", lambda *args: started.append(real(*args)) or started[-1])
+    return started
+
+
+def _opened_by_child(monkeypatch) -> list:
+    """The files the child opens, as it tells them (through a pipe of the test's own: the child has no other way)."""
+    import pickle
+
+    read_end, write_end = os.pipe()
+    real = early_module._opened_until_stopped
+
+    def telling(paths, stop):
+        found = real(paths, stop)
+        os.write(write_end, pickle.dumps(sorted(Path(p).name for p in found)))
+        return found
+    monkeypatch.setattr(early_module, "_opened_until_stopped", telling)
+
+    def told():
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        return pickle.loads(data) if data else []
+    return told
+
+
+@linux_only
+def test_a_cold_runs_child_opens_the_last_returns_and_the_run_writes_and_stores_the_same(tmp_path, cold_child,
+                                                                                        cold_without_child):
+    from tests.test_cache import entries
+
+    data = shutil.copytree(DEMO, tmp_path / "data")
+    started, told, parses = _started(cold_child), _opened_by_child(cold_child), Parses(cold_child)
+    run_week(data, tmp_path / "out", DEMO_WEEK)
+    assert len(started) == 1 and started[0].pid is None           # forked, and reaped
+    opened = told()
+    every = [Path(p).name for p, _ in started[0].listed]
+    assert opened and set(opened) <= set(every[10:])               # never one of the first ten: prefetch's
+    assert not set(opened) & set(parses.files)                     # the run opened none of the child's itself
+    assert (outputs(tmp_path / "out" / WEEK), entries(tmp_path / "out" / ".cache" / "returns.sqlite")) == \
+        cold_without_child
+
+
+@linux_only
+def test_a_cold_runs_child_stops_when_told_and_the_rest_are_opened_by_the_workers(tmp_path, cold_child,
+                                                                                   cold_without_child):
+    """The child opens one file a second here: told to stop when the run reaches its returns, it sends the few it
+    has opened (not all 31 it could), and the run goes on at once."""
+    from pipeline.read import prefetch as prefetch_module
+
+    data = shutil.copytree(DEMO, tmp_path / "data")
+    real, real_until = prefetch_module._one, early_module._opened_until_stopped
+
+    def slowly(paths, stop):          # in the child only: prefetch's workers open files as fast as ever
+        prefetch_module._one = lambda path: time.sleep(1) or real(path)
+        return real_until(paths, stop)
+    cold_child.setattr(early_module, "_opened_until_stopped", slowly)
+    told = _opened_by_child(cold_child)
+    begun = time.monotonic()
+    run_week(data, tmp_path / "out", DEMO_WEEK)
+    assert time.monotonic() - begun < 20
+    assert len(told()) < 10
+    assert outputs(tmp_path / "out" / WEEK) == cold_without_child[0]
+
+
+@linux_only
+def test_a_cold_runs_child_that_dies_leaves_its_files_to_the_workers_and_the_run(tmp_path, cold_child,
+                                                                                  cold_without_child):
+    data = shutil.copytree(DEMO, tmp_path / "data")
+    cold_child.setattr(early_module, "_opened_until_stopped", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
+    started = _started(cold_child)
+    run_week(data, tmp_path / "out", DEMO_WEEK)
+    assert started[0].opened() == set()
+    assert outputs(tmp_path / "out" / WEEK) == cold_without_child[0]

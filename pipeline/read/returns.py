@@ -72,7 +72,8 @@ def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=
         answers = Answers(regs, by_fold)      # asked once each of the run's stored results
     try:
         # many files not cached: opened on the other cores meanwhile, their hashes known from `early`
-        ahead = prefetch([path for path, _ in listed], cache, early.digests())
+        opened_early = early.opened()      # a cold run's: opened in the child while the registers were read
+        ahead = prefetch([path for path, _ in listed if str(path) not in opened_early], cache, early.digests())
         try:
             with collector_paused():
                 for path, rel in progress(listed, "Reading returns"):
