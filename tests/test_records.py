@@ -135,3 +135,35 @@ def test_a_return_row_and_an_incident_say_where_they_were_read():
     assert row.marks[(0, "AM")] == ("B", "D5")
     assert (incident.category, incident.provider_id, incident.source.file, incident.source.cell("category")) == (
         schema.SAFEGUARDING_CONCERN, "PRV1", rel, "C2")
+
+
+def test_every_record_comes_back_from_the_caches_pickle_as_it_was_and_without_a_field_lookup_each(monkeypatch):
+    """The kept registers are a pickle that only the program's records may be read from (cache._RecordsOnly): each
+    record, its Source and its RowCells come back equal, field for field, with the cells a person sees; and the
+    fields of a record's class are looked up once, not once a record (28,000 records at L: most of the time
+    dataclasses' own pickling took)."""
+    import pickle
+    import zlib
+
+    from pipeline.read import cache
+
+    regs = _registers(reviews=[{"Placement ID": "p001", "Date": D(2026, 10, 8), "Type": "AP lead visit",
+                                "Outcome": "Satisfactory"}] * 3,
+                      exclusions=[{"UPN": "B801200005001", "Type": "Suspension", "First day": D(2026, 10, 1),
+                                   "School days": 2}] * 3)
+    kept = [regs.placements, list(regs.providers.values()), regs.reviews, regs.exclusions]
+    assert all(len(group) >= 1 for group in kept) and len(regs.reviews) == 3
+    looked_up = []
+    real = dataclasses.fields
+    for module in (dataclasses, records):
+        monkeypatch.setattr(module, "fields", lambda cls: looked_up.append(cls) or real(cls))
+    records._field_names.cache_clear()
+    back = cache._unpickled(zlib.compress(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL), 1))
+    assert back == kept
+    for before, after in zip((r for group in kept for r in group), (r for group in back for r in group)):
+        assert type(after) is type(before) and type(after.source.cells) is type(before.source.cells)
+        assert dict(after.source.cells) == dict(before.source.cells)
+        assert [after.source.cell(k) for k in before.source.cells] == [before.source.cell(k) for k in before.source.cells]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            after.source = None
+    assert sorted(c.__name__ for c in looked_up) == ["Exclusion", "Placement", "Provider", "ReviewEvent"]
