@@ -17,7 +17,7 @@ import pipeline.core
 from pipeline.errors import RunError
 from pipeline.findings import Findings
 from pipeline.read import early as early_module
-from pipeline.read.cache import ReturnsCache, content, digest
+from pipeline.read.cache import FILENAME, ReturnsCache, content, digest
 from pipeline.read.registers import read_registers
 from pipeline.read.returns import _by_fold, read_return
 from pipeline.run import run_week
@@ -34,6 +34,14 @@ def early_on(monkeypatch):
     monkeypatch.setattr(early_module, "MIN_FILES", 1)
     monkeypatch.setattr(beside, "forks", lambda: True)
     return monkeypatch
+
+
+def _started(monkeypatch) -> list:
+    """The Early of each run, as core.compute_facts started it."""
+    started = []
+    real = pipeline.core.start_early
+    monkeypatch.setattr(pipeline.core, "start_early", lambda *args: started.append(real(*args)) or started[-1])
+    return started
 
 
 def warm(folder: Path) -> Path:
@@ -59,9 +67,7 @@ def without_child(tmp_path_factory):
 @linux_only
 def test_the_child_opens_the_new_return_and_the_run_writes_the_same(tmp_path, early_on, without_child):
     data = warm(tmp_path)
-    started = []
-    real = pipeline.core.start_early
-    early_on.setattr(pipeline.core, "start_early", lambda *args: started.append(real(*args)) or started[-1])
+    started = _started(early_on)
     parses = Parses(early_on)
     run_week(data, tmp_path / "out", DEMO_WEEK)
     assert len(started) == 1 and started[0].pid is None         # forked, and reaped
@@ -92,9 +98,7 @@ def test_a_child_that_dies_leaves_every_file_to_the_run(tmp_path, early_on, with
 @linux_only
 def test_a_run_that_stops_while_the_child_works_stops_it(tmp_path, early_on):
     data = warm(tmp_path)
-    started = []
-    real = pipeline.core.start_early
-    early_on.setattr(pipeline.core, "start_early", lambda *args: started.append(real(*args)) or started[-1])
+    _started(early_on)
     early_on.setattr(early_module, "_hashed", lambda *args: time.sleep(60))
     children = []
     real_fork = os.fork
@@ -160,26 +164,15 @@ def cold_without_child(tmp_path_factory):
     base = tmp_path_factory.mktemp("cold")
     data = shutil.copytree(DEMO, base / "data")
     run_week(data, base / "out", DEMO_WEEK)
-    return outputs(base / "out" / WEEK), entries(base / "out" / ".cache" / "returns.sqlite")
+    return outputs(base / "out" / WEEK), entries(base / "out" / ".cache" / FILENAME)
 
 
 @pytest.fixture
 def cold_child(early_on):
     """A cold run's child, and prefetch's workers for the first 10 returns, on a machine of any number of cores."""
-    import pipeline.pool
-    from pipeline.read import prefetch as prefetch_module
+    from tests.test_prefetch import pool_for
 
-    early_on.setattr(pipeline.pool, "cores", lambda: 2)
-    early_on.setattr(prefetch_module, "MIN_FILES", 10)
-    early_on.setattr(prefetch_module, "CHUNK", 4)
-    return early_on
-
-
-def _started(monkeypatch) -> list:
-    started = []
-    real = pipeline.core.start_early
-    monkeypatch.setattr(pipeline.core, "start_early", lambda *args: started.append(real(*args)) or started[-1])
-    return started
+    return pool_for(early_on, 10)
 
 
 def _opened_by_child(monkeypatch) -> list:
@@ -216,7 +209,7 @@ def test_a_cold_runs_child_opens_the_last_returns_and_the_run_writes_and_stores_
     every = [Path(p).name for p, _ in started[0].listed]
     assert opened and set(opened) <= set(every[10:])               # never one of the first ten: prefetch's
     assert not set(opened) & set(parses.files)                     # the run opened none of the child's itself
-    assert (outputs(tmp_path / "out" / WEEK), entries(tmp_path / "out" / ".cache" / "returns.sqlite")) == \
+    assert (outputs(tmp_path / "out" / WEEK), entries(tmp_path / "out" / ".cache" / FILENAME)) == \
         cold_without_child
 
 

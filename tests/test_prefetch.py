@@ -45,15 +45,20 @@ def serial(tmp_path_factory):
     return data, outputs(base / "out" / WEEK), entries(base / "out" / ".cache" / FILENAME)
 
 
-@pytest.fixture
-def pool_on(monkeypatch):
-    """The pool used for any number of returns, on a machine of any number of cores."""
+def pool_for(monkeypatch, files: int = 1):
+    """The pool used for `files` returns or more, on a machine of any number of cores."""
     import pipeline.pool
 
     monkeypatch.setattr(pipeline.pool, "cores", lambda: 2)
-    monkeypatch.setattr(prefetch_module, "MIN_FILES", 1)
+    monkeypatch.setattr(prefetch_module, "MIN_FILES", files)
     monkeypatch.setattr(prefetch_module, "CHUNK", 4)
     return monkeypatch
+
+
+@pytest.fixture
+def pool_on(monkeypatch):
+    """The pool used for any number of returns, on a machine of any number of cores."""
+    return pool_for(monkeypatch)
 
 
 def test_the_pool_is_not_used_for_a_school(serial):

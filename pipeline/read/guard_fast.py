@@ -86,18 +86,18 @@ def _part(data: bytes, info: zipfile.ZipInfo, limit: int) -> tuple[int, bytes | 
     _NoVerdict. A part's verdict follows from its compressed bytes, its compression and whether calamine
     parses it: a part met before (the styles, the theme, the relationships of every return the school sent)
     is not unzipped again (_SEEN)."""
-    core = info.filename == CORE_PART
+    core, parse = info.filename == CORE_PART, parsed(info.filename)
     try:
         raw = raw_member(data, info)
     except (zipfile.BadZipFile, ValueError):
         raise _NoVerdict from None
-    key = (parsed(info.filename), core, info.compress_type, bytes(raw)) if len(raw) <= SEEN_PART else None
+    key = (parse, core, info.compress_type, bytes(raw)) if len(raw) <= SEEN_PART else None
     seen = _SEEN.get(key) if key is not None else None
     if seen is not None:
         if seen[0] > limit:
             raise _NoVerdict
         return seen
-    plain = _Plain() if parsed(info.filename) else None
+    plain = _Plain() if parse else None
     size, kept = 0, [] if core else None
     for piece in _pieces(raw, info, limit):
         size += len(piece)
