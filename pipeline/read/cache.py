@@ -24,7 +24,7 @@ checked result is dropped when the program's own code changes (meta 'checks'); i
   again. They too are dropped when the program's code changes, and at the end of a run that did not use them.
 - And what reading the registers gave (pipeline.read.registers), keyed by a hash of placements.xlsx and
   providers.xlsx: unchanged registers are not read again. Only the last is kept; it too is dropped when the
-  program's code changes. It is stored as a pickle (the records and their dates as they are, 0.13 s to load at
+  program's code changes. It is stored as a pickle (the records and their dates as they are, 0.08 s to load at
   L against 0.4 s to read the registers) that may name no class but the program's records and the date types
   (`_RecordsOnly`): an entry naming anything else is never loaded, and the file is rebuilt.
 - Nothing is created until there is something to store (the registers, a return, a copy).

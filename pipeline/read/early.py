@@ -1,4 +1,5 @@
-"""A warm run's returns hashed, and its few new ones opened, in a child while the run reads the registers.
+"""A run's returns hashed or opened in a child while the run reads the registers: a warm run's all hashed and
+its few new ones opened; a cold run's opened from the last backwards (below).
 
 A warm run finds each return's checked result in the cache by the file's content hash (pipeline.read.cache), so
 it reads and hashes every file (at L, 5,639 of them: 0.08 s) and opens the week's new ones itself (150 at L, the
