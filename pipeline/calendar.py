@@ -9,8 +9,7 @@ import bisect
 import datetime as dt
 from functools import cached_property
 
-import holidays
-
+from .bank_holidays import england
 from .settings import Settings, Term
 
 ONE_DAY = dt.timedelta(days=1)
@@ -49,7 +48,7 @@ class SchoolCalendar:
         if not self.terms:
             return frozenset()
         years = range(self.terms[0].start.year, self.terms[-1].end.year + 1)
-        return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=list(years)).keys())
+        return england(years)
 
     @cached_property
     def days(self) -> tuple[dt.date, ...]:
