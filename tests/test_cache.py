@@ -329,6 +329,19 @@ def test_the_cache_file_says_its_version_and_is_made_only_when_there_is_somethin
     assert ReturnsCache(tmp_path / "cache").get("0" * 64) == (["Attendance"], {"Attendance": [["x"]]}, None, {})
 
 
+def test_the_readers_versions_are_importlib_metadatas_without_parsing_metadata():
+    """The cache file names the reader and writer versions its entries came from (a new version starts a new
+    cache): found from the .dist-info folders' names, they must be what importlib.metadata says."""
+    from importlib.metadata import version
+
+    from pipeline.read.cache import _installed_version, _parser
+
+    for package in ("python-calamine", "openpyxl", "numpy", "pandas", "xlsxwriter"):
+        assert _installed_version(package) == version(package)
+    assert _installed_version("no-such-package-here") is None
+    assert _parser() == f"python-calamine {version('python-calamine')}; openpyxl {version('openpyxl')}"
+
+
 def test_a_formula_where_a_code_belongs_is_the_same_finding_from_the_cache(tmp_path):
     from tests.corpus_factories import Formula, write_book
     from tests.school_factories import return_grid
