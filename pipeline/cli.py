@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .errors import RunError
+from .heap import imports_uncollected
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN, EXIT_SEND_FAILED = 0, 1, 2, 3
 EXIT_CRASH = 4                      # the tool itself failed (a bug): details in a crash log (pipeline.crash)
@@ -147,10 +148,12 @@ def _run(args, today: dt.date | None, lock_wait: float | None) -> int:
     wait = WAIT_SECONDS if lock_wait is None else lock_wait
     with out_lock(args.out, wait, notice=lambda line: print(line, flush=True)):
         if args.governor_pack:
-            from .governors.run import pack_summary, run_governor_pack
+            with imports_uncollected():
+                from .governors.run import pack_summary, run_governor_pack
             print(pack_summary(run_governor_pack(args.data, args.governor_pack, args.as_of, args.out, today)))
             return EXIT_OK
-        from .run import console_summary, run_week
+        with imports_uncollected():
+            from .run import console_summary, run_week
         outcome = run_week(args.data, args.out, args.week, args.as_of, today, send=args.send, resend=args.resend)
         print(console_summary(outcome))
         return outcome.exit_code
@@ -159,8 +162,11 @@ def _run(args, today: dt.date | None, lock_wait: float | None) -> int:
 def _run_trust(args, today: dt.date | None, lock_wait: float | None) -> int:
     """--trust TRUST_DIR (contract §16): every school, then the trust report; one console line per school."""
     from .out_lock import WAIT_SECONDS, out_lock
-    from .trust.run import check_trust_out, run_trust, school_line, trust_heading, trust_out_folder, trust_summary_lines
     from .trust.settings import load_trust
+
+    with imports_uncollected():
+        from .trust.run import (check_trust_out, run_trust, school_line, trust_heading, trust_out_folder,
+                                trust_summary_lines)
 
     clash = [name for name, given in (("--data", args.data), ("--governor-pack", args.governor_pack),
                                       ("--email-sign-in", args.email_sign_in)) if given]
