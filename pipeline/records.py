@@ -66,9 +66,6 @@ class RowCells(Mapping):
     def __repr__(self) -> str:
         return repr(dict(self))
 
-    def __reduce__(self):
-        return RowCells, (self.letters, self.row)
-
 
 class MarkLayout:
     """The session columns of a sheet of returns, shared by every row read from it: the sessions
@@ -297,3 +294,46 @@ class ReturnRow:
     marks: Mapping[tuple[int, str], tuple]    # (weekday 0-4, 'AM'|'PM') -> (the cell's value as found, its cell): a RowMarks as read
     source: Source
     notes: str | None = None                  # the provider's Notes on the pupil: free text, for the school's own reports only
+
+
+class StoredRows(Mapping):
+    """The rows of a return read back from the cache (pipeline.read.checked), by Placement ID, as a dict of
+    ReturnRow would give them: each row kept as stored, (placement ID, row number, its values in the order of
+    `layout`'s sessions, notes), and its ReturnRow made when first asked for (then the same one each time). The
+    sessions table reads every row's values straight from here (sessions._Marks, `by_id`), so a warm run no longer
+    makes and drops four objects a row (at L, 29,000 rows: 0.05 s). Compares equal to a dict of the same rows."""
+    __slots__ = ("file", "sheet", "layout", "id_cells", "entries", "_index", "_made")
+
+    def __init__(self, file: str, sheet: str, layout: MarkLayout, id_cells: Mapping[str, str], entries: list):
+        self.file, self.sheet, self.layout, self.id_cells, self.entries = file, sheet, layout, id_cells, entries
+        self._index = {entry[0]: i for i, entry in enumerate(entries)}     # a Placement ID twice: the last, as a dict
+        self._made: dict[str, ReturnRow] = {}
+
+    def __getitem__(self, placement_id: str) -> ReturnRow:
+        made = self._made.get(placement_id)
+        if made is None:
+            _, number, raws, notes = self.entries[self._index[placement_id]]
+            made = self._made[placement_id] = ReturnRow(
+                placement_id=placement_id, marks=RowMarks(self.layout, tuple(raws), number),
+                source=Source(self.file, self.sheet, number, RowCells(self.id_cells, number)), notes=notes)
+        return made
+
+    def __contains__(self, placement_id) -> bool:
+        return placement_id in self._index
+
+    def __iter__(self):
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def by_id(self) -> list[tuple[str, int, list]]:
+        """(placement ID, row number, values) of each row, in Placement ID order."""
+        entries, index = self.entries, self._index
+        return [(pid, entries[index[pid]][1], entries[index[pid]][2]) for pid in sorted(index)]
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+    def __reduce__(self):
+        return StoredRows, (self.file, self.sheet, self.layout, self.id_cells, self.entries)

@@ -36,7 +36,7 @@ from .calendar import SchoolCalendar
 from .findings import Findings
 from .read.cells import is_blank, text
 from .read.returns import Return
-from .records import Placement, RowMarks
+from .records import Placement, RowMarks, StoredRows
 from .schema import AM, PM, WEEKDAYS
 
 COLUMNS = ["placement_id", "provider_id", "date", "week", "weekday", "session", "code", "category", "file", "cell",
@@ -376,21 +376,42 @@ class _Marks:
         row_block = array("q")
         layouts: dict = {}          # a row's keys in its dict's order -> (layout, the keys sorted or None if they are)
         layout_keys = []            # per layout: its keys, sorted
+
+        def layout_of(keys: tuple) -> tuple:
+            found = layouts.get(keys)
+            if found is None:
+                ordered = tuple(sorted(keys))
+                found = layouts[keys] = (len(layout_keys), None if ordered == keys else ordered)
+                layout_keys.append(ordered)
+            return found
+
         for i, r in enumerate(returns):
             # A 'week' that is not a Monday (never so as read) matches no expected session, as before.
             ret_prv.append(prvs.code(r.provider_id) if r.week.weekday() == 0 else -1)
             ret_week.append(r.week.toordinal())
             rows = r.rows
             ret_rows.append(len(rows))
+            if type(rows) is StoredRows:      # read back from the cache: each row's values as stored, no object made
+                stored = rows.layout
+                layout, ordered = layout_of(stored.keys)
+                if ordered is None:
+                    for placement_id, number, values in rows.by_id():
+                        raws.extend(values)
+                        place = (stored.letters, number)
+                        block = blocks.get(place)
+                        if block is None:
+                            block = blocks[place] = len(cell_names)
+                            row_number = str(number)
+                            cell_names.extend([letters + row_number for letters in stored.letters])
+                        row_block.append(block)
+                        code = pid_code.get(placement_id)
+                        row_pid.append(pids.code(placement_id) if code is None else code)
+                        row_layout.append(layout)
+                    continue
             for placement_id in sorted(rows):
                 marks = rows[placement_id].marks
                 keys = marks.layout.keys if type(marks) is RowMarks else tuple(marks)
-                found = layouts.get(keys)
-                if found is None:
-                    ordered = tuple(sorted(keys))
-                    found = layouts[keys] = (len(layout_keys), None if ordered == keys else ordered)
-                    layout_keys.append(ordered)
-                layout, ordered = found
+                layout, ordered = layout_of(keys)
                 if ordered is None and isinstance(marks, RowMarks):     # as read: no pair made per cell
                     raws.extend(marks.raws)
                     place = (marks.layout.letters, marks.row)

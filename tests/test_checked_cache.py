@@ -227,6 +227,44 @@ def test_a_return_from_the_cache_is_the_return_and_findings_checked_now(tmp_path
     assert any(r.incidents for r in plain[0]) and plain[1]
 
 
+def test_a_return_from_the_cache_gives_its_rows_as_a_dict_and_the_sessions_table_makes_none_of_them(tmp_path):
+    """A return read back from the cache holds its rows as stored (records.StoredRows): they are the rows read from
+    the workbook, in the same order, each made once when asked for, and the sessions table, which reads every row,
+    makes none (a warm L run: 29,000 rows, four objects each)."""
+    import datetime as dt
+    import pickle
+
+    from pipeline.calendar import SchoolCalendar
+    from pipeline.records import StoredRows
+    from pipeline.sessions import build_sessions
+    from pipeline.settings import load_settings
+
+    data = a_school(tmp_path / "data")
+    regs = read_registers(data, Findings())
+    plain = read_returns(data, regs, Findings())
+    read_returns(data, regs, Findings(), cache=ReturnsCache(tmp_path / "cache"))
+    stored = read_returns(data, regs, Findings(), cache=ReturnsCache(tmp_path / "cache"))
+    assert [type(r.rows) for r in stored] == [StoredRows] * len(plain) and [type(r.rows) for r in plain] == [dict] * 4
+
+    calendar = SchoolCalendar.from_settings(load_settings(data / "school.toml"))
+    year_start = calendar.year_start(NOV_23)
+    table = build_sessions(regs.placements, calendar, stored, year_start, NOV_23, NOV_23 + dt.timedelta(days=4),
+                           Findings())
+    assert [r.rows._made for r in stored] == [{}] * 4          # read straight from the stored values
+    assert table.equals(build_sessions(regs.placements, calendar, plain, year_start, NOV_23,
+                                       NOV_23 + dt.timedelta(days=4), Findings()))
+
+    for was, rows in zip(plain, (r.rows for r in stored)):
+        assert list(rows) == list(was.rows) and len(rows) == len(was.rows) and rows == was.rows
+        for pid, row in was.rows.items():
+            assert rows[pid] == row and rows[pid] is rows[pid] and pid in rows
+        assert "P404" not in rows and rows.get("P404") is None
+        assert pickle.loads(pickle.dumps(rows)) == was.rows
+    rows = stored[0].rows
+    assert repr(rows) == repr(dict(rows)) and rows.by_id() == [
+        (pid, rows[pid].source.row, list(rows[pid].marks.raws)) for pid in sorted(rows)]
+
+
 def test_checks_that_read_more_of_the_registers_fail_at_once_rather_than_use_a_stale_result():
     """The registers as the stored checks see them answer only the questions they write down."""
     asked = checked_module.Asked(read_registers_like(), {"PRV1": "PRV1"})

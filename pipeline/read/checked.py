@@ -31,7 +31,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from ..findings import Finding
-from ..records import Incident, ReturnRow, RowCells, RowMarks, Source, mark_layout
+from ..records import Incident, RowCells, RowMarks, Source, StoredRows, mark_layout
 from .cache import TAG, _tag, _untag
 
 FORMAT = 3          # 2: a row's marks as its values only, the cells from the sheet's column letters;
@@ -262,13 +262,14 @@ def decode(blob: bytes, rel: str, path: Path, make_return, mtime: float | None =
     layout = _stored_layout(stored["sessions"])
     id_letters = _str(stored["id"], True)
     id_cells = {"placement_id": id_letters}
-    sheet, width, rows = ret.sheet, len(layout.keys), ret.rows
-    for pid, number, raws, notes in stored["rows"]:
+    width, entries = len(layout.keys), stored["rows"]
+    if type(entries) is not list:
+        raise ValueError("the rows are damaged")
+    for pid, number, raws, notes in entries:
         if (type(pid) is not str or type(number) is not int or type(raws) is not list or len(raws) != width
                 or id_letters is None or (notes is not None and type(notes) is not str)):
             raise ValueError("a damaged row")
-        rows[pid] = ReturnRow(placement_id=pid, marks=RowMarks(layout, tuple(raws), number),
-                              source=Source(rel, sheet, number, RowCells(id_cells, number)), notes=notes)
+    ret.rows = StoredRows(rel, ret.sheet, layout, id_cells, entries)    # each ReturnRow made only if asked for
     for values, source in stored["incidents"]:
         if type(values) is not list or len(values) != len(_INCIDENT_FIELDS):
             raise ValueError("a damaged incident")

@@ -16,7 +16,7 @@ from ..calendar import monday_of
 from ..heap import collector_paused
 from ..identifiers import fold_key, shown
 from ..findings import Finding, Findings, quotable
-from ..records import Incident, ReturnRow, RowCells, RowMarks, Source, mark_layout, source_of
+from ..records import Incident, ReturnRow, RowCells, RowMarks, Source, StoredRows, mark_layout, source_of
 from .cells import is_blank, parse_date, text
 from .folders import folders_below
 from .registers import Registers, ambiguous_message
@@ -31,7 +31,8 @@ class Return:
     week: dt.date                # Monday
     saved: tuple                 # sort key: workbook modified time, file time, path
     sheet: str
-    rows: dict[str, ReturnRow] = field(default_factory=dict)     # keyed by Placement ID
+    # keyed by Placement ID: a dict as read from the workbook, a records.StoredRows as read back from the cache
+    rows: dict[str, ReturnRow] | StoredRows = field(default_factory=dict)
     incidents: list[Incident] = field(default_factory=list)
 
 
