@@ -226,3 +226,22 @@ def test_a_milestone_cell_shared_by_placements_is_made_once():
                      '        <td data-label="Destination" class="ms-na">&lt;b&gt;&amp;&lt;/b&gt;</td>\n'
                      '        <td data-label="Final report received"></td>\n')
     assert second == first.splitlines(True)[0] + first.splitlines(True)[2] + first.splitlines(True)[0]
+
+
+def test_the_full_counts_cells_are_the_text_the_template_wrote_cell_by_cell():
+    """count_cells makes in one piece the six cells the full counts table wrote one by one (0.42 -> 0.28 s of
+    CPU for the page at L): the same text, escaped the same, for every kind of figure."""
+    from pipeline.attendance import figures
+    from pipeline.model import Figures
+    from pipeline.render.pages import ENV
+
+    cell_by_cell = ENV.from_string(
+        '<td class="num">{{ period.possible }}</td><td class="num">{{ period.attended }}</td><td class="num">'
+        '{{ period.authorised }}</td><td class="num">{{ period.unauthorised }}</td><td class="num">'
+        '{{ period.not_reported }}</td><td class="num">{{ period.percent|percent }}</td>')
+    one_piece = ENV.from_string("{{ period|count_cells }}")
+    periods = [figures({}), figures({"/": 7, "O": 3, "N": 2}), figures({"N": 5}),
+               Figures(10, 10, 0, 0, 0, None), Figures(3, 1, 1, 1, 4, 33.3), Figures("<b>", "&", 0, 0, 0, None)]
+    for period in periods:
+        assert one_piece.render(period=period) == cell_by_cell.render(period=period)
+    assert "&lt;b&gt;" in one_piece.render(period=periods[-1])      # escaped, as {{ }} escapes
