@@ -13,15 +13,19 @@ imports and peak RSS are real, killed after --timeout seconds (reported TIMEOUT;
 repeats of that run are skipped). Runs import the pipeline from its bytecode, as an installed copy does
 (RUN_ENV: written once at the start, even where the machine is set not to write it).
 
-S, M, L: generate a school with `tools.synth` (timed once), then --repeat times each:
+S, M, L: generate a school with `tools.synth` (timed once) and a copy of it with one more school week of
+returns (the warm runs' school), then --repeat rounds of, one after the other:
   cold      run_weekly.py for the last generated week into an empty OUT;
   calamine  every sheet of every .xlsx read with python_calamine, timed after the child's imports (the floor);
-  guard     `pipeline.read.guard.scan` of every .xlsx's bytes (what a cold run does before calamine opens one);
-then once: openpyxl, every sheet read with pandas.read_excel(engine="openpyxl") (what a user would write; a
-reference, not a target; above --openpyxl-sample returns on a seeded sample, extrapolated); then one more
-school week of returns is added and, --repeat times, warm: the run for that week into a copy of the first
-cold run's OUT (whatever it cached there is reused). Paired ratios (cold_i / calamine_i, warm_i / cold_i)
-are summarised like the figures. With --profile L (the default), one more cold run timed phase by phase with
+  warm      the run for the added week, on the copy, into a copy of the first cold run's OUT (whatever it
+            cached there is reused);
+then --repeat times guard, `pipeline.read.guard.scan` of every .xlsx's bytes (what a cold run does before
+calamine opens one), and once openpyxl, every sheet read with pandas.read_excel(engine="openpyxl") (what a user
+would write; a reference, not a target; above --openpyxl-sample returns on a seeded sample, extrapolated).
+Paired ratios (cold_i / calamine_i, warm_i / cold_i) are summarised like the figures; each pair is of one
+round, measured within seconds of each other: the machine's speed drifts by a tenth over minutes, and with
+every cold run first and every warm run minutes later, two benchmarks of the same code gave warm / cold 0.33
+and 0.39. With --profile L (the default), one more cold run timed phase by phase with
 no profiler (benchmarks/phases.py) names the remaining bottleneck with its share of the run, and one more under
 cProfile gives the largest parts of the run with their share of its profiled total (PROFILE_PARTS).
 P: a school of 100,000 placements, 400 providers, 2 weeks (`tools.synth`, timed once), then --repeat cold runs.
@@ -202,8 +206,10 @@ def school_section(data: dict) -> str:
     notes += [f"{s}: openpyxl read once, on the registers and a seeded sample of {data[s]['opx_read'] - 2} of the "
               f"returns, extrapolated to all {data[s]['opx_files']} workbooks." for s in sizes
               if data[s]["opx_read"] < data[s]["opx_files"]]
-    notes.append("Cold: `run_weekly.py --data D --week <last generated week> --out O`, O empty; warm: one more week "
-                 "of returns added, then the run for that week into a copy of the first cold run's O. Wall time of a "
+    notes.append("Cold: `run_weekly.py --data D --week <last generated week> --out O`, O empty; warm: on a copy of D "
+                 "with one more week of returns, the run for that week into a copy of the first cold run's O. Each "
+                 "round runs a cold run, the calamine read and a warm run one after the other, and the ratios are of "
+                 "one round's runs. Wall time of a "
                  "fresh process, imports included (from bytecode, as installed); CPU is its user + system time (with its children's); peak RSS is "
                  "the largest process's maximum resident set size over the cold and warm runs. Calamine, guard and "
                  "openpyxl are timed inside a child after its imports. Exit code 1 is expected (the synthetic "
@@ -466,13 +472,32 @@ def repeat(what: str, times: int, run) -> list[dict]:
     for i in range(times):
         r = run(i)
         runs.append(r)
-        cpu = "-" if r.get("cpu") is None else f"{r['cpu']:.2f}"
-        print(f"    {what} {i + 1}/{times}: " + ("TIMEOUT" if r.get("timeout") else
-                                                 f"{r['wall']:.2f} s wall, {cpu} s CPU, exit {r.get('code')}"),
-              flush=True)
+        _print_run(what, i, times, r)
         if r.get("timeout"):
             break
     return runs
+
+
+def rounds(times: int, runs: dict) -> dict[str, list[dict]]:
+    """`times` rounds of each of `runs` (name -> run(i)) once, in order, printing each: the i-th runs of all of
+    them are measured one after the other, under the same load. After a TIMEOUT the round's later runs and the
+    further rounds are skipped (they would time out too, or have nothing to start from)."""
+    done: dict[str, list[dict]] = {name: [] for name in runs}
+    for i in range(times):
+        for name, run in runs.items():
+            r = run(i)
+            done[name].append(r)
+            _print_run(name, i, times, r)
+            if r.get("timeout"):
+                return done
+    return done
+
+
+def _print_run(what: str, i: int, times: int, r: dict) -> None:
+    cpu = "-" if r.get("cpu") is None else f"{r['cpu']:.2f}"
+    print(f"    {what} {i + 1}/{times}: " + ("TIMEOUT" if r.get("timeout") else
+                                             f"{r['wall']:.2f} s wall, {cpu} s CPU, exit {r.get('code')}"),
+          flush=True)
 
 
 def slim(r: dict) -> dict:
@@ -533,8 +558,18 @@ def run_school(size: str, work: Path, args) -> dict:
     d = {"placements": placements, "providers": providers, "weeks": weeks, "gen": gen,
          "returns": sum(1 for _ in (data / "returns").rglob("*.xlsx"))}
     print(f"[{size}] generated {d['returns']} returns in {gen:.1f} s; load {load:.1f}", flush=True)
-    d["cold"] = repeat("cold", args.repeat, lambda i: weekly(data, work / f"out-{i}", week, args.timeout))
-    d["calamine"] = repeat("calamine", args.repeat, lambda i: read_baseline("calamine", data, 0, args.timeout))
+    warm_data = work / "data-warm"          # the same school with the next school week's returns
+    shutil.copytree(data, warm_data)
+    new_week, _ = add_week(warm_data)
+
+    def warm(i: int) -> dict:
+        out = work / f"warm-{i}"
+        shutil.copytree(work / "out-0", out)
+        return weekly(warm_data, out, new_week, args.timeout)
+    d.update(rounds(args.repeat, {
+        "cold": lambda i: weekly(data, work / f"out-{i}", week, args.timeout),
+        "calamine": lambda i: read_baseline("calamine", data, 0, args.timeout),
+        "warm": warm}))
     d["guard"] = repeat("guard", args.repeat, lambda i: read_baseline("guard", data, 0, args.timeout))
     d["openpyxl"] = repeat("openpyxl", 1, lambda i: read_baseline("openpyxl", data, args.openpyxl_sample,
                                                                     args.timeout))
@@ -542,13 +577,6 @@ def run_school(size: str, work: Path, args) -> dict:
     if size in args.profile:
         d["phases"] = phases_run(data, work, week, args.timeout)
         d["profile"] = profile_run(data, work, week, args.timeout)
-    new_week, _ = add_week(data)
-
-    def warm(i: int) -> dict:
-        out = work / f"warm-{i}"
-        shutil.copytree(work / "out-0", out)
-        return weekly(data, out, new_week, args.timeout)
-    d["warm"] = repeat("warm", args.repeat, warm)
     d["load"] = (load, os.getloadavg()[0])
     return d
 

@@ -175,3 +175,25 @@ def test_phases_times_each_phase_of_a_real_run(tmp_path):
     assert calls["next week's returns and e-mails"] == 1 and calls["next week's returns written in the run"] == 0
     assert calls["the reader guard"] == calls["checking each return"] + 2 > 2     # the returns and the two registers
     assert got["code"] == 1 and got["wall"] >= max(w for _, w, _, _ in got["phases"])
+
+
+def test_rounds_run_each_kind_once_a_round_in_order_and_stop_at_a_timeout(capsys):
+    """A size's cold, calamine and warm runs are measured in rounds, so that each pair of a ratio is of runs one
+    after the other; a TIMEOUT ends the rounds."""
+    calls = []
+
+    def run(name, slow=None):
+        def one(i):
+            calls.append((name, i))
+            return {"timeout": True} if (name, i) == slow else {"wall": 1.0 + i, "cpu": 2.0, "code": 1}
+        return one
+
+    got = bench.rounds(2, {"cold": run("cold"), "calamine": run("calamine"), "warm": run("warm")})
+    assert calls == [("cold", 0), ("calamine", 0), ("warm", 0), ("cold", 1), ("calamine", 1), ("warm", 1)]
+    assert [r["wall"] for r in got["warm"]] == [1.0, 2.0]
+    assert "    warm 2/2: 2.00 s wall, 2.00 s CPU, exit 1" in capsys.readouterr().out.splitlines()
+    calls.clear()
+    got = bench.rounds(3, {"cold": run("cold", slow=("cold", 1)), "warm": run("warm")})
+    assert calls == [("cold", 0), ("warm", 0), ("cold", 1)]
+    assert [len(got["cold"]), len(got["warm"])] == [2, 1] and got["cold"][1]["timeout"]
+    assert "    cold 2/3: TIMEOUT" in capsys.readouterr().out.splitlines()
