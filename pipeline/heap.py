@@ -1,5 +1,7 @@
-"""Python's cyclic garbage collector kept off the run's own long-lived objects: while the returns are read
-(collector_paused) and while the writers write (facts_frozen, @writer). Reference counting frees them as usual.
+"""Python's cyclic garbage collector kept off the run's own long-lived objects: while the modules are imported
+(imports_uncollected), while the registers and returns are read and the facts worked out (collector_paused),
+while the writers write (facts_frozen, @writer), and in a forked child (pipeline.beside.fork freezes what it has of
+the run). Reference counting frees them as usual.
 
 Writers leave the run's facts out of Python's cyclic garbage collection while they write.
 
