@@ -77,6 +77,11 @@ class MarkLayout:
         self.letters = tuple(letters)
         self.index = {k: i for i, k in enumerate(self.keys)}
 
+    def cells(self, row: int) -> list[str]:
+        """The cell of each session in sheet row `row`, in the layout's order ('D7', 'E7', ...)."""
+        number = str(row)
+        return [letters + number for letters in self.letters]
+
     def __eq__(self, other) -> bool:
         return isinstance(other, MarkLayout) and (self.keys, self.letters) == (other.keys, other.letters)
 
@@ -130,8 +135,7 @@ class RowMarks(Mapping):
 
     def cells(self) -> list[str]:
         """The cell of each session, in the layout's order."""
-        number = str(self.row)
-        return [letters + number for letters in self.layout.letters]
+        return self.layout.cells(self.row)
 
     def values(self) -> list[tuple]:
         return list(zip(self.raws, self.cells()))

@@ -401,8 +401,7 @@ class _Marks:
                         block = blocks.get(place)
                         if block is None:
                             block = blocks[place] = len(cell_names)
-                            row_number = str(number)
-                            cell_names.extend([letters + row_number for letters in stored.letters])
+                            cell_names.extend(stored.cells(number))
                         row_block.append(block)
                         code = pid_code.get(placement_id)
                         row_pid.append(pids.code(placement_id) if code is None else code)

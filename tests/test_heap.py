@@ -98,6 +98,22 @@ def test_the_pause_freezes_what_it_made_without_a_collection_and_the_next_pause_
     assert frozen >= len(kept) + len(made)
 
 
+def collector_on_during(module, name: str, call) -> tuple[list[bool], object]:
+    """Whether the collector was on each time `module.name` ran while `call()` ran, and what call() gave."""
+    seen = []
+    real = getattr(module, name)
+
+    def watched(*args):
+        seen.append(gc.isenabled())
+        return real(*args)
+
+    setattr(module, name, watched)
+    try:
+        return seen, call()
+    finally:
+        setattr(module, name, real)
+
+
 def test_the_registers_are_read_with_the_collector_paused_and_left_frozen(tmp_path):
     """Reading the registers makes a record per row (28,000 at L) that lives as long as the run: with the
     collector on, its full sweeps over them doubled the time to load the kept registers of L (0.10 -> 0.2 s)."""
@@ -105,18 +121,8 @@ def test_the_registers_are_read_with_the_collector_paused_and_left_frozen(tmp_pa
     from pipeline.read import registers as registers_module
     from tests.test_cache import DEMO
 
-    collector_on_while_reading = []
-    real = registers_module._registers_of_folder
-
-    def watched(*args):
-        collector_on_while_reading.append(gc.isenabled())
-        return real(*args)
-
-    registers_module._registers_of_folder = watched
-    try:
-        regs = registers_module.read_registers(DEMO, Findings())
-    finally:
-        registers_module._registers_of_folder = real
+    collector_on_while_reading, regs = collector_on_during(
+        registers_module, "_registers_of_folder", lambda: registers_module.read_registers(DEMO, Findings()))
     assert collector_on_while_reading == [False]
     assert gc.isenabled() and len(regs.placements) > 0
     assert gc.get_freeze_count() > 0                 # the records are out of the collector's sight from now on
@@ -128,18 +134,7 @@ def test_the_facts_are_worked_out_with_the_collector_paused_and_left_frozen():
     from pipeline import core
     from tests.test_cache import DEMO, DEMO_WEEK
 
-    on_while_working = []
-    real = core._work_out
-
-    def watched(*args):
-        on_while_working.append(gc.isenabled())
-        return real(*args)
-
-    core._work_out = watched
-    try:
-        facts = core.compute_facts(DEMO, DEMO_WEEK)
-    finally:
-        core._work_out = real
+    on_while_working, facts = collector_on_during(core, "_work_out", lambda: core.compute_facts(DEMO, DEMO_WEEK))
     assert on_while_working == [False] and gc.isenabled()
     assert gc.is_tracked(facts.pupils) and not any(o is facts.pupils for o in gc.get_objects())   # frozen
 
