@@ -385,6 +385,22 @@ class _Marks:
                 layout_keys.append(ordered)
             return found
 
+        def block_at(mark_layout, number: int) -> int:
+            """Where the cell names of row `number` of sheets laid out as `mark_layout` begin in cell_names."""
+            place = (mark_layout.letters, number)
+            block = blocks.get(place)
+            if block is None:
+                block = blocks[place] = len(cell_names)
+                cell_names.extend(mark_layout.cells(number))
+            return block
+
+        def add_row(placement_id: str, layout: int, block: int, blocks_of_rows=row_block.append,
+                    pids_of_rows=row_pid.append, layouts_of_rows=row_layout.append) -> None:
+            blocks_of_rows(block)
+            code = pid_code.get(placement_id)
+            pids_of_rows(pids.code(placement_id) if code is None else code)
+            layouts_of_rows(layout)
+
         for i, r in enumerate(returns):
             # A 'week' that is not a Monday (never so as read) matches no expected session, as before.
             ret_prv.append(prvs.code(r.provider_id) if r.week.weekday() == 0 else -1)
@@ -397,15 +413,7 @@ class _Marks:
                 if ordered is None:
                     for placement_id, number, values in rows.by_id():
                         raws.extend(values)
-                        place = (stored.letters, number)
-                        block = blocks.get(place)
-                        if block is None:
-                            block = blocks[place] = len(cell_names)
-                            cell_names.extend(stored.cells(number))
-                        row_block.append(block)
-                        code = pid_code.get(placement_id)
-                        row_pid.append(pids.code(placement_id) if code is None else code)
-                        row_layout.append(layout)
+                        add_row(placement_id, layout, block_at(stored, number))
                     continue
             for placement_id in sorted(rows):
                 marks = rows[placement_id].marks
@@ -413,11 +421,7 @@ class _Marks:
                 layout, ordered = layout_of(keys)
                 if ordered is None and isinstance(marks, RowMarks):     # as read: no pair made per cell
                     raws.extend(marks.raws)
-                    place = (marks.layout.letters, marks.row)
-                    block = blocks.get(place)
-                    if block is None:
-                        block = blocks[place] = len(cell_names)
-                        cell_names.extend(marks.cells())
+                    block = block_at(marks.layout, marks.row)
                 else:
                     pairs = marks.values() if ordered is None else [marks[k] for k in ordered]
                     raws.extend(raw for raw, _ in pairs)
@@ -426,10 +430,7 @@ class _Marks:
                     if block is None:
                         block = blocks[names] = len(cell_names)
                         cell_names.extend(names)
-                row_block.append(block)
-                code = pid_code.get(placement_id)
-                row_pid.append(pids.code(placement_id) if code is None else code)
-                row_layout.append(layout)
+                add_row(placement_id, layout, block)
         self.row_ret = np.repeat(np.arange(len(returns), dtype=np.int64), np.array(ret_rows, dtype=np.int64))
         self.row_pid = np.frombuffer(row_pid, dtype=np.int64) if row_pid else np.zeros(0, dtype=np.int64)
         row_layout = np.frombuffer(row_layout, dtype=np.int64) if row_layout else np.zeros(0, dtype=np.int64)
