@@ -1,6 +1,6 @@
 """Attendance figures from the sessions table (contract §7 and §9).
 
-The counts are made on the table's integer columns (its `day` ordinals and the codes of its categorical
+The counts are made on the table's integer columns (its `day` ordinals and the codes of its string
 columns), not by comparing its date objects row by row: a year's table has a row per pupil-session.
 """
 from __future__ import annotations
@@ -9,9 +9,9 @@ import datetime as dt
 from decimal import Decimal
 
 import numpy as np
-import pandas as pd
 
 from . import codes
+from .columns import Coded, Columns
 from .model import Figures, MissingReturn, PupilFigures
 from .rounding import percent
 
@@ -37,22 +37,19 @@ def persistent_absence(fig: Figures) -> bool:
     return bool(fig.possible) and Decimal(absent) >= PERSISTENT_ABSENCE * fig.possible
 
 
-def codes_of(column: pd.Series) -> tuple[np.ndarray, list]:
-    """A column's categorical codes and its categories (sorted, for a column that is not categorical)."""
-    if not isinstance(column.dtype, pd.CategoricalDtype):
-        column = column.astype("category")
-    return column.cat.codes.to_numpy(), column.cat.categories.tolist()
+def _coded(column: Coded) -> tuple[np.ndarray, list]:
+    return column.codes, column.categories
 
 
-def counts_by_placement(sessions: pd.DataFrame, start: dt.date, end: dt.date) -> dict[str, dict]:
+def counts_by_placement(sessions: Columns, start: dt.date, end: dt.date) -> dict[str, dict]:
     """placement_id -> {category: number of sessions} for sessions dated start..end, placements in the
     order of their IDs and categories in theirs."""
     if sessions.empty:
         return {}
-    day = sessions["day"].to_numpy()
+    day = sessions["day"]
     inside = (day >= start.toordinal()) & (day <= end.toordinal())
-    pid, pids = codes_of(sessions["placement_id"])
-    category, categories = codes_of(sessions["category"])
+    pid, pids = _coded(sessions["placement_id"])
+    category, categories = _coded(sessions["category"])
     width = len(categories)
     counts = np.bincount(pid[inside].astype(np.int64) * width + category[inside], minlength=len(pids) * width)
     out: dict[str, dict] = {}
@@ -62,17 +59,17 @@ def counts_by_placement(sessions: pd.DataFrame, start: dt.date, end: dt.date) ->
     return out
 
 
-def last_providers(sessions: pd.DataFrame) -> dict[str, str]:
+def last_providers(sessions: Columns) -> dict[str, str]:
     """placement_id -> the provider of its last row in the table."""
     if sessions.empty:
         return {}
-    pid, pids = codes_of(sessions["placement_id"])
-    prv, prvs = codes_of(sessions["provider_id"])
+    pid, pids = _coded(sessions["placement_id"])
+    prv, prvs = _coded(sessions["provider_id"])
     found, from_end = np.unique(pid[::-1], return_index=True)       # each code's first row counted from the end
     return {pids[c]: prvs[prv[len(pid) - 1 - i]] for c, i in zip(found.tolist(), from_end.tolist())}
 
 
-def pupil_figures(sessions: pd.DataFrame, week: dt.date, year_start: dt.date, as_of: dt.date,
+def pupil_figures(sessions: Columns, week: dt.date, year_start: dt.date, as_of: dt.date,
                   target: float) -> list[PupilFigures]:
     """One entry per placement with an expected session this academic year up to as-of (contract §9 'pupils')."""
     friday = week + dt.timedelta(days=4)
@@ -87,14 +84,14 @@ def pupil_figures(sessions: pd.DataFrame, week: dt.date, year_start: dt.date, as
     return pupils
 
 
-def provider_weeks(sessions: pd.DataFrame, up_to: dt.date | None = None) -> tuple[set, set]:
+def provider_weeks(sessions: Columns, up_to: dt.date | None = None) -> tuple[set, set]:
     """({(provider_id, Monday)} with expected sessions, the same with an accepted return), for the weeks up to
     the week of `up_to` (every week when None)."""
     if sessions.empty:
         return set(), set()
-    monday = sessions["day"].to_numpy() - sessions["weekday"].to_numpy()
-    prv, providers = codes_of(sessions["provider_id"])
-    file, files = codes_of(sessions["file"])
+    monday = sessions["day"] - sessions["weekday"]
+    prv, providers = _coded(sessions["provider_id"])
+    file, files = _coded(sessions["file"])
     returned = np.array([f != "" for f in files], dtype=bool)[file]
     if up_to is not None:
         inside = monday <= up_to.toordinal()
@@ -111,7 +108,7 @@ def provider_weeks(sessions: pd.DataFrame, up_to: dt.date | None = None) -> tupl
     return weeks(key), weeks(key[returned])
 
 
-def missing_returns(sessions: pd.DataFrame, week: dt.date) -> list[MissingReturn]:
+def missing_returns(sessions: Columns, week: dt.date) -> list[MissingReturn]:
     """Provider-weeks up to the reporting week with expected sessions and no accepted return."""
     expected, returned = provider_weeks(sessions, week)
     return [MissingReturn(prv, wk) for prv, wk in sorted(expected - returned)]

@@ -67,7 +67,7 @@ def split_rows(ctx) -> tuple[list[tuple], list[tuple]]:
     frame = ctx.sessions
     if frame.empty:
         return [], []
-    week = (frame["day"].to_numpy() - frame["weekday"].to_numpy()) == ctx.week.toordinal()   # its Monday's
+    week = (frame["day"] - frame["weekday"]) == ctx.week.toordinal()   # its Monday's
     dates, reasons = {}, {}
     rows, held = [], []
     columns = (frame[c][week].tolist() for c in ("placement_id", "date", "session", "code", "category", "file",

@@ -29,10 +29,10 @@ import datetime as dt
 from array import array
 
 import numpy as np
-import pandas as pd
 
 from . import codes
 from .calendar import SchoolCalendar
+from .columns import Coded, Columns
 from .findings import Findings
 from .read.cells import is_blank, text
 from .read.returns import Return
@@ -210,7 +210,7 @@ def _member(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
 
 
 def build_sessions(placements: list[Placement], calendar: SchoolCalendar, returns: list[Return],
-                   year_start: dt.date, week: dt.date, as_of: dt.date, findings: Findings) -> pd.DataFrame:
+                   year_start: dt.date, week: dt.date, as_of: dt.date, findings: Findings) -> Columns:
     """The sessions table from the year's start to as-of, with marks checked against expectations.
 
     Returns of the weeks up to the reporting week are checked cell by cell."""
@@ -304,24 +304,24 @@ def _small(n: int) -> np.dtype:
     return np.dtype(np.int8 if n < 1 << 7 else np.int16 if n < 1 << 15 else np.int32)
 
 
-def _column(index: np.ndarray, table: list) -> pd.Categorical:
+def _column(index: np.ndarray, table: list) -> Coded:
     """The categorical column of table[index] for each index (the table's strings may repeat)."""
     categories = sorted(set(table))
     position = {v: i for i, v in enumerate(categories)}
     codes_ = np.array([position[v] for v in table], dtype=_small(len(categories)))
-    return pd.Categorical.from_codes(codes_[index], categories=categories)
+    return Coded(codes_[index], categories)
 
 
-def _texts(n: int, at: np.ndarray, values) -> pd.Categorical:
+def _texts(n: int, at: np.ndarray, values) -> Coded:
     """The categorical column of n strings, '' but values[i] at at[i]: its categories are the distinct values."""
     position: dict = {"": 0}
     codes_ = [position.setdefault(v, len(position)) for v in values]
     out = np.zeros(n, dtype=_small(len(position)))
     out[at] = codes_
-    return pd.Categorical.from_codes(out, categories=list(position))
+    return Coded(out, list(position))
 
 
-def _coded_texts(n: int, at: np.ndarray, codes_: np.ndarray, names: list) -> pd.Categorical:
+def _coded_texts(n: int, at: np.ndarray, codes_: np.ndarray, names: list) -> Coded:
     """_texts(n, at, [names[c] for c in codes_]), without a string a row: the names are taken once per
     distinct code, in the order first met."""
     found, first = np.unique(codes_, return_index=True)
@@ -331,7 +331,7 @@ def _coded_texts(n: int, at: np.ndarray, codes_: np.ndarray, names: list) -> pd.
         table[c] = position.setdefault(names[c], len(position))
     out = np.zeros(n, dtype=_small(len(position)))
     out[at] = table[codes_]
-    return pd.Categorical.from_codes(out, categories=list(position))
+    return Coded(out, list(position))
 
 
 def _of_age(placements, kind: np.ndarray, pl: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -482,22 +482,22 @@ def _classes(raw: np.ndarray) -> tuple[list, np.ndarray]:
             table.append(found)
         return index[found]
 
-    # pandas' hash table finds each cell's distinct value (a text never equals a value of another type, so
-    # the texts' codes are sound); None and the values that are not text are classified cell by cell.
-    value_code, values = pd.factorize(raw)
-    lookup = np.array([entry(v) if type(v) is str else -1 for v in values] + [-1], dtype=np.int64)
-    which = lookup[value_code]          # a value_code of -1 (None) takes the last entry, -1
+    # A dict finds each cell's distinct value (a text never equals a value of another type, so the texts'
+    # entries are sound); None and the values that are not text are classified cell by cell.
+    values = raw.tolist()
+    lookup = {v: entry(v) if type(v) is str else -1 for v in dict.fromkeys(values)}
+    which = np.fromiter(map(lookup.__getitem__, values), dtype=np.int64, count=len(values))
     for i in np.flatnonzero(which < 0).tolist():
         which[i] = entry(raw[i])
     return table, which.astype(_small(len(table)))
 
 
-def _frame(placements, names: list, pl, day, sess, columns: dict) -> pd.DataFrame:
+def _frame(placements, names: list, pl, day, sess, columns: dict) -> Columns:
     """The table from its columns, already in order. The strings are categorical (a code each, to a few
     distinct values: 100,000 placements give a million rows); date and week are datetime.date objects
     (one per distinct day), weekday an int8 and day the date's ordinal, an int32."""
     if not len(pl):
-        return pd.DataFrame.from_records([], columns=COLUMNS)
+        return Columns(COLUMNS)
     ids = sorted({p.placement_id for p in placements})       # the placement ID codes (pids) are their order
     id_at = {pid: i for i, pid in enumerate(ids)}
     providers = sorted({p.provider_id for p in placements})
@@ -509,13 +509,11 @@ def _frame(placements, names: list, pl, day, sess, columns: dict) -> pd.DataFram
     dates = _objects([dt.date.fromordinal(o) for o in range(first, int(day.max()) + 1)])
     session_at = {name: i for i, name in enumerate(sorted(names))}
     session_code = np.array([session_at[name] for name in names], dtype=np.int8)
-    return pd.DataFrame({
-        "placement_id": pd.Categorical.from_codes(pl_id[pl], categories=ids),
-        "provider_id": pd.Categorical.from_codes(pl_provider[pl], categories=providers),
+    return Columns(COLUMNS, {
+        "placement_id": Coded(pl_id[pl], ids), "provider_id": Coded(pl_provider[pl], providers),
         "date": dates[day - first], "week": dates[day - wd - first], "weekday": wd,
-        "session": pd.Categorical.from_codes(session_code[sess], categories=sorted(names)), **columns,
-        "day": day.astype(np.int32),
-    }, columns=COLUMNS)
+        "session": Coded(session_code[sess], sorted(names)), **columns, "day": day.astype(np.int32),
+    })
 
 
 # --- the checks of each return ------------------------------------------------------------------

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import pandas as pd
 
 from .attendance import counts_by_placement, figures
 from .calendar import SchoolCalendar
+from .columns import Columns
 from .labels import percent_text
 
 WEEKS = 6
@@ -46,7 +46,7 @@ def six_weeks(calendar: SchoolCalendar, monday: dt.date, count_to: dt.date) -> l
     return calendar.school_weeks(min(first, monday), last_day)[-WEEKS:]
 
 
-def pupil_trends(sessions: pd.DataFrame, calendar: SchoolCalendar, monday: dt.date, count_to: dt.date,
+def pupil_trends(sessions: Columns, calendar: SchoolCalendar, monday: dt.date, count_to: dt.date,
                  placement_ids) -> Trend:
     """The trend of each placement in `placement_ids` over the six school weeks up to the reporting week."""
     weeks = six_weeks(calendar, monday, count_to)

@@ -19,6 +19,7 @@ D = dt.date
 
 
 def oracle_counts(sessions, start, end) -> dict:
+    sessions = sessions.to_pandas()
     part = sessions[(sessions["date"] >= start) & (sessions["date"] <= end)]
     out: dict = {}
     for (pid, category), n in part.groupby(["placement_id", "category"]).size().items():
@@ -27,6 +28,7 @@ def oracle_counts(sessions, start, end) -> dict:
 
 
 def oracle_weeks(sessions, week=None) -> tuple[set, set]:
+    sessions = sessions.to_pandas()
     part = sessions if week is None else sessions[sessions["week"] <= week]
     every = set(map(tuple, part[["provider_id", "week"]].drop_duplicates().itertuples(index=False)))
     returned = part[part["file"] != ""][["provider_id", "week"]].drop_duplicates()
@@ -66,6 +68,6 @@ def test_provider_weeks_and_missing_returns_are_the_groupbys(seed):
 
 def test_each_placement_has_the_provider_of_its_last_row():
     sessions = table(4, D(2027, 7, 19), D(2027, 7, 23))
-    last = sessions.drop_duplicates("placement_id", keep="last")
+    last = sessions.to_pandas().drop_duplicates("placement_id", keep="last")
     assert last_providers(sessions) == dict(zip(last["placement_id"], last["provider_id"]))
-    assert last_providers(sessions.iloc[0:0]) == {}
+    assert last_providers(sessions.where(slice(0, 0))) == {}

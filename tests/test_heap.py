@@ -162,7 +162,7 @@ def test_imports_with_objects_frozen_already_or_the_collector_off_leave_it_as_it
 
 
 def test_the_command_line_imports_the_weekly_run_with_the_collector_off(tmp_path):
-    """In a fresh process, pandas (and the rest of the weekly run) is imported inside imports_uncollected."""
+    """In a fresh process, numpy (and the rest of the weekly run) is imported inside imports_uncollected."""
     import subprocess
     import sys
     from pathlib import Path
@@ -175,9 +175,9 @@ def test_the_command_line_imports_the_weekly_run_with_the_collector_off(tmp_path
             "@contextlib.contextmanager\n"
             "def watched():\n"
             "    with real():\n"
-            "        print('in', 'pandas' in sys.modules, gc.isenabled())\n"
+            "        print('in', 'numpy' in sys.modules, gc.isenabled())\n"
             "        yield\n"
-            "    print('out', 'pandas' in sys.modules, gc.isenabled())\n"
+            "    print('out', 'numpy' in sys.modules, gc.isenabled())\n"
             "cli.imports_uncollected = watched\n"
             "cli.main(['--data', sys.argv[1], '--out', sys.argv[2], '--week', sys.argv[3]])\n")
     out = subprocess.run([sys.executable, "-c", code, str(DEMO), str(tmp_path / "out"), DEMO_WEEK.isoformat()],

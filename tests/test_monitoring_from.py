@@ -13,14 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 
-import pandas as pd
 import pytest
 
 from pipeline.calendar import SchoolCalendar
+from pipeline.columns import Columns
 from pipeline.governors.compliance import measure
 from pipeline.read.registers import Registers
 from pipeline.rules import CATALOGUE, RuleContext
 from pipeline.rules.obligations import Span
+from pipeline.sessions import COLUMNS
 from pipeline.settings import parse_settings
 from tests.factories import SCHOOL_TOML, placement
 from tests.figure_factories import NOV_23, pupil, rules_of, summary_for
@@ -96,7 +97,7 @@ def context(toml: str, as_of: dt.date = D(2026, 12, 4), returned=()) -> RuleCont
     registers = Registers(providers={"PRV1": provider_record(provider_id="PRV1", name="Riverside")}, placements=[p001])
     returns = [_Return("PRV1", week) for week in returned]
     return RuleContext(settings, SchoolCalendar.from_settings(settings), as_of - dt.timedelta(days=4), as_of,
-                       registers, pd.DataFrame(), returns=returns)
+                       registers, Columns(COLUMNS), returns=returns)
 
 
 class _Return:

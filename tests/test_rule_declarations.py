@@ -13,16 +13,17 @@ import re
 import tomllib
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from pipeline.calendar import SchoolCalendar
+from pipeline.columns import Columns
 from pipeline.governors.compliance import measure, rag
 from pipeline.milestones import placement_milestones
 from pipeline.read.registers import Registers
 from pipeline.records import Placement
 from pipeline.rules import CATALOGUE, KNOWN_SETTINGS, RuleContext, run_rules
 from pipeline.rules.obligations import ALERT, DEADLINE, LATE, NOT_DONE, ON_TIME, Obligation, Span, outcome
+from pipeline.sessions import COLUMNS
 from pipeline.settings import parse_settings
 from tests.factories import SCHOOL_TOML
 from tests.record_factories import placement_record, provider_record
@@ -46,7 +47,7 @@ def context(placements: list[Placement], as_of: dt.date = AS_OF) -> RuleContext:
     settings = parse_settings(tomllib.loads(SCHOOL_TOML))
     registers = Registers(providers={"PRV1": provider_record(provider_id="PRV1", name="Riverside")}, placements=placements)
     return RuleContext(settings, SchoolCalendar.from_settings(settings), as_of - dt.timedelta(days=4), as_of,
-                       registers, pd.DataFrame())
+                       registers, Columns(COLUMNS))
 
 
 # --- one deadline rule, derived three ways ---------------------------------------------------------

@@ -214,7 +214,7 @@ def random_school(seed: int, n_placements: int = 60, n_providers: int = 6, clean
 def both(placements, returns, week, as_of):
     f_old, f_new = Findings(), Findings()
     old = loop_build_sessions(placements, CALENDAR, returns, YEAR_START, week, as_of, f_old)
-    new = build_sessions(placements, CALENDAR, returns, YEAR_START, week, as_of, f_new)
+    new = build_sessions(placements, CALENDAR, returns, YEAR_START, week, as_of, f_new).to_pandas()
     if len(new):
         assert dict(new.dtypes) == COMPACT
     return old, new.astype(dict(old.dtypes)), f_old, f_new
@@ -347,7 +347,9 @@ def test_no_header_is_no_header_either_way():
 
 def test_the_string_columns_are_categorical_with_small_codes():
     placements, returns = random_school(11)
-    frame = build_sessions(placements, CALENDAR, returns, YEAR_START, D(2027, 7, 19), D(2027, 7, 23), Findings())
+    table = build_sessions(placements, CALENDAR, returns, YEAR_START, D(2027, 7, 19), D(2027, 7, 23), Findings())
+    assert all(table[c].codes.dtype.itemsize <= 2 for c in COMPACT if COMPACT[c] == "category")
+    frame = table.to_pandas()
     assert dict(frame.dtypes) == COMPACT
     assert all(frame[c].cat.codes.dtype.itemsize <= 2 for c in COMPACT if COMPACT[c] == "category")
     assert list(frame["placement_id"].cat.categories) == sorted({p.placement_id for p in placements})

@@ -6,9 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from ..calendar import SchoolCalendar, monday_of
+from ..columns import Columns
 from ..core import compute_facts
 from ..errors import RunError
 from ..model import Facts
@@ -52,14 +51,14 @@ class TermContext:
         return self.rules.returns
 
     @property
-    def sessions(self) -> pd.DataFrame:
+    def sessions(self) -> Columns:
         """Expected sessions from the year's start to `end`, with marks."""
         return self.rules.sessions
 
     @property
-    def term_sessions(self) -> pd.DataFrame:
+    def term_sessions(self) -> Columns:
         s = self.sessions
-        return s[(s["date"] >= self.start) & (s["date"] <= self.end)] if not s.empty else s
+        return s.where((s["day"] >= self.start.toordinal()) & (s["day"] <= self.end.toordinal())) if not s.empty else s
 
     def suppress(self, n: int):
         """A count as governors see it: '<N' below the suppress_below setting (0 = off)."""

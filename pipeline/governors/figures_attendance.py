@@ -1,9 +1,8 @@
 """Attendance at provision over the term's sessions (contract §7, policy §15.5) for the governor pack."""
 from __future__ import annotations
 
-import pandas as pd
-
 from ..attendance import below_target, counts_by_placement, figures, persistent_absence
+from ..columns import Columns
 from ..labels import provider_name
 from ..model import Figures
 from .context import TermContext
@@ -17,13 +16,13 @@ ALL = "All placements"
 UNITS = {"Attendance %": PERCENT}
 
 
-def _figures_of(part: pd.DataFrame) -> Figures:
-    return figures(part["category"].value_counts().to_dict() if not part.empty else {})
+def _figures_of(part: Columns) -> Figures:
+    return figures(part["category"].counts() if not part.empty else {})
 
 
-def _pupils_of(tc: TermContext, part: pd.DataFrame) -> int:
+def _pupils_of(tc: TermContext, part: Columns) -> int:
     """Distinct pupils with at least one session in `part`."""
-    ids = set(part["placement_id"]) if not part.empty else set()
+    ids = set(part["placement_id"].counts()) if not part.empty else set()
     return pupil_count([p for p in tc.registers.placements if p.placement_id in ids])
 
 
@@ -31,8 +30,10 @@ def term_figures(tc: TermContext) -> dict:
     """The term's figures: 'overall', 'providers' {id: fig}, 'weeks' {monday: fig}, 'placements' {id: fig}, and
     'pupils' {'overall': n, 'providers': {id: n}, 'weeks': {monday: n}}: the pupils each figure is about."""
     s = tc.term_sessions
-    parts = dict(sorted(s.groupby("provider_id"))) if not s.empty else {}
-    weeks = {monday: s[s["week"] == monday] if not s.empty else s for monday in tc.calendar.school_weeks(tc.start, tc.end)}
+    parts = s.split_by("provider_id") if not s.empty else {}
+    monday_of_row = s["day"] - s["weekday"] if not s.empty else None
+    weeks = {monday: s.where(monday_of_row == monday.toordinal()) if not s.empty else s
+             for monday in tc.calendar.school_weeks(tc.start, tc.end)}
     placements = {pid: figures(c) for pid, c in counts_by_placement(tc.sessions, tc.start, tc.end).items()}
     pupils = {"overall": _pupils_of(tc, s), "providers": {pid: _pupils_of(tc, part) for pid, part in parts.items()},
               "weeks": {monday: _pupils_of(tc, part) for monday, part in weeks.items()}}

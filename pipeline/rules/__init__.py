@@ -14,9 +14,8 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from typing import Callable, Iterable
 
-import pandas as pd
-
 from ..calendar import SchoolCalendar
+from ..columns import Columns
 from ..model import Action
 from ..read.registers import Registers
 from ..records import Placement, ReviewEvent
@@ -32,7 +31,7 @@ class RuleContext:
     week: dt.date
     as_of: dt.date
     registers: Registers
-    sessions: pd.DataFrame
+    sessions: Columns
     pupils: list = field(default_factory=list)
     missing_returns: list = field(default_factory=list)
     returns: list = field(default_factory=list)

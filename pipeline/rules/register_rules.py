@@ -71,9 +71,10 @@ def reconcile(ctx: RuleContext) -> tuple[list[Mismatch], int]:
     friday = ctx.week + dt.timedelta(days=4)
     last = min(ctx.as_of, friday)
     found, compared = [], 0
-    for s in ctx.sessions.itertuples(index=False):
-        if not (ctx.week <= s.date <= last):
-            continue
+    sessions = ctx.sessions
+    if not sessions.empty:        # the reporting week's, up to as-of
+        sessions = sessions.where((sessions["day"] >= ctx.week.toordinal()) & (sessions["day"] <= last.toordinal()))
+    for s in sessions.itertuples():
         placement = ctx.registers.placement(s.placement_id)
         mark = school.get((_upn_key(placement.upn if placement else None), s.date, s.session))
         if mark is None:
