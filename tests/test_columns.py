@@ -1,5 +1,5 @@
 """The sessions table's columns (pipeline.columns) answer as the pandas DataFrame they replaced, and the weekly
-run no longer imports pandas (0.3 s of every run).
+run no longer imports pandas.
 
 pandas is kept as the oracle here: each question the run asks of the table is asked of its DataFrame too, on
 the seeded random schools of tests/test_sessions_equivalence.py.
