@@ -11,7 +11,7 @@ from decimal import Decimal
 import numpy as np
 
 from . import codes
-from .columns import Coded, Columns
+from .columns import Columns
 from .model import Figures, MissingReturn, PupilFigures
 from .rounding import percent
 
@@ -37,10 +37,6 @@ def persistent_absence(fig: Figures) -> bool:
     return bool(fig.possible) and Decimal(absent) >= PERSISTENT_ABSENCE * fig.possible
 
 
-def _coded(column: Coded) -> tuple[np.ndarray, list]:
-    return column.codes, column.categories
-
-
 def counts_by_placement(sessions: Columns, start: dt.date, end: dt.date) -> dict[str, dict]:
     """placement_id -> {category: number of sessions} for sessions dated start..end, placements in the
     order of their IDs and categories in theirs."""
@@ -48,8 +44,8 @@ def counts_by_placement(sessions: Columns, start: dt.date, end: dt.date) -> dict
         return {}
     day = sessions["day"]
     inside = (day >= start.toordinal()) & (day <= end.toordinal())
-    pid, pids = _coded(sessions["placement_id"])
-    category, categories = _coded(sessions["category"])
+    ids, kinds = sessions["placement_id"], sessions["category"]
+    pid, pids, category, categories = ids.codes, ids.categories, kinds.codes, kinds.categories
     width = len(categories)
     counts = np.bincount(pid[inside].astype(np.int64) * width + category[inside], minlength=len(pids) * width)
     out: dict[str, dict] = {}
@@ -63,8 +59,8 @@ def last_providers(sessions: Columns) -> dict[str, str]:
     """placement_id -> the provider of its last row in the table."""
     if sessions.empty:
         return {}
-    pid, pids = _coded(sessions["placement_id"])
-    prv, prvs = _coded(sessions["provider_id"])
+    pid, pids = sessions["placement_id"].codes, sessions["placement_id"].categories
+    prv, prvs = sessions["provider_id"].codes, sessions["provider_id"].categories
     found, from_end = np.unique(pid[::-1], return_index=True)       # each code's first row counted from the end
     return {pids[c]: prvs[prv[len(pid) - 1 - i]] for c, i in zip(found.tolist(), from_end.tolist())}
 
@@ -90,8 +86,8 @@ def provider_weeks(sessions: Columns, up_to: dt.date | None = None) -> tuple[set
     if sessions.empty:
         return set(), set()
     monday = sessions["day"] - sessions["weekday"]
-    prv, providers = _coded(sessions["provider_id"])
-    file, files = _coded(sessions["file"])
+    prv, providers = sessions["provider_id"].codes, sessions["provider_id"].categories
+    file, files = sessions["file"].codes, sessions["file"].categories
     returned = np.array([f != "" for f in files], dtype=bool)[file]
     if up_to is not None:
         inside = monday <= up_to.toordinal()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-
 from .attendance import counts_by_placement, figures
 from .calendar import SchoolCalendar
 from .columns import Columns

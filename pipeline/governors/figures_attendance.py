@@ -30,10 +30,12 @@ def term_figures(tc: TermContext) -> dict:
     """The term's figures: 'overall', 'providers' {id: fig}, 'weeks' {monday: fig}, 'placements' {id: fig}, and
     'pupils' {'overall': n, 'providers': {id: n}, 'weeks': {monday: n}}: the pupils each figure is about."""
     s = tc.term_sessions
-    parts = s.split_by("provider_id") if not s.empty else {}
-    monday_of_row = s["day"] - s["weekday"] if not s.empty else None
-    weeks = {monday: s.where(monday_of_row == monday.toordinal()) if not s.empty else s
-             for monday in tc.calendar.school_weeks(tc.start, tc.end)}
+    mondays = tc.calendar.school_weeks(tc.start, tc.end)
+    if s.empty:
+        parts, weeks = {}, {monday: s for monday in mondays}
+    else:
+        parts, monday_of_row = s.split_by("provider_id"), s["day"] - s["weekday"]
+        weeks = {monday: s.where(monday_of_row == monday.toordinal()) for monday in mondays}
     placements = {pid: figures(c) for pid, c in counts_by_placement(tc.sessions, tc.start, tc.end).items()}
     pupils = {"overall": _pupils_of(tc, s), "providers": {pid: _pupils_of(tc, part) for pid, part in parts.items()},
               "weeks": {monday: _pupils_of(tc, part) for monday, part in weeks.items()}}
