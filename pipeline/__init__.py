@@ -5,7 +5,7 @@ The data flows one way: settings and calendar -> schema -> read -> validate
 delivery. `compute_facts` works out a run's Facts; `run_week` runs the whole weekly job.
 
 `compute_facts` and `run_week` are loaded on first use, not here: importing the package (as
-`run_weekly.py --help` does) must not pull in pandas and the workbook writers.
+`run_weekly.py --help` does) must not pull in numpy and the workbook writers.
 """
 from __future__ import annotations
 

@@ -16,8 +16,8 @@ placement's dates, and marks are matched to sessions by integer keys
 (provider or return, placement, day ordinal, session). Only the returns'
 cells are visited one by one, once each.
 
-A 100,000-placement school has a million rows: the string columns are categorical
-(a small integer code each), built straight from those keys; date and week are
+A 100,000-placement school has a million rows: the string columns are coded
+(columns.Coded: a small integer code each), built straight from those keys; date and week are
 datetime.date objects, one per distinct day, and `day` is the date's ordinal
 (date.toordinal(), an int32) for whole-column comparisons: comparing the date
 objects themselves costs a Python comparison per row.
@@ -296,16 +296,16 @@ def build_sessions(placements: list[Placement], calendar: SchoolCalendar, return
     _check_returns(returns, year_start, week, as_of, findings, marks, pids, prvs, sessions,
                    e_pid, e_prv, e_day, e_sess, pupils, placements)
     del marks, e_pl, e_day, e_sess, e_pid, e_prv
-    return _frame(placements, names, c_pl, c_day, c_sess, columns)
+    return _table(placements, names, c_pl, c_day, c_sess, columns)
 
 
 def _small(n: int) -> np.dtype:
-    """The smallest integer type for codes 0..n-1 of a categorical column."""
+    """The smallest integer type for codes 0..n-1 of a coded column."""
     return np.dtype(np.int8 if n < 1 << 7 else np.int16 if n < 1 << 15 else np.int32)
 
 
 def _column(index: np.ndarray, table: list) -> Coded:
-    """The categorical column of table[index] for each index (the table's strings may repeat)."""
+    """The coded column of table[index] for each index (the table's strings may repeat)."""
     categories = sorted(set(table))
     position = {v: i for i, v in enumerate(categories)}
     codes_ = np.array([position[v] for v in table], dtype=_small(len(categories)))
@@ -313,7 +313,7 @@ def _column(index: np.ndarray, table: list) -> Coded:
 
 
 def _texts(n: int, at: np.ndarray, values) -> Coded:
-    """The categorical column of n strings, '' but values[i] at at[i]: its categories are the distinct values."""
+    """The coded column of n strings, '' but values[i] at at[i]: its categories are the distinct values."""
     position: dict = {"": 0}
     codes_ = [position.setdefault(v, len(position)) for v in values]
     out = np.zeros(n, dtype=_small(len(position)))
@@ -492,8 +492,8 @@ def _classes(raw: np.ndarray) -> tuple[list, np.ndarray]:
     return table, which.astype(_small(len(table)))
 
 
-def _frame(placements, names: list, pl, day, sess, columns: dict) -> Columns:
-    """The table from its columns, already in order. The strings are categorical (a code each, to a few
+def _table(placements, names: list, pl, day, sess, columns: dict) -> Columns:
+    """The table from its columns, already in order. The strings are coded (a code each, to a few
     distinct values: 100,000 placements give a million rows); date and week are datetime.date objects
     (one per distinct day), weekday an int8 and day the date's ordinal, an int32."""
     if not len(pl):
