@@ -150,3 +150,60 @@ def test_a_copy_that_could_not_be_made_is_tried_again_next_run(tmp_path, made, m
     run_week(data, out, week=NEXT)
     assert sorted(made) == [PRV1_RETURN, BROKEN]
     assert copies(out, NEXT) == fresh(tmp_path, data, NEXT)
+
+
+def _restamped_the_long_way(copy: bytes, stamp: dt.datetime) -> bytes:
+    """Every entry unzipped and zipped again by zipfile, core.xml's times put right: what restamped gave before
+    it copied the other entries' compressed bytes as they are."""
+    import io
+    from pipeline.annotate_kept import _TIMES, CORE
+
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    source, out = zipfile.ZipFile(io.BytesIO(copy)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as repacked:
+        for info in source.infolist():
+            body = source.read(info)
+            repacked.writestr(info, _TIMES.sub(lambda m: m.group(1) + when + m.group(3), body) if info.filename == CORE else body)
+    return out.getvalue()
+
+
+def test_a_kept_copy_restamped_is_the_copy_zipped_again_with_the_new_times(tmp_path, monkeypatch):
+    """The restamp copies every entry but core.xml as it is compressed: the same bytes as unzipping and zipping
+    them again, for a week later and a week earlier; an entry stored without compression, or with an extra
+    field, is zipped the long way, with the same result; a damaged entry gives None."""
+    import io
+    from pipeline import annotate_kept
+    from pipeline.annotate_kept import restamped
+
+    slowly = []
+    real = annotate_kept._repacked_slowly
+    monkeypatch.setattr(annotate_kept, "_repacked_slowly", lambda *a: slowly.append(1) or real(*a))
+    data, out = bad_school(tmp_path), tmp_path / "out"
+    run_week(data, out, week=WEEK)
+    kept = copies(out, WEEK)
+    assert len(kept) == 2
+    for copy in kept.values():
+        for stamp in (dt.datetime(2026, 11, 30), dt.datetime(2025, 1, 6)):
+            again = restamped(copy, WEEK.isoformat(), stamp)
+            assert again == _restamped_the_long_way(copy, stamp) and again != copy
+            assert created(again) == stamp.strftime("%Y-%m-%dT00:00:00Z")
+            assert zipfile.ZipFile(io.BytesIO(again)).testzip() is None
+        assert restamped(copy, WEEK.isoformat(), dt.datetime(2026, 11, 23)) == copy   # the week it was made for
+    assert slowly == []
+    copy = kept["placements.xlsx"]
+    source, odd = zipfile.ZipFile(io.BytesIO(copy)), io.BytesIO()
+    with zipfile.ZipFile(odd, "w", zipfile.ZIP_DEFLATED) as shaped:
+        for n, info in enumerate(source.infolist()):
+            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            entry.compress_type = zipfile.ZIP_STORED if n == 0 else zipfile.ZIP_DEFLATED
+            entry.extra = b"\xfe\xca\x00\x00" if n == 1 else b""        # an empty extra field (as jar files carry)
+            shaped.writestr(entry, source.read(info))
+    odd = odd.getvalue()
+    stamp = dt.datetime(2026, 11, 30)
+    assert restamped(odd, WEEK.isoformat(), stamp) == _restamped_the_long_way(odd, stamp)
+    assert slowly == [1]
+    info = zipfile.ZipFile(io.BytesIO(copy)).infolist()[2]
+    at = info.header_offset + 30 + len(info.filename) + info.compress_size // 2
+    damaged = copy[:at] + bytes([copy[at] ^ 0xFF]) + copy[at + 1:]
+    assert restamped(damaged, WEEK.isoformat(), stamp) is None
+    assert restamped(damaged, WEEK.isoformat(), dt.datetime(2026, 11, 23)) is None
