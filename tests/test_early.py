@@ -121,6 +121,54 @@ def test_a_run_that_stops_while_the_child_works_stops_it(tmp_path, early_on):
         os.waitpid(children[0], os.WNOHANG)
 
 
+def _read_order(monkeypatch) -> list:
+    """The files the run reads, in the order it reads them."""
+    import pipeline.read.returns as returns_module
+
+    order, real = [], returns_module.read_return
+    monkeypatch.setattr(returns_module, "read_return", lambda path, *args, **kw: order.append(path.name) or real(path, *args, **kw))
+    return order
+
+
+def _slow_in_the_child(monkeypatch, then=None) -> None:
+    """The child's snapshot of a new return takes half a second (and then `then()`, in the child only)."""
+    import pipeline.read.prefetch as prefetch_module
+
+    run, real = os.getpid(), prefetch_module.snapshot_of
+
+    def slow(path, data):
+        if os.getpid() != run:
+            time.sleep(0.5)
+            if then is not None:
+                then()
+        return real(path, data)
+    monkeypatch.setattr(prefetch_module, "snapshot_of", slow)
+
+
+@linux_only
+def test_the_run_checks_the_unchanged_returns_while_the_child_opens_the_new_one(tmp_path, early_on, without_child):
+    """The child sends every hash first, then what it opened: the run reads the 40 unchanged returns from the cache
+    before it takes the new one the child is still opening, and writes what it writes without the child."""
+    data = warm(tmp_path)
+    _slow_in_the_child(early_on)
+    order, parses = _read_order(early_on), Parses(early_on)
+    run_week(data, tmp_path / "out", DEMO_WEEK)
+    from pipeline.read.returns import listed_returns
+    assert order == [path.name for path, _ in listed_returns(data) if path.name != CHANGED] + [CHANGED]
+    assert parses.files == []                                    # the child's snapshot was used
+    assert outputs(tmp_path / "out" / WEEK) == without_child
+
+
+@linux_only
+def test_a_child_that_dies_after_sending_the_hashes_leaves_the_new_return_to_the_run(tmp_path, early_on, without_child):
+    data = warm(tmp_path)
+    _slow_in_the_child(early_on, then=lambda: os.kill(os.getpid(), signal.SIGKILL))
+    order, parses = _read_order(early_on), Parses(early_on)
+    run_week(data, tmp_path / "out", DEMO_WEEK)
+    assert order[-1] == CHANGED and parses.files == [CHANGED]
+    assert outputs(tmp_path / "out" / WEEK) == without_child
+
+
 def test_a_school_forks_no_child(tmp_path, monkeypatch):
     monkeypatch.setattr(beside, "forks", lambda: True)
     data = warm(tmp_path)

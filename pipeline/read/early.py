@@ -8,9 +8,10 @@ already holds returns and there are many files (MIN_FILES), the run forks a chil
 returns/ (core.compute_facts), before it reads the registers: the child hashes every file and opens those whose
 content the cache does not hold (prefetch.snapshot_of), up to MAX_OPENED of them (more are a cold run's:
 pipeline.read.prefetch's workers open them, knowing the hashes), and sends back each file's (digest,
-modification time, snapshot or None) through a pipe. The run takes them when it reads the returns
-(read_returns): the files as they were a moment before, as a prefetch worker's are; a file whose grids the cache
-turns out not to hold after all is read again in the run.
+modification time, snapshot or None) through a pipe: every hash as soon as it has them, then the new files'
+snapshots. The run takes them when it reads the returns (read_returns), checking the unchanged files first and
+the ones still being opened last: the files as they were a moment before, as a prefetch worker's are; a file
+whose grids the cache turns out not to hold after all is read again in the run.
 
 Only where the run forks its children (pipeline.beside.forks: Linux, two cores, not a trust run's school). A
 child that fails, dies or sends nothing usable leaves every file to the run, which reads them as it always did;
@@ -39,12 +40,19 @@ MAX_OPENED = 600        # new returns the child opens; more are left to the work
 class Early:
     """The returns `listed` (returns.listed_returns' (path, rel) pairs), hashed by a child `pid` writing to the
     pipe `fd`; take(path) is what it read of the file. `stop_fd`: a cold run's child (see the module's note) is
-    told to stop by a byte written there."""
+    told to stop by a byte written there.
+
+    The child sends what it found in two parts (see _hashed): every file's hash first, then what it opened of the
+    new ones. The run takes the first when it begins reading the returns and the second when it first wants a file
+    still being opened (`later`): it reads those after the others, so that it checks the unchanged returns while
+    the child opens the new ones, instead of waiting for both (at L, 0.07-0.13 s of a warm run)."""
 
     def __init__(self, listed: list[tuple[Path, str]], pid: int | None = None, fd: int | None = None,
                  stop_fd: int | None = None):
         self.listed, self.pid, self.fd, self.stop_fd = listed, pid, fd, stop_fd
         self._got: dict[str, tuple] | None = None if pid is not None else {}
+        self._opening: set[str] = set()      # the files whose snapshots the child has still to send
+        self._pipe = None
 
     def _stop_opening(self) -> None:
         """Tell a cold run's child to send what it has opened now."""
@@ -57,34 +65,65 @@ class Early:
             self.stop_fd = None
 
     def _results(self) -> dict[str, tuple]:
+        """What the child sent first: (digest, modification time, snapshot or None) of each file it read."""
         if self._got is None:
             self._stop_opening()
-            got = {}
+            got, opening = {}, set()
             try:
-                with os.fdopen(self.fd, "rb") as pipe:
-                    self.fd = None
-                    loaded = pickle.load(pipe)      # the run's own child: a pipe nothing else can write to
-                if type(loaded) is dict:
-                    got = loaded
+                self._pipe, self.fd = os.fdopen(self.fd, "rb"), None
+                loaded = pickle.load(self._pipe)      # the run's own child: a pipe nothing else can write to
+                if type(loaded) is tuple and len(loaded) == 2 and type(loaded[0]) is dict:
+                    got, opening = loaded[0], set(loaded[1])
             except Exception:  # noqa: BLE001 - a child that died or sent nothing usable: the run reads every file
-                got = {}
+                got, opening = {}, set()
+            self._got, self._opening = got, opening
+            if not opening:
+                self._end()
+        return self._got
+
+    def _snapshots(self) -> None:
+        """What the child sends last: its snapshots of the files in `_opening` (a file it could not open, or every
+        file when it died, stays only hashed: the run opens it)."""
+        opening, self._opening = self._opening, set()
+        try:
+            loaded = pickle.load(self._pipe)
+            if type(loaded) is dict:
+                self._got.update((path, loaded[path]) for path in opening if path in loaded)
+        except Exception:  # noqa: BLE001 - as in _results
+            pass
+        self._end()
+
+    def _end(self) -> None:
+        """Close the pipe and reap the child, which has sent everything."""
+        if self._pipe is not None:
+            self._pipe.close()
+            self._pipe = None
+        if self.pid is not None:
             pid, self.pid = self.pid, None
             beside.exit_code(pid)
-            self._got = got
-        return self._got
 
     def take(self, path: Path) -> tuple | None:
         """(content digest, modification time, snapshot or None) of the file as the child read it; None when it
         did not (the run reads it itself)."""
-        return self._results().get(str(path))
+        key = str(path)
+        found = self._results().get(key)
+        if key in self._opening:
+            self._snapshots()
+            found = self._got.get(key)
+        return found
+
+    def later(self, path: Path) -> bool:
+        """Whether the child is still opening the file (the run reads it after the others)."""
+        self._results()
+        return str(path) in self._opening
 
     def digests(self) -> dict[str, str]:
         """Each file's content digest, by str(path), as the child hashed it."""
         return {path: found[0] for path, found in self._results().items()}
 
     def opened(self) -> set[str]:
-        """The files, by str(path), that the child opened (not only hashed)."""
-        return {path for path, found in self._results().items() if found[2] is not None}
+        """The files, by str(path), that the child opened (not only hashed), or is opening."""
+        return {path for path, found in self._results().items() if found[2] is not None} | self._opening
 
     def close(self) -> None:
         """Stop the child if it is still running (the run stopped first) and reap it."""
@@ -94,11 +133,15 @@ class Early:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
+        if self._pipe is not None:
+            self._pipe.close()
+            self._pipe = None
         if self.pid is not None:
             pid, self.pid = self.pid, None
             beside.stop(pid)
         if self._got is None:
             self._got = {}
+        self._opening = set()
 
 
 def start(data_dir: Path, cache=None) -> Early:
@@ -128,9 +171,11 @@ def start(data_dir: Path, cache=None) -> Early:
         if stop_write is not None:
             os.close(stop_write)
         paths = [path for path, _ in listed]
-        found = _hashed(paths, stored) if stored else _opened_until_stopped(paths, stop_read)
         with os.fdopen(write_end, "wb") as pipe:
-            pickle.dump(found, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            if stored:
+                _hashed(paths, stored, pipe)
+            else:
+                pickle.dump((_opened_until_stopped(paths, stop_read), []), pipe, protocol=pickle.HIGHEST_PROTOCOL)
         code = 0
     except BaseException:  # noqa: BLE001 - the run reads every file itself
         pass
@@ -157,9 +202,10 @@ def _opened_until_stopped(paths: list[Path], stop: int) -> dict[str, tuple]:
     return out
 
 
-def _hashed(paths: list[Path], stored: set[str]) -> dict[str, tuple]:
-    """str(path) -> (digest, modification time, snapshot or None) of each file that could be read; the snapshot of
-    each file whose content is not `stored`, when there are at most MAX_OPENED of them."""
+def _hashed(paths: list[Path], stored: set[str], pipe) -> None:
+    """Send through `pipe` str(path) -> (digest, modification time, None) of each file that could be read, with
+    the list of the files whose content is not `stored` that it opens next (all of them, when there are at most
+    MAX_OPENED; else none); then str(path) -> (digest, modification time, snapshot) of each of those it could open."""
     import gc
 
     from .cache import content, digest
@@ -176,9 +222,14 @@ def _hashed(paths: list[Path], stored: set[str]) -> dict[str, tuple]:
         out[str(path)] = (key, mtime, None)
         if key not in stored:
             new.append((path, data, key, mtime))
-    if len(new) <= MAX_OPENED:
-        for path, data, key, mtime in new:
-            snapshot = snapshot_of(path, data)
-            if snapshot is not None:
-                out[str(path)] = (key, mtime, snapshot)
-    return out
+    new = new if len(new) <= MAX_OPENED else []
+    pickle.dump((out, [str(path) for path, *_ in new]), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+    if not new:
+        return
+    pipe.flush()                    # the run checks the unchanged returns while the new ones are opened here
+    opened = {}
+    for path, data, key, mtime in new:
+        snapshot = snapshot_of(path, data)
+        if snapshot is not None:
+            opened[str(path)] = (key, mtime, snapshot)
+    pickle.dump(opened, pipe, protocol=pickle.HIGHEST_PROTOCOL)

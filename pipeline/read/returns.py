@@ -66,7 +66,8 @@ def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=
     from .prefetch import prefetch
 
     early = early if early is not None else Early(listed_returns(data_dir))
-    read, by_fold, listed = [], _by_fold(regs), early.listed
+    by_fold, listed = _by_fold(regs), early.listed
+    read: list[tuple[Return | None, str, Findings]] = [None] * len(listed)     # in the files' order
     answers = None
     if cache is not None:
         from .checked import Answers
@@ -75,13 +76,17 @@ def read_returns(data_dir: Path, regs: Registers, findings: Findings, passwords=
         # many files not cached: opened on the other cores meanwhile, their hashes known from `early`
         opened_early = early.opened()      # a cold run's: opened in the child while the registers were read
         ahead = prefetch([path for path, _ in listed if str(path) not in opened_early], cache, early.digests())
+        # the files the early child is still opening are read last (pipeline.read.early), the rest in order
+        later = [i for i, (path, _) in enumerate(listed) if early.later(path)]
+        last = set(later)
+        order = [i for i in range(len(listed)) if i not in last] + later
         try:
             with collector_paused():
-                for path, rel in progress(listed, "Reading returns"):
+                for i in progress(order, "Reading returns"):
+                    path, rel = listed[i]
                     own = Findings()
                     opened = ahead.take(path) or early.take(path)
-                    read.append((read_return(path, rel, regs, own, by_fold, passwords, cache, opened, answers),
-                                 rel, own))
+                    read[i] = (read_return(path, rel, regs, own, by_fold, passwords, cache, opened, answers), rel, own)
         finally:
             ahead.close()
     finally:
