@@ -1,11 +1,14 @@
 """Benchmark the weekly run on synthetic schools (S, M, L), a 100,000-row Placements register (P) and a
 synthetic trust (T); print markdown tables and write them to benchmarks/results.md.
 
-    .venv/bin/python benchmarks/bench.py              # everything: S, M, L, P and T, each run --repeat times
-    .venv/bin/python benchmarks/bench.py [--sizes S,M,L,P,T] [--repeat 3] [--timeout 600] [--profile L]
+    .venv/bin/python benchmarks/bench.py              # everything: S, M, L, P and T
+    .venv/bin/python benchmarks/bench.py [--sizes S,M,L,P,T] [--repeat 5] [--repeat-large 3] [--timeout 600]
+                                         [--profile L]
                                          [--keep] [--openpyxl-sample 600] [--trust-schools 40] [--jobs N]
 
-Every figure is the median of --repeat runs (default 3) with their min and max; CPU time (user + system of
+Every figure is the median of --repeat runs (default 5; of P and T, --repeat-large, default 3: a P run takes a
+minute) with their min and max (five rounds, not three: with three, the median of L's warm / cold moved by 0.05
+between two benchmarks of the same code ten minutes apart); CPU time (user + system of
 the child process and everything it waited for) is given beside each wall time, and the 1-minute load
 average at the start and end of each size (the machine is shared: a load above its core count inflates the
 wall times, and the CPU times are then the steadier measure). Each run is a fresh child process, so that
@@ -28,8 +31,8 @@ every cold run first and every warm run minutes later, two benchmarks of the sam
 and 0.39. With --profile L (the default), one more cold run timed phase by phase with
 no profiler (benchmarks/phases.py) names the remaining bottleneck with its share of the run, and one more under
 cProfile gives the largest parts of the run with their share of its profiled total (PROFILE_PARTS).
-P: a school of 100,000 placements, 400 providers, 2 weeks (`tools.synth`, timed once), then --repeat cold runs.
-T: a trust from `tools.synth --trust` (40 schools of 10-60 placements sharing 60 providers), then --repeat
+P: a school of 100,000 placements, 400 providers, 2 weeks (`tools.synth`, timed once), then --repeat-large cold runs.
+T: a trust from `tools.synth --trust` (40 schools of 10-60 placements sharing 60 providers), then --repeat-large
 times each, into an empty OUT: the trust run (`run_trust`, --jobs workers, default one per core) and the
 separate runs (`run_week` for each school in turn in one child, the sum of their wall times; a school without
 its own providers.xlsx given the trust's, as the trust run does). Peak RSS of the trust run is of the process
@@ -593,7 +596,7 @@ def run_register(work: Path, args) -> dict:
          "returns": sum(1 for _ in (data / "returns").rglob("*.xlsx"))}
     print(f"[{REGISTER}] generated {placements:,} placements, {d['returns']} returns in {gen:.1f} s; "
           f"load {load:.1f}", flush=True)
-    d["cold"] = repeat("cold", args.repeat, lambda i: weekly(data, work / f"out-{i}", week, args.timeout))
+    d["cold"] = repeat("cold", args.repeat_large, lambda i: weekly(data, work / f"out-{i}", week, args.timeout))
     d["load"] = (load, os.getloadavg()[0])
     return d
 
@@ -626,8 +629,8 @@ def run_trust_size(work: Path, args) -> dict:
         codes = got.get("codes", [got.get("exit")])
         return dict(slim(r), wall=got["seconds"], cpu=got.get("cpu", r["cpu"]), rss=got["rss"],
                     jobs=got.get("jobs"), code=max(codes), codes=codes)
-    d["trust"] = repeat("trust run", args.repeat, lambda i: child(TRUST_SCRIPT, f"out-trust-{i}", str(args.jobs)))
-    d["separate"] = repeat("separate runs", args.repeat, lambda i: child(SEPARATE_SCRIPT, f"out-separate-{i}"))
+    d["trust"] = repeat("trust run", args.repeat_large, lambda i: child(TRUST_SCRIPT, f"out-trust-{i}", str(args.jobs)))
+    d["separate"] = repeat("separate runs", args.repeat_large, lambda i: child(SEPARATE_SCRIPT, f"out-separate-{i}"))
     d["load"] = (load, os.getloadavg()[0])
     return d
 
@@ -646,7 +649,8 @@ def run_size(size: str, args) -> dict:
             print(f"[{size}] kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    return dict(d, repeat=args.repeat, when=dt.datetime.now().strftime("%Y-%m-%d %H:%M"), cores=os.cpu_count(),
+    runs = args.repeat_large if size in (REGISTER, TRUST) else args.repeat
+    return dict(d, repeat=runs, when=dt.datetime.now().strftime("%Y-%m-%d %H:%M"), cores=os.cpu_count(),
                 machine=f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}")
 
 
@@ -654,7 +658,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default=",".join(ALL), help=f"comma-separated, from {', '.join(ALL)} (default all)")
     ap.add_argument("--all", action="store_true", help="every size (the default)")
-    ap.add_argument("--repeat", type=int, default=3, metavar="N", help="runs of each figure (default 3)")
+    ap.add_argument("--repeat", type=int, default=5, metavar="N", help="runs of each figure of S, M, L (default 5)")
+    ap.add_argument("--repeat-large", type=int, default=3, metavar="N",
+                    help="runs of each figure of P and T (default 3)")
     ap.add_argument("--timeout", type=float, default=600, metavar="S",
                     help="stop a run after S seconds (TIMEOUT; default 600)")
     ap.add_argument("--profile", default="L", metavar="SIZES", help="profile one more cold run of these school "
