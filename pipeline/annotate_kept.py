@@ -76,16 +76,18 @@ def _repacked_slowly(source: zipfile.ZipFile, when: bytes) -> bytes:
 def _plain_parts(data: bytes, source: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, bytes, bytes]] | None:
     """(entry, its compressed bytes, its bytes) of each entry, each unzipped and its size and checksum checked,
     when every entry is deflated the plain way zipfile writes it (as every copy is made: annotate._save); None
-    when one is not (then the longer way repacks it). Raises zlib.error or BadZipFile on damage."""
+    when one is not (then the longer way repacks it). Raises zlib.error or BadZipFile on damage (an entry with
+    bytes past the end of its stream is not one zipfile made, and counts as damaged: the copy is made again)."""
     parts = []
     for info in source.infolist():
         if (info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & ~0x800 or info.extra
                 or max(info.file_size, info.compress_size, info.header_offset) >= _SMALL):
             return None
         raw = bytes(raw_member(data, info))
-        body = zlib.decompress(raw, -15)
-        if len(body) != info.file_size or zlib.crc32(body) != info.CRC:
-            raise zipfile.BadZipFile(f"{info.filename} is damaged")
+        inflate = zlib.decompressobj(-15)
+        body = inflate.decompress(raw)
+        if not inflate.eof or inflate.unused_data or len(body) != info.file_size or zlib.crc32(body) != info.CRC:
+            raise zipfile.BadZipFile(f"{info.filename} is damaged")    # or has bytes past its stream's end: made again
         parts.append((info, raw, body))
     return parts
 
