@@ -207,3 +207,22 @@ def test_a_kept_copy_restamped_is_the_copy_zipped_again_with_the_new_times(tmp_p
     damaged = copy[:at] + bytes([copy[at] ^ 0xFF]) + copy[at + 1:]
     assert restamped(damaged, WEEK.isoformat(), stamp) is None
     assert restamped(damaged, WEEK.isoformat(), dt.datetime(2026, 11, 23)) is None
+
+
+def test_a_kept_copy_with_bytes_past_an_entrys_stream_is_made_again(tmp_path):
+    """zipfile never writes bytes after the end of an entry's deflate stream: a kept copy that has some is not as
+    it was made, and restamping it gives None (the copy is made afresh) rather than copying them on."""
+    import io
+    from pipeline.annotate_kept import _plain_parts, _repacked, restamped
+
+    data, out = bad_school(tmp_path), tmp_path / "out"
+    run_week(data, out, week=WEEK)
+    copy = copies(out, WEEK)["placements.xlsx"]
+    parts = _plain_parts(copy, zipfile.ZipFile(io.BytesIO(copy)))
+    info, raw, body = parts[2]
+    info.compress_size += 2
+    parts[2] = (info, raw + b"\x00\x00", body)
+    padded = _repacked(parts, b"2026-11-23T00:00:00Z")
+    assert zipfile.ZipFile(io.BytesIO(padded)).testzip() is None        # zipfile reads it without a complaint
+    assert restamped(padded, WEEK.isoformat(), dt.datetime(2026, 11, 30)) is None
+    assert restamped(padded, WEEK.isoformat(), dt.datetime(2026, 11, 23)) is None
