@@ -22,12 +22,13 @@ the next run removes what they left. The child never prints: the run says what w
 from __future__ import annotations
 
 import functools
-import gc
 import os
 import signal
 import sys
 from pathlib import Path
 from typing import Callable
+
+from .heap import freeze
 
 
 def forks() -> bool:
@@ -104,7 +105,7 @@ def fork() -> int | None:
     if pid == 0:
         # What the child has of the run is the run's: its collector is not to walk it (the weekly page's child spent
         # 0.05 s doing so at L, and each walk copies the pages it touches from the run's memory)
-        gc.freeze()
+        freeze()
         if prctl is not None:
             prctl(1, signal.SIGKILL, 0, 0, 0)       # 1: PR_SET_PDEATHSIG
             if os.getppid() != parent:              # the run was killed before the line above
