@@ -64,13 +64,13 @@ def split_rows(ctx) -> tuple[list[tuple], list[tuple]]:
     are one string."""
     placements = {p.placement_id: ((p.upn or "").strip(), ATTENDED_CODE.get(p.arranged_by, "B"))
                   for p in ctx.registers.placements}
-    frame = ctx.sessions
-    if frame.empty:
+    sessions = ctx.sessions
+    if sessions.empty:
         return [], []
-    week = (frame["day"] - frame["weekday"]) == ctx.week.toordinal()   # its Monday's
+    week = (sessions["day"] - sessions["weekday"]) == ctx.week.toordinal()   # its Monday's
     dates, reasons = {}, {}
     rows, held = [], []
-    columns = (frame[c][week].tolist() for c in ("placement_id", "date", "session", "code", "category", "file",
+    columns = (sessions[c][week].tolist() for c in ("placement_id", "date", "session", "code", "category", "file",
                                                  "error", "given"))
     for pid, date, session, code, category, file, error, given in zip(*columns):
         found = placements.get(pid)
