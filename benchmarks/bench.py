@@ -471,14 +471,7 @@ def measure(cmd: list[str], timeout: float) -> dict:
 
 def repeat(what: str, times: int, run) -> list[dict]:
     """`run(i)` `times` times, printing each; after a TIMEOUT the further repeats are skipped (they would too)."""
-    runs = []
-    for i in range(times):
-        r = run(i)
-        runs.append(r)
-        _print_run(what, i, times, r)
-        if r.get("timeout"):
-            break
-    return runs
+    return rounds(times, {what: run})[what]
 
 
 def rounds(times: int, runs: dict) -> dict[str, list[dict]]:
@@ -490,17 +483,13 @@ def rounds(times: int, runs: dict) -> dict[str, list[dict]]:
         for name, run in runs.items():
             r = run(i)
             done[name].append(r)
-            _print_run(name, i, times, r)
+            cpu = "-" if r.get("cpu") is None else f"{r['cpu']:.2f}"
+            print(f"    {name} {i + 1}/{times}: " + ("TIMEOUT" if r.get("timeout") else
+                                                     f"{r['wall']:.2f} s wall, {cpu} s CPU, exit {r.get('code')}"),
+                  flush=True)
             if r.get("timeout"):
                 return done
     return done
-
-
-def _print_run(what: str, i: int, times: int, r: dict) -> None:
-    cpu = "-" if r.get("cpu") is None else f"{r['cpu']:.2f}"
-    print(f"    {what} {i + 1}/{times}: " + ("TIMEOUT" if r.get("timeout") else
-                                             f"{r['wall']:.2f} s wall, {cpu} s CPU, exit {r.get('code')}"),
-          flush=True)
 
 
 def slim(r: dict) -> dict:
